@@ -1,0 +1,8 @@
+"""The probability algebra: densities, expectations, integrals, KL, entropy, abbreviations."""
+from .definitions import Defined
+from .densities import Density, DensityBase, Gaussian
+from .divergences import KL, Entropy
+from .expectation import Expectation, SpaceIntegral
+
+__all__ = ["Defined", "Density", "DensityBase", "Gaussian", "KL", "Entropy", "Expectation",
+           "SpaceIntegral"]

@@ -1,0 +1,31 @@
+"""Abbreviations introduced by ``let``: printed by name, unfolded under ``definition``."""
+from sympy import Expr, Tuple, sympify
+from sympy.core.symbol import Str
+
+
+class Defined(Expr):
+    """``name(args)`` standing for ``body`` (already instantiated at ``args``)."""
+
+    is_commutative = True
+
+    def __new__(cls, name, arguments, body):
+        name = name if isinstance(name, Str) else Str(str(name))
+        return Expr.__new__(cls, name, Tuple(*arguments), sympify(body, strict=True))
+
+    @property
+    def name(self):
+        return self.args[0].name
+
+    @property
+    def arguments(self):
+        return tuple(self.args[1])
+
+    @property
+    def body(self):
+        return self.args[2]
+
+    def doit(self, **hints):
+        return self.body.doit(**hints) if hints.get("deep", True) else self.body
+
+    def _eval_is_extended_real(self):
+        return self.body.is_extended_real

@@ -1,0 +1,135 @@
+"""Densities: immutable sympy expressions whose data live in ``args``.
+
+A family (``p``, ``q_phi``...) is one joint distribution over all of its variables, so a
+density is named by its family and two *sets* of variables: those left of the bar and those
+right of it. Both sets are stored sorted, which makes ``p(x, z)`` and ``p(z, x)`` the same
+object without a custom ``__eq__``.
+"""
+from sympy import Expr, Indexed, Symbol, Tuple, default_sort_key
+from sympy.core.symbol import Str
+
+from ..errors import DomainError
+
+
+def _variable(v):
+    if not isinstance(v, (Symbol, Indexed)):
+        raise DomainError(f"a density's variable must be a name, not {v}")
+    return v
+
+
+def _sorted_tuple(vs):
+    return Tuple(*sorted(set(_variable(v) for v in vs), key=default_sort_key))
+
+
+class DensityBase(Expr):
+    """A probability density: positive, with variables left of a bar (``variables``)."""
+
+    is_commutative = True
+
+    def _eval_is_positive(self):
+        return True
+
+    def _eval_is_extended_real(self):
+        return True
+
+    def _eval_is_finite(self):
+        return True
+
+    @property
+    def variables(self):
+        raise NotImplementedError
+
+    @property
+    def given(self):
+        return ()
+
+
+class Density(DensityBase):
+    """``family(variables | given)``, e.g. ``Density('p', (z,), (x,))`` is p(z | x)."""
+
+    def __new__(cls, family, variables, given=()):
+        family = family if isinstance(family, Str) else Str(str(family))
+        variables = _sorted_tuple(variables)
+        given = _sorted_tuple(given)
+        if not variables:
+            raise DomainError(f"the density {family.name}() has no variable")
+        both = set(variables) & set(given)
+        if both:
+            names = ", ".join(str(v) for v in sorted(both, key=default_sort_key))
+            raise DomainError(f"{names} stands on both sides of the bar of {family.name}(...)")
+        return Expr.__new__(cls, family, variables, given)
+
+    @property
+    def family(self):
+        return self.args[0].name
+
+    @property
+    def variables(self):
+        return tuple(self.args[1])
+
+    @property
+    def given(self):
+        return tuple(self.args[2])
+
+    @property
+    def is_conditional(self):
+        return bool(self.args[2])
+
+    @property
+    def free_symbols(self):
+        return set().union(*(v.free_symbols for v in self.args[1] + self.args[2]))
+
+    def joint(self, variables):
+        """The density of this family over ``variables``, unconditioned."""
+        return Density(self.args[0], variables)
+
+
+class Gaussian(DensityBase):
+    """``N(variable; mean, variance)``: a normal density, positive, over ``variable``."""
+
+    def __new__(cls, variable, mean, variance):
+        from sympy import sympify
+
+        variable = _variable(variable)
+        mean, variance = sympify(mean, strict=True), sympify(variance, strict=True)
+        if mean.has(variable) or variance.has(variable):
+            raise DomainError(f"{variable} stands both as the variable and in the parameters of N(...)")
+        if variance.is_zero or variance.is_extended_negative:
+            raise DomainError(f"the variance of N({variable}; ...) must be positive, not {variance}")
+        return Expr.__new__(cls, variable, mean, variance)
+
+    @property
+    def family(self):
+        return "N"
+
+    @property
+    def variable(self):
+        return self.args[0]
+
+    @property
+    def mean(self):
+        return self.args[1]
+
+    @property
+    def variance(self):
+        return self.args[2]
+
+    @property
+    def variables(self):
+        return (self.args[0],)
+
+    def log_density(self):
+        """log N(z; m, v) = -1/2 log(2 pi) - 1/2 log v - (z - m)^2 / (2 v)."""
+        from sympy import Rational, log, pi
+
+        z, m, v = self.args
+        half = Rational(1, 2)
+        return -half * log(2 * pi) - half * log(v) - (z - m) ** 2 / (2 * v)
+
+    def moment(self, k):
+        """E[z^k] = sum_i C(k, 2i) m^(k-2i) v^i (2i-1)!!, the raw moments of a normal."""
+        from sympy import binomial, factorial2
+
+        m, v = self.args[1], self.args[2]
+        return sum((binomial(k, 2 * i) * m ** (k - 2 * i) * v ** i * factorial2(2 * i - 1)
+                    for i in range(k // 2 + 1)), start=0 * m)

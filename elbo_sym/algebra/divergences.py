@@ -1,0 +1,60 @@
+"""KL divergence and differential entropy, kept whole until their definitions unfold them."""
+from sympy import Expr, log
+
+from ..errors import DomainError
+from .densities import DensityBase
+from .expectation import Expectation
+
+
+def _density(d, what):
+    if not isinstance(d, DensityBase):
+        raise DomainError(f"{what} takes densities, and {d} is none")
+    return d
+
+
+class KL(Expr):
+    """``KL(a || b)``: extended-nonnegative (Gibbs' inequality); a and b share their space."""
+
+    is_commutative = True
+
+    def __new__(cls, a, b):
+        a, b = _density(a, "KL(... || ...)"), _density(b, "KL(... || ...)")
+        if set(a.variables) != set(b.variables):
+            raise DomainError(f"KL({a} || {b}) compares densities over different variables")
+        return Expr.__new__(cls, a, b)
+
+    @property
+    def first(self):
+        return self.args[0]
+
+    @property
+    def second(self):
+        return self.args[1]
+
+    def _eval_is_extended_nonnegative(self):
+        return True
+
+    def _eval_is_extended_real(self):
+        return True
+
+    def _eval_rewrite_as_Expectation(self, a, b, **kwargs):
+        return Expectation(log(a) - log(b), a)
+
+
+class Entropy(Expr):
+    """``H(d)``: differential entropy, -E_d[log d]."""
+
+    is_commutative = True
+
+    def __new__(cls, d):
+        return Expr.__new__(cls, _density(d, "H(...)"))
+
+    @property
+    def density(self):
+        return self.args[0]
+
+    def _eval_is_extended_real(self):
+        return True
+
+    def _eval_rewrite_as_Expectation(self, d, **kwargs):
+        return -Expectation(log(d), d)

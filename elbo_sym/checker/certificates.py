@@ -1,0 +1,77 @@
+"""Certificates for inequalities: r >= 0 holds when r equals sum_i c_i t_i + rest with every
+c_i >= 0, every t_i a known nonnegative term, and ``rest`` nonnegative by sympy's assumptions.
+
+The c_i are found by matching coefficients over the atoms (a small linear system); whatever is
+found is then checked exactly, so a wrong solution can only cost completeness, never soundness.
+"""
+from dataclasses import dataclass
+from typing import Tuple
+
+from sympy import Add, Dummy, Expr, Function, Mul, Pow, S, Sum, linsolve
+
+from ..algebra import Defined, DensityBase, Entropy, Expectation, KL, SpaceIntegral
+from .normal_form import canonical
+
+_OPAQUE = (DensityBase, Expectation, SpaceIntegral, KL, Entropy, Defined, Sum)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    terms: Tuple[Tuple[str, Expr, Expr], ...]  # (rule, coefficient, term) with coefficient != 0
+    rest: Expr
+
+    @property
+    def rules(self):
+        names = {rule for rule, _, _ in self.terms}
+        if self.rest != 0 or any(c != 1 for _, c, _ in self.terms):
+            names.add("monotonicity")
+        return names
+
+
+def _is_atomic_factor(f):
+    """A factor that stands for an unknown quantity (not a plain coefficient)."""
+    base = f.base if isinstance(f, Pow) else f
+    return base.has(*_OPAQUE) or bool(base.atoms(Function))
+
+
+def _split(term, unknowns):
+    """term = coefficient * unknown * monomial, with monomial the product of atomic factors."""
+    unknown = S.One
+    coeff, mono = [], []
+    for f in Mul.make_args(term):
+        if f in unknowns:
+            unknown = f
+        elif _is_atomic_factor(f):
+            mono.append(f)
+        else:
+            coeff.append(f)
+    return Mul(*coeff), unknown, Mul(*mono)
+
+
+def _nonneg(c):
+    return c == 0 or c.is_extended_nonnegative is True
+
+
+def find_certificate(residual, facts, strict=False):
+    """A certificate that ``residual`` (> or) >= 0, or None. ``facts`` are (rule, term) with
+    each term >= 0 and already in the residual's normal form."""
+    unknowns = [Dummy(f"c{i}") for i in range(len(facts))]
+    combo = canonical(residual - Add(*(c * t for c, (_, t) in zip(unknowns, facts))))
+    equations = {}
+    for term in Add.make_args(combo):
+        coeff, unknown, mono = _split(term, set(unknowns))
+        equations.setdefault(mono, []).append((coeff, unknown))
+    system = [Add(*(c * u for c, u in eq)) for eq in equations.values()
+              if any(u != 1 for _, u in eq)]
+    solutions = linsolve(system, unknowns) if system else {tuple(S.Zero for _ in unknowns)}
+    for solution in solutions:
+        free = set().union(*(s.free_symbols for s in solution)) & set(unknowns)
+        values = [s.xreplace({f: 0 for f in free}) for s in solution]
+        if not all(_nonneg(v) for v in values):
+            continue
+        rest = canonical(residual - Add(*(v * t for v, (_, t) in zip(values, facts))))
+        ok = rest.is_extended_positive if strict else _nonneg(rest)
+        if ok:
+            used = tuple((rule, v, t) for v, (rule, t) in zip(values, facts) if v != 0)
+            return Certificate(used, rest)
+    return None

@@ -1,0 +1,145 @@
+"""One step: ``lhs REL rhs`` with cited rules and assumptions, to a verdict.
+
+Equalities are proven by equal normal forms; inequalities by a certificate. First only the
+cited rules (plus algebra) are enabled; if that fails, all of them, and the rules that were
+missing from the citation are named.
+"""
+import random
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+from sympy import Expr, Indexed, Number, Sum, Symbol, preorder_traversal
+
+from ..algebra import Defined, DensityBase, Entropy, Expectation, KL, SpaceIntegral
+from ..rules import RULE_NAMES, TooComplex
+from ..rules.bounds import assumed, jensen_gaps, kl_candidates
+from . import assumptions as assumptions_mod
+from .certificates import find_certificate
+from .normal_form import NormalForm
+
+VERIFIED, REFUTED, UNKNOWN = "verified", "refuted", "unknown"
+_OPAQUE = (DensityBase, Expectation, SpaceIntegral, KL, Entropy, Defined, Sum, Indexed)
+_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class StepResult:
+    verdict: str
+    rules_cited: Tuple[str, ...] = ()
+    rules_used: Tuple[str, ...] = ()
+    missing: Tuple[str, ...] = ()       # rules the step needed beyond its citation
+    reason: Optional[str] = None        # why it is not verified, in words
+    residual: Optional[Expr] = None     # lhs - rhs in normal form, for a failing step
+    counterexample: Tuple[Tuple[Expr, Expr], ...] = ()  # (symbol, value) pairs
+
+    @property
+    def verified(self):
+        return self.verdict == VERIFIED
+
+
+@dataclass
+class _Attempt:
+    holds: Optional[bool]   # True proven, False shown false, None undecided
+    used: set = field(default_factory=set)
+    residual: Optional[Expr] = None
+    reason: Optional[str] = None
+    counterexample: tuple = ()
+
+
+def _ordered(names):
+    return tuple(n for n in RULE_NAMES if n in names)
+
+
+def _numeric_counterexample(residual, relation, seed=0):
+    """Values of the free symbols at which a residual free of opaque atoms breaks the step."""
+    if residual.has(*_OPAQUE):
+        return ()
+    symbols = sorted(residual.free_symbols, key=str)
+    rng = random.Random(seed)
+    for _ in range(8):
+        values = {}
+        for s in symbols:
+            if s.is_positive:
+                values[s] = Number(rng.randint(1, 30)) / 10
+            elif s.is_nonnegative:
+                values[s] = Number(rng.randint(0, 30)) / 10
+            else:
+                values[s] = Number(rng.randint(-20, 20)) / 10
+        try:
+            value = complex(residual.xreplace(values).evalf(30))
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if abs(value.imag) > _TOLERANCE:
+            continue
+        broken = abs(value.real) > _TOLERANCE if relation == "=" else value.real < -_TOLERANCE
+        if relation in ("<", ">") and abs(value.real) <= _TOLERANCE:
+            broken = True
+        if broken:
+            return tuple((s, values[s]) for s in symbols)
+    return ()
+
+
+def _attempt(lhs, relation, rhs, enabled, facts):
+    nf = NormalForm(enabled)
+    try:
+        left, right = nf.of(lhs), nf.of(rhs)
+        if relation == "=":
+            residual = left - right
+            if residual == 0:
+                return _Attempt(True, set(nf.fired))
+            from sympy import cancel
+            if cancel(residual) == 0:
+                return _Attempt(True, set(nf.fired))
+            return _Attempt(None, set(nf.fired), residual, "the two sides differ")
+        residual = left - right if relation in (">=", ">") else right - left
+        strict = relation in (">", "<")
+        pool = []
+        if "kl-nonneg" in enabled:
+            pool += kl_candidates([lhs, rhs])
+        if "jensen" in enabled:
+            pool += jensen_gaps([lhs, rhs])
+        if "monotonicity" in enabled:
+            pool += assumed(facts)
+        normalized = [(rule, nf.of(term)) for rule, term in pool]
+        certificate = find_certificate(residual, normalized, strict=strict)
+        if certificate is not None:
+            return _Attempt(True, set(nf.fired) | certificate.rules)
+        return _Attempt(None, set(nf.fired), residual,
+                        "no certificate: the difference is not a nonnegative combination of "
+                        + ", ".join(sorted({r for r, _ in pool}) or ["known nonnegative terms"]))
+    except TooComplex as exc:
+        return _Attempt(None, set(nf.fired), None, str(exc))
+
+
+def check_step(lhs, relation, rhs, cited=(), assumptions=()):
+    """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples."""
+    facts = assumptions_mod.build(assumptions)
+    lhs, rhs = facts.apply(lhs), facts.apply(rhs)
+    cited = tuple(cited)
+    everything = frozenset(RULE_NAMES)
+    first = _attempt(lhs, relation, rhs, frozenset(cited) | {"algebra"}, facts.facts) if cited else None
+    if first is not None and first.holds:
+        return StepResult(VERIFIED, cited, _ordered(first.used | ({"algebra"} & set(cited))))
+    full = _attempt(lhs, relation, rhs, everything, facts.facts)
+    if full.holds:
+        missing = set(full.used) - set(cited) - {"algebra"} if cited else set()
+        for rule in sorted(missing):
+            trial = frozenset(cited) | (missing - {rule}) | {"algebra"}
+            if _attempt(lhs, relation, rhs, trial, facts.facts).holds:
+                missing.discard(rule)
+        used = (set(cited) & full.used) | missing if cited else full.used
+        return StepResult(VERIFIED, cited, _ordered(used), _ordered(missing))
+    residual = full.residual
+    restore = facts.restore
+    shown = residual.xreplace(restore) if residual is not None else None
+    if residual is not None and residual.is_number and residual.is_comparable:
+        wrong = residual != 0 if relation == "=" else residual < 0 or (relation in ("<", ">") and residual == 0)
+        if wrong:
+            return StepResult(REFUTED, cited, (), (), f"{full.reason}: the difference is the constant {shown}",
+                              shown)
+    if residual is not None:
+        found = _numeric_counterexample(residual, "=" if relation == "=" else relation)
+        if found:
+            values = tuple((s.xreplace(restore), v) for s, v in found)
+            return StepResult(REFUTED, cited, (), (), full.reason, shown, values)
+    return StepResult(UNKNOWN, cited, (), (), full.reason, shown)

@@ -1,0 +1,30 @@
+"""Exceptions shared by every layer; the CLI maps them to exit codes."""
+
+
+class DomainError(ValueError):
+    """An object that is not meaningful: a density with a variable on both sides of its bar,
+    an expectation over something that is not a density, a KL between different spaces."""
+
+
+class InputError(Exception):
+    """Bad user input, located in a file: printed as ``FILE:LINE:COL: error: MESSAGE``."""
+
+    def __init__(self, message, line=None, column=None, filename=None, source_line=None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.filename = filename
+        self.source_line = source_line
+
+    def located(self, filename):
+        """The same error, naming ``filename``."""
+        return InputError(self.message, self.line, self.column, filename, self.source_line)
+
+    def __str__(self):
+        where = ":".join(str(p) for p in (self.filename, self.line, self.column) if p is not None)
+        text = f"{where}: error: {self.message}" if where else f"error: {self.message}"
+        if self.source_line is not None and self.column is not None:
+            caret = " " * (max(self.column, 1) - 1) + "^"
+            text += f"\n    {self.source_line}\n    {caret}"
+        return text

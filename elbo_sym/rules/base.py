@@ -1,0 +1,38 @@
+"""Rules as named pure functions.
+
+A rewrite rule looks at one node whose children are already in normal form and returns an
+equal expression, or ``None`` when it does not apply. The normalizer (``elbo_sym.checker``)
+decides which rules are enabled and records which ones fired; the rules know nothing of that.
+"""
+from dataclasses import dataclass
+from typing import Callable, Optional, Tuple
+
+from sympy import Expr
+
+
+class TooComplex(Exception):
+    """An expression whose normal form would be too large to build (huge powers, deep nests)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rewrite licensed by any one of ``names`` (the first one enabled gets the credit)."""
+
+    names: Tuple[str, ...]
+    applies_to: Tuple[type, ...]
+    rewrite: Callable[[Expr, "Normalizer"], Optional[Expr]]
+
+    @property
+    def name(self):
+        return self.names[0]
+
+
+class Normalizer:
+    """What a rule may ask of the engine: the normal form of a subexpression and which rules
+    are on. Implemented by ``elbo_sym.checker.normal_form.NormalForm``."""
+
+    def normalize(self, expr):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def enabled(self, name):  # pragma: no cover - interface
+        raise NotImplementedError

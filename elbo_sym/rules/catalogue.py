@@ -1,0 +1,27 @@
+"""The rule catalogue: the names a step may cite, and what each one licenses."""
+
+RULES = {
+    "algebra": "field arithmetic, log and exp laws (densities are positive)",
+    "definition": "folding or unfolding a let",
+    "product-rule": "p(A, B) = p(A | B) p(B), within one family",
+    "bayes-rule": "p(A | B) = p(B | A) p(A) / p(B)",
+    "marginalization": "int p(A, B) dB = p(A); int p(B | A) dB = 1",
+    "linearity": "E[a f + b g] = a E[f] + b E[g], a and b constant in the integrated variables",
+    "expectation-of-constant": "E_{q(z|..)}[c] = c when c does not depend on z",
+    "importance-weighting": "int f dz = E_{q(z)}[ f / q(z) ]",
+    "kl-definition": "KL(q || p) = E_q[ log q - log p ]",
+    "entropy-definition": "H(q) = -E_q[ log q ]",
+    "kl-nonneg": "KL(q || p) >= 0 (Gibbs' inequality)",
+    "jensen": "log E_q[f] >= E_q[log f], and the like for other concave or convex functions",
+    "gaussian": "closed forms of N: its log-density, E[z] = mu, E[z^2] = mu^2 + sigma^2",
+    "monotonicity": "a >= b gives a + c >= b + c, and k a >= k b for k >= 0 (assumptions count)",
+}
+
+RULE_NAMES = tuple(RULES)
+
+
+def nearest_rules(name, n=3):
+    """Catalogue names closest to a misspelt ``name``, best first."""
+    import difflib
+
+    return difflib.get_close_matches(name, RULE_NAMES, n=n, cutoff=0.5)
