@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
-from sympy import Expr, Indexed, Number, Sum, Symbol, preorder_traversal
+from sympy import Expr, Indexed, Number, Sum, cancel, sympify
 
 from ..algebra import Defined, DensityBase, Entropy, Expectation, KL, SpaceIntegral
 from ..rules import RULE_NAMES, TooComplex
@@ -87,7 +87,6 @@ def _attempt(lhs, relation, rhs, enabled, facts):
             residual = left - right
             if residual == 0:
                 return _Attempt(True, set(nf.fired))
-            from sympy import cancel
             if cancel(residual) == 0:
                 return _Attempt(True, set(nf.fired))
             return _Attempt(None, set(nf.fired), residual, "the two sides differ")
@@ -113,8 +112,9 @@ def _attempt(lhs, relation, rhs, enabled, facts):
 
 def check_step(lhs, relation, rhs, cited=(), assumptions=()):
     """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples."""
-    facts = assumptions_mod.build(assumptions)
-    lhs, rhs = facts.apply(lhs), facts.apply(rhs)
+    facts = assumptions_mod.build((sympify(a, strict=True), r, sympify(b, strict=True))
+                                  for a, r, b in assumptions)
+    lhs, rhs = facts.apply(sympify(lhs, strict=True)), facts.apply(sympify(rhs, strict=True))
     cited = tuple(cited)
     everything = frozenset(RULE_NAMES)
     first = _attempt(lhs, relation, rhs, frozenset(cited) | {"algebra"}, facts.facts) if cited else None

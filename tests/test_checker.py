@@ -1,0 +1,176 @@
+"""Verdicts of single steps and of the built-in chains."""
+import pytest
+from sympy import Integer, Rational, Symbol, log, pi, symbols
+
+from elbo_sym.algebra import KL, Entropy, Expectation, Gaussian, SpaceIntegral
+from elbo_sym.checker import REFUTED, UNKNOWN, VERIFIED, check_derivation, check_step
+from elbo_sym.derivations import BUILTINS, DERIVATIONS
+
+from conftest import p, q, x, y, z
+
+q_zx = q(z, given=(x,))
+
+
+@pytest.mark.parametrize("derivation", DERIVATIONS, ids=lambda d: d.name)
+def test_every_builtin_step_is_verified_with_its_cited_rules(derivation):
+    result = check_derivation(derivation)
+    assert [s.verdict for s in result.steps] == [VERIFIED] * len(derivation.steps)
+    assert all(s.missing == () for s in result.steps)
+    assert result.ok(strict=True)
+
+
+def test_builtins_are_in_the_papers_order():
+    assert list(BUILTINS) == ["elbo", "kl-nonneg", "gaussian-kl", "gaussian-kl-diagonal", "jensen-elbo"]
+
+
+def test_product_rule_names_the_rule_used():
+    r = check_step(log(p(x)), "=", log(p(x, z)) - log(p(z, given=(x,))), ["product-rule"])
+    assert (r.verdict, r.rules_used, r.missing) == (VERIFIED, ("product-rule",), ())
+
+
+def test_argument_order_inside_a_density_does_not_matter():
+    assert p(x, z) == p(z, x)
+    assert check_step(log(p(x, z)), "=", log(p(z, x)), ["algebra"]).verdict == VERIFIED
+
+
+def test_bayes_rule_holds_within_a_family():
+    lhs = log(p(z, given=(x,)))
+    rhs = log(p(x, given=(z,))) + log(p(z)) - log(p(x))
+    assert check_step(lhs, "=", rhs, ["bayes-rule"]).verdict == VERIFIED
+
+
+def test_families_never_mix():
+    r = check_step(log(p(z, given=(x,))), "=", log(q(z, given=(x,))), [])
+    assert r.verdict != VERIFIED
+
+
+def test_swapped_conditional_is_not_verified_and_shows_residual():
+    r = check_step(log(p(x, z)) - log(p(z, given=(x,))), "=",
+                   log(p(x, z)) - log(p(x, given=(z,))), ["bayes-rule"])
+    assert r.verdict != VERIFIED
+    assert r.residual is not None and r.residual != 0
+    assert r.reason == "the two sides differ"
+
+
+def test_missing_rule_is_named_in_a_warning():
+    r = check_step(log(p(x)), "=", log(p(x, z)) - log(p(z, given=(x,))), ["linearity"])
+    assert (r.verdict, r.missing) == (VERIFIED, ("product-rule",))
+
+
+def test_uncited_step_may_use_every_rule():
+    r = check_step(log(p(x)), "=", Expectation(log(p(x, z)) - log(p(z, given=(x,))), q_zx))
+    assert r.verdict == VERIFIED
+    assert set(r.rules_used) == {"product-rule", "expectation-of-constant"}
+
+
+def test_free_variable_is_never_fixed():
+    # log p(x) = log p(x, z) holds for no choice of family in general: z stays free
+    assert check_step(log(p(x)), "=", log(p(x, z)), []).verdict != VERIFIED
+
+
+def test_z_dependent_term_cannot_leave_the_expectation():
+    inside = Expectation(log(p(x, z)) - log(q_zx), q_zx)
+    outside = Expectation(log(p(x, z)), q_zx) - log(q_zx)
+    assert check_step(inside, "=", outside, []).verdict != VERIFIED
+
+
+def test_expectation_of_constant_pulls_out_only_constants():
+    assert check_step(Expectation(2 * log(p(x)), q_zx), "=", 2 * log(p(x)),
+                      ["expectation-of-constant", "linearity"]).verdict == VERIFIED
+
+
+def test_kl_nonneg_certificate_and_its_reverse():
+    L = Expectation(log(p(x, z)) - log(q_zx), q_zx)
+    assert check_step(log(p(x)), ">=", L, ["kl-nonneg", "product-rule", "linearity",
+                                            "expectation-of-constant"]).verdict == VERIFIED
+    r = check_step(log(p(x)), "<=", L, [])
+    assert r.verdict != VERIFIED
+    assert r.reason.startswith("no certificate")
+
+
+def test_strict_inequality_is_not_given_by_kl():
+    L = Expectation(log(p(x, z)) - log(q_zx), q_zx)
+    assert check_step(log(p(x)), ">", L, []).verdict != VERIFIED
+
+
+def test_jensen_gap_and_backwards_jensen():
+    f = p(x, z) / q_zx
+    assert check_step(log(Expectation(f, q_zx)), ">=", Expectation(log(f), q_zx), ["jensen"]).verdict == VERIFIED
+    assert check_step(log(Expectation(f, q_zx)), "<=", Expectation(log(f), q_zx), []).verdict != VERIFIED
+
+
+def test_marginalization_and_importance_weighting():
+    assert check_step(log(p(x)), "=", log(SpaceIntegral(p(x, z), z)), ["marginalization"]).verdict == VERIFIED
+    assert check_step(SpaceIntegral(p(z, given=(x,)), z), "=", 1, ["marginalization"]).verdict == VERIFIED
+    assert check_step(SpaceIntegral(p(x, z), z), "=", Expectation(p(x, z) / q_zx, q_zx),
+                      ["importance-weighting"]).verdict == VERIFIED
+    # a different weight is not the same integral
+    assert check_step(SpaceIntegral(p(x, z), z), "=", Expectation(p(x, z) / q(z), q_zx), []).verdict != VERIFIED
+
+
+def test_entropy_definition():
+    r = check_step(Entropy(q_zx), "=", -Expectation(log(q_zx), q_zx), ["entropy-definition"])
+    assert r.verdict == VERIFIED
+
+
+def test_gaussian_moments_and_an_altered_moment():
+    mu, s = symbols("mu sigma")
+    N = Gaussian(z, mu, s ** 2)
+    assert check_step(Expectation(z ** 2, N), "=", mu ** 2 + s ** 2, ["gaussian"]).verdict == VERIFIED
+    r = check_step(Expectation(z ** 2, N), "=", mu ** 2 + 2 * s ** 2, ["gaussian"])
+    assert r.verdict == REFUTED
+    assert r.counterexample
+
+
+def test_gaussian_kl_closed_form_sign_error_is_refuted():
+    mu, s = symbols("mu sigma")
+    lhs = KL(Gaussian(z, mu, s ** 2), Gaussian(z, 0, 1))
+    good = -Rational(1, 2) * (1 + log(s ** 2) - mu ** 2 - s ** 2)
+    bad = -Rational(1, 2) * (1 + log(s ** 2) + mu ** 2 - s ** 2)
+    assert check_step(lhs, "=", good, []).verdict == VERIFIED
+    r = check_step(lhs, "=", bad, [])
+    assert r.verdict == REFUTED and r.residual is not None
+
+
+def test_constant_residual_is_refuted():
+    r = check_step(log(SpaceIntegral(p(x, z), (x, z))), "=", Integer(1), [])
+    assert r.verdict == REFUTED
+    assert r.residual == -1
+
+
+def test_assumptions_give_signs_of_coefficients():
+    beta = Symbol("beta")
+    L = Expectation(log(p(x, z)) - log(q_zx), q_zx)
+    k = KL(q_zx, p(z))
+    # L - k >= L - beta k  needs (beta - 1) k >= 0
+    lhs, rhs = L - k, L - beta * k
+    assert check_step(lhs, ">=", rhs, [], [(beta, ">=", 1)]).verdict == VERIFIED
+    assert check_step(lhs, ">=", rhs, [], []).verdict != VERIFIED
+    assert check_step(lhs, ">=", rhs, [], [(beta, "<=", 1)]).verdict != VERIFIED
+
+
+def test_positive_assumption_enables_log_laws():
+    s = Symbol("sigma")
+    assert check_step(log(s ** 2), "=", 2 * log(s), [], [(s, ">", 0)]).verdict == VERIFIED
+    # without it, sigma = -1 makes the right side undefined: not verified, not refuted
+    assert check_step(log(s ** 2), "=", 2 * log(s), [], []).verdict == UNKNOWN
+
+
+def test_plain_algebra_slip_is_refuted_with_a_counterexample():
+    s = Symbol("sigma")
+    r = check_step((s + 1) ** 2, "=", s ** 2 + 1, ["algebra"])
+    assert r.verdict == REFUTED
+    assert r.residual == 2 * s
+    ((symbol, value),) = r.counterexample
+    assert symbol == s and value != 0
+
+
+def test_huge_power_is_unknown_not_a_hang():
+    from sympy import Pow
+    from sympy.core.parameters import evaluate
+
+    with evaluate(False):
+        huge = Pow(10, Pow(10, Pow(10, 10)))
+    r = check_step(log(p(x)), "=", log(p(x)) + huge, [])
+    assert r.verdict == UNKNOWN
+    assert "too large" in r.reason
