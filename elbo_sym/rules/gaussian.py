@@ -3,7 +3,7 @@
 E_{N(z; m, v)}[sum_k a_k z^k] = sum_k a_k E[z^k] with the raw moments of N, for integrands
 polynomial in z: exact, no integration. Integrands that are not polynomial in z stay whole.
 """
-from sympy import Poly, PolynomialError, log
+from sympy import Add, log
 
 from ..algebra import Expectation, Gaussian
 from .base import Rule, TooComplex
@@ -17,20 +17,33 @@ def log_density(node, engine):
     return None
 
 
+def _powers(expr, z):
+    """{k: coefficient of z^k} for an expanded polynomial in z, or None if it is none."""
+    out = {}
+    for term in Add.make_args(expr):
+        coeff, part = term.as_independent(z, as_Add=False)
+        if part == 1:
+            k = 0
+        elif part == z:
+            k = 1
+        elif part.is_Pow and part.base == z and part.exp.is_Integer and part.exp > 0:
+            k = int(part.exp)
+        else:
+            return None
+        if k > MAX_DEGREE:
+            raise TooComplex(f"a polynomial of degree {k} under N")
+        out[k] = out.get(k, 0) + coeff
+    return out
+
+
 def moments(node, engine):
     d = node.density
     if not isinstance(d, Gaussian):
         return None
-    z = d.variable
-    try:
-        poly = Poly(node.integrand, z)
-    except PolynomialError:
+    powers = _powers(node.integrand, d.variable)
+    if powers is None:
         return None
-    if any(c.has(z) for c in poly.coeffs()):
-        return None
-    if poly.degree() > MAX_DEGREE:
-        raise TooComplex(f"a polynomial of degree {poly.degree()} under N")
-    return sum((c * d.moment(k) for (k,), c in poly.terms()), start=0 * z)
+    return Add(*(c * d.moment(k) for k, c in powers.items()))
 
 
 RULES = (
