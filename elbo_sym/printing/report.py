@@ -1,0 +1,95 @@
+"""Check results as people and programs read them: a terminal report and the JSON document of
+the contract. Both take their words from ``step_message``."""
+from ..checker import VERIFIED, REFUTED
+from .text import relation_symbol, text
+
+MARKS = {"verified": "✓", "refuted": "✗", "unknown": "?"}
+COLOURS = {"verified": "green", "refuted": "red", "unknown": "yellow"}
+
+
+def step_message(result):
+    """Why a step failed (its residual, counterexample, or missing certificate), or the warning
+    of a verified step whose citation did not suffice; None for a clean verification."""
+    if result.verdict == VERIFIED:
+        if result.missing:
+            return "the cited rules do not suffice; also needed: " + ", ".join(result.missing)
+        return None
+    parts = [result.reason or "not shown"]
+    if result.residual is not None:
+        parts.append(f"residual (left - right, in normal form): {text(result.residual)}")
+    if result.counterexample:
+        values = ", ".join(f"{text(s)} = {text(v)}" for s, v in result.counterexample)
+        parts.append(f"counterexample: {values}")
+    return "; ".join(parts)
+
+
+def conclusion(derivation):
+    d = derivation
+    return f"{text(d.start)} {relation_symbol(d.conclusion_relation)} {text(d.end)}"
+
+
+def _style(s, verdict, colour):
+    if not colour:
+        return s
+    import click
+
+    return click.style(s, fg=COLOURS[verdict], bold=True)
+
+
+def format_derivation(result, colour=False, quiet=False, strict=False):
+    """Heading, the chain one step a line with its mark and rules, then the conclusion."""
+    d = result.derivation
+    lines = [f"{d.name}: {d.title}" if d.title else d.name]
+    if d.source:
+        lines.append(f"  source: {d.source}")
+    for definition in d.definitions:
+        params = f"({', '.join(text(p) for p in definition.params)})" if definition.params else ""
+        lines.append(f"  where {definition.name}{params} = {text(definition.body)}")
+    if not quiet:
+        rows = [("", "  " + text(d.start), None, None)]
+        for step, res in zip(d.steps, result.steps):
+            rows.append((relation_symbol(step.relation), text(step.expr), step, res))
+        width = min(max(len(r[1]) for r in rows) + 4, 100)
+        lines.append("")
+        for rel, body, step, res in rows:
+            if step is None:
+                lines.append(f"    {body}")
+                continue
+            where = f"line {step.line}: " if step.line is not None else ""
+            rules = ", ".join(res.rules_used or step.rules) or "-"
+            mark = _style(f"{MARKS[res.verdict]} {res.verdict}", res.verdict, colour)
+            lines.append(f"  {rel} {body.ljust(width)} {mark}  {where}by {rules}")
+            message = step_message(res)
+            if message and (res.verdict != VERIFIED or not quiet):
+                lines.append(f"      {message}")
+        lines.append("")
+    ok = result.ok(strict)
+    verdict = "every step verified" if ok else "NOT every step verified"
+    counts = {v: sum(1 for s in result.steps if s.verdict == v) for v in MARKS}
+    tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+    lines.append(f"  conclusion: {conclusion(d)}   ({verdict}: {tally})")
+    return "\n".join(lines)
+
+
+def json_step(step, index, result):
+    return {"index": index, "line": step.line, "relation": step.relation,
+            "verdict": result.verdict, "rules_cited": list(step.rules),
+            "rules_used": list(result.rules_used), "message": step_message(result)}
+
+
+def json_derivation(result, strict=False):
+    d = result.derivation
+    return {"name": d.name, "title": d.title, "ok": result.ok(strict),
+            "conclusion": conclusion(d),
+            "steps": [json_step(s, i, r) for i, (s, r) in enumerate(zip(d.steps, result.steps), 1)]}
+
+
+def json_file(filename, results=(), error=None, strict=False):
+    """One entry of ``files``: an input error, or the checked derivations of the file."""
+    if error is not None:
+        return {"file": filename, "ok": False,
+                "error": {"line": error.line, "column": error.column, "message": error.message},
+                "derivations": []}
+    derivations = [json_derivation(r, strict) for r in results]
+    return {"file": filename, "ok": all(d["ok"] for d in derivations), "error": None,
+            "derivations": derivations}
