@@ -117,7 +117,6 @@ def _naive(lhs, rhs, facts, out):
 
 
 def naive(timeout, ours_ms):
-    from elbo_sym.checker import check_step
 
     print(f"## The naive way: simplify(lhs - rhs) == 0 (limit {timeout:.0f} s)\n")
     print("| step | naive result | naive s | checker ms | ratio |")

@@ -3,7 +3,7 @@
 Plain frozen dataclasses: the built-ins and the parser both produce them, the checker checks
 them, the printers print them.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from sympy import Expr, sympify

@@ -3,7 +3,7 @@ a swapped KL, a swapped conditional, a reversed inequality, a dropped term, a te
 an expectation, a changed constant). A sound checker verifies none of the false ones."""
 from dataclasses import dataclass, replace
 
-from sympy import Add, Expr, Integer, Rational, preorder_traversal
+from sympy import Add, Integer, Rational, preorder_traversal
 
 from .algebra import KL, Density, Expectation
 from .derivation import Derivation

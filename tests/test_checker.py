@@ -1,12 +1,12 @@
 """Verdicts of single steps and of the built-in chains."""
 import pytest
-from sympy import Integer, Rational, Symbol, log, pi, symbols
+from sympy import Integer, Rational, Symbol, log, symbols
 
 from elbo_sym.algebra import KL, Entropy, Expectation, Gaussian, SpaceIntegral
 from elbo_sym.checker import REFUTED, UNKNOWN, VERIFIED, check_derivation, check_step
 from elbo_sym.derivations import BUILTINS, DERIVATIONS
 
-from conftest import p, q, x, y, z
+from conftest import p, q, x, z
 
 q_zx = q(z, given=(x,))
 

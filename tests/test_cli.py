@@ -1,8 +1,6 @@
 """The command line through click's CliRunner: output, exit codes, usage errors."""
-import json
 import re
 
-import pytest
 from click.testing import CliRunner
 
 import cli

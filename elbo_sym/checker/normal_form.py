@@ -7,7 +7,7 @@ enabled, and the engine records which ones fired, so the checker can tell what a
 """
 import math
 
-from sympy import (Add, Expr, Integer, Mul, Pow, Rational, S, Sum, Symbol, binomial, expand,
+from sympy import (Add, Mul, Pow, Sum, Symbol, binomial, expand,
                    expand_log, log)
 
 from ..algebra import KL, Defined, DensityBase, Entropy, Expectation, SpaceIntegral

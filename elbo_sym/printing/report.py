@@ -1,6 +1,6 @@
 """Check results as people and programs read them: a terminal report and the JSON document of
 the contract. Both take their words from ``step_message``."""
-from ..checker import VERIFIED, REFUTED
+from ..checker import VERIFIED
 from .text import relation_symbol, text
 
 MARKS = {"verified": "✓", "refuted": "✗", "unknown": "?"}

@@ -1,6 +1,6 @@
 """Expectations: the Gaussian closed form first, then importance weighting, linearity and
 expectations of constants. Each sees an integrand already in normal form (expanded)."""
-from sympy import Add, Mul, S
+from sympy import Add
 
 from ..algebra import Expectation, SpaceIntegral
 from .base import Rule

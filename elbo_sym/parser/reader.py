@@ -1,0 +1,421 @@
+"""Read ``.deriv`` files into ``Derivation`` objects.
+
+Two passes. A line-oriented pre-pass strips comments, sorts lines by their first word
+(``derivation``, ``let``, ``assume``, a relation, or anything else) and joins continuation lines
+to the line above. A logical line is kept as its original lines joined by their newlines, so the
+positions lark reports inside it are the file's own lines and columns (offset by the logical
+line's first line): no offset map is needed. The pre-pass also checks brackets, so an unclosed
+bracket is reported where it opens and absurd nesting is refused before lark sees it.
+
+Then each logical line goes through the LALR grammar (``derivation.lark``) and the
+non-recursive transformer, and the lines are assembled into derivations.
+
+Scoping of ``let`` and ``assume``: inside a derivation they belong to that derivation. Written
+before the first ``derivation`` header of a file that has headers, they hold file-wide, for every
+derivation of the file. A file without headers holds one derivation named after the file.
+
+Every problem with the input is raised as ``InputError`` with a 1-based line and column.
+"""
+import re
+import threading
+from pathlib import Path
+
+from lark import Lark, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from ..derivation import Assumption, Definition, Derivation, Step, mixes_directions
+from ..errors import InputError
+from .transformer import DENSITY_FAMILY, RELATION_OF, RESERVED, ExprBuilder, LocatedError
+
+MAX_NESTING = 200          # brackets
+MAX_TREE_DEPTH = 1000      # parse-tree levels (unary chains such as - - - x, x^x^x...)
+MAX_LINE_CHARS = 200_000   # one logical line
+MAX_SHOWN_LINE = 500       # longer lines are not echoed in error messages
+
+_KEYWORD_LINE = re.compile(r"(derivation|let|assume)(?![A-Za-z0-9_])")
+_RELATION_START = ("<=", ">=", "=", "<", ">", "≤", "≥")
+_CONTINUES = ("+", "*", "/", "^", ")", "]", "}", ",", "|", ";", "~")
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+_START_OF_KIND = {"header": "start_header", "let": "start_let", "assume": "start_assume",
+                  "step": "start_step", "expr": "start_expr"}
+
+_parser = None
+_parser_lock = threading.Lock()
+
+
+def _get_parser():
+    """The lark parser, built on first use (importing the package builds nothing)."""
+    global _parser
+    if _parser is None:
+        with _parser_lock:
+            if _parser is None:
+                grammar = Path(__file__).with_name("derivation.lark").read_text(encoding="utf-8")
+                _parser = Lark(grammar, parser="lalr", lexer="contextual",
+                               propagate_positions=True, start=list(_START_OF_KIND.values()))
+    return _parser
+
+
+# -- entry points -----------------------------------------------------------------------------
+
+def parse_file(path):
+    """The derivations of the file at ``path``."""
+    filename = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", None, None,
+                         filename) from None
+    return parse_text(data, filename=filename)
+
+
+def parse_text(text, filename="<string>"):
+    """The derivations in ``text`` (str, or bytes that must be UTF-8)."""
+    try:
+        if isinstance(text, (bytes, bytearray)):
+            text = _decode(bytes(text), filename)
+        return _Reader(text, filename).read()
+    except InputError:
+        raise
+    except RecursionError:
+        raise InputError("expression nested too deep", 1, 1, filename) from None
+    except MemoryError:
+        raise InputError("input too large", 1, 1, filename) from None
+
+
+def _decode(data, filename):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
+        raise InputError(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                         line, column, filename) from None
+
+
+# -- pre-pass ---------------------------------------------------------------------------------
+
+def _strip_comment(line):
+    """The line without its ``# comment`` (a ``#`` inside a "title" is no comment)."""
+    if "#" not in line:
+        return line
+    quoted = False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "#" and not quoted:
+            return line[:i]
+    return line
+
+
+def _open_brackets(text):
+    depth = 0
+    for ch in text:
+        if ch in _OPENERS:
+            depth += 1
+        elif ch in _CLOSERS:
+            depth -= 1
+    return depth > 0
+
+
+class _Logical:
+    """One logical line: physical lines ``first..last`` of one ``kind``."""
+
+    __slots__ = ("kind", "first", "last", "text")
+
+    def __init__(self, kind, first):
+        self.kind, self.first, self.last, self.text = kind, first, first, ""
+
+
+def _logical_lines(code):
+    """Group comment-free physical lines into logical lines."""
+    out = []
+    cur = None
+    chain_started = False
+    for i, line in enumerate(code, 1):
+        s = line.strip()
+        if not s:
+            continue
+        m = _KEYWORD_LINE.match(s)
+        if m:
+            kind = "header" if m.group(1) == "derivation" else m.group(1)
+            if kind == "header":
+                chain_started = False
+        elif s.startswith(_RELATION_START):
+            kind = "step"
+        elif cur is None or cur.kind == "header":
+            kind = "expr"
+        elif cur.kind in ("let", "assume") and not chain_started and not (
+                s.startswith(_CONTINUES) or _open_brackets("\n".join(code[cur.first - 1:i - 1]))):
+            kind = "expr"     # the start of the chain, right under a let or an assume
+        else:
+            cur.last = i      # continues the line above
+            continue
+        if kind == "expr":
+            chain_started = True
+        cur = _Logical(kind, i)
+        out.append(cur)
+    for ll in out:
+        ll.text = "\n".join(code[ll.first - 1:ll.last])
+    return out
+
+
+# -- the reader -------------------------------------------------------------------------------
+
+class _Pending:
+    """A derivation being assembled."""
+
+    def __init__(self, name, title, line, lets, assumptions, definitions):
+        self.name, self.title, self.line = name, title, line
+        self.lets = dict(lets)
+        self.assumptions = list(assumptions)
+        self.definitions = list(definitions)
+        self.start = None
+        self.start_line = None
+        self.steps = []
+        self.step_tokens = []
+
+
+class _Reader:
+    def __init__(self, text, filename):
+        self.filename = filename
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        self.raw = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+        self.code = [_strip_comment(ln) for ln in self.raw]
+
+    # errors
+    def error(self, message, line, column):
+        source = self.raw[line - 1] if line is not None and 0 < line <= len(self.raw) else None
+        if source is not None and len(source) > MAX_SHOWN_LINE:
+            source = None     # a caret under column 100000 helps nobody
+        return InputError(message, line, column, self.filename, source)
+
+    def error_in(self, ll, message, rel_line, column):
+        """An error at (line, column) of the logical line ``ll``."""
+        return self.error(message, ll.first + (rel_line or 1) - 1, column or 1)
+
+    def read(self):
+        lines = _logical_lines(self.code)
+        if not lines:
+            raise self.error("empty file: no derivation in it", 1, 1)
+        has_headers = any(ll.kind == "header" for ll in lines)
+        file_lets, file_assumptions, file_definitions = {}, [], []
+        done, pending = [], None
+        headers = []
+        if not has_headers:
+            stem = Path(self.filename).stem
+            name = stem if stem and not stem.startswith("<") else "derivation"
+            pending = _Pending(name, "", 1, {}, [], [])
+        for ll in lines:
+            result = self.parse_line(ll, pending.lets if pending else file_lets)
+            kind = result[0]
+            if kind == "header":
+                _, name_tok, title = result
+                name = str(name_tok)
+                if pending is not None:
+                    done.append(self.finish(pending))
+                if any(name == d.name for d in done):
+                    raise self.error_in(ll, f"a second derivation named '{name}'",
+                                        name_tok.line, name_tok.column)
+                headers.append(ll.first)
+                pending = _Pending(name, title, ll.first, file_lets, file_assumptions,
+                                   file_definitions)
+            elif kind == "let":
+                lets = pending.lets if pending else file_lets
+                definition = self.definition(ll, result, lets)
+                lets[definition.name] = definition
+                (pending.definitions if pending else file_definitions).append(definition)
+            elif kind == "assume":
+                _, lhs, rel_tok, rhs = result
+                a = Assumption(lhs, RELATION_OF[str(rel_tok)], rhs, ll.first)
+                (pending.assumptions if pending else file_assumptions).append(a)
+            elif pending is None:
+                raise self.error_in(ll, "this line comes before the first 'derivation' header",
+                                    1, len(self.code[ll.first - 1]) -
+                                    len(self.code[ll.first - 1].lstrip()) + 1)
+            elif kind == "expr":
+                pending.start, pending.start_line = result[1], ll.first
+            else:
+                self.step(ll, pending, result)
+        if pending is None:
+            raise self.error("no derivation in the file: only lets and assumptions", 1, 1)
+        done.append(self.finish(pending))
+        return self.with_sources(done, headers)
+
+    def parse_line(self, ll, lets):
+        """The transformed logical line: a tuple whose first item is its kind."""
+        self.check_brackets(ll)
+        if len(ll.text) > MAX_LINE_CHARS:
+            raise self.error_in(ll, f"line too long (over {MAX_LINE_CHARS} characters)", 1, 1)
+        if ll.kind == "step":
+            body = ll.text.strip()
+            rel = next(r for r in _RELATION_START if body.startswith(r))
+            if not body[len(rel):].strip():
+                col = len(self.code[ll.first - 1]) - len(self.code[ll.first - 1].lstrip()) + 1
+                raise self.error_in(ll, f"a step needs an expression after '{rel}'", 1, col)
+        try:
+            tree = _get_parser().parse(ll.text, start=_START_OF_KIND[ll.kind])
+        except UnexpectedInput as exc:
+            raise self.syntax_error(ll, exc) from None
+        if _depth(tree) > MAX_TREE_DEPTH:
+            raise self.error_in(ll, "expression nested too deep", 1, 1)
+        try:
+            return ExprBuilder(lets).transform(tree)
+        except LocatedError as exc:
+            raise self.error_in(ll, exc.message, exc.line, exc.column) from None
+        except RecursionError:
+            raise self.error_in(ll, "expression nested too deep", 1, 1) from None
+
+    def check_brackets(self, ll):
+        if ll.kind == "header":
+            return
+        stack = []
+        line, col = 1, 0
+        for ch in ll.text:
+            if ch == "\n":
+                line, col = line + 1, 0
+                continue
+            col += 1
+            if ch in _OPENERS:
+                stack.append((ch, line, col))
+                if len(stack) > MAX_NESTING:
+                    raise self.error_in(ll, f"nesting too deep (more than {MAX_NESTING} "
+                                            "brackets)", line, col)
+            elif ch in _CLOSERS:
+                if not stack:
+                    raise self.error_in(ll, f"'{ch}' closes no bracket", line, col)
+                opener, oline, ocol = stack.pop()
+                if _OPENERS[opener] != ch:
+                    raise self.error_in(ll, f"'{ch}' does not match the '{opener}' at line "
+                                            f"{ll.first + oline - 1}, column {ocol}", line, col)
+        if stack:
+            opener, oline, ocol = stack[-1]
+            raise self.error_in(ll, f"'{opener}' is never closed (expected "
+                                    f"'{_OPENERS[opener]}')", oline, ocol)
+
+    def syntax_error(self, ll, exc):
+        if isinstance(exc, UnexpectedCharacters):
+            ch = ll.text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(ll.text) else "?"
+            hint = ""
+            if ch == "_":
+                hint = ": names start with a letter, and '_' only joins a subscript (z_1)"
+            elif ch in "\"'":
+                hint = ": quotes belong only around a derivation's title"
+            elif ch == ".":
+                hint = ": '.' belongs only inside a number (0.5)"
+            return self.error_in(ll, f"unexpected character {ch!r}{hint}", exc.line, exc.column)
+        if isinstance(exc, UnexpectedToken):
+            expected = _describe_expected(exc.expected)
+            if exc.token.type == "$END":
+                line, col = _end_of(ll.text)
+                return self.error_in(ll, f"the line ends too early; expected {expected}",
+                                     line, col)
+            tok = exc.token
+            return self.error_in(ll, f"unexpected {_describe_token(tok)}; expected {expected}",
+                                 tok.line, tok.column)
+        return self.error_in(ll, "syntax error", getattr(exc, "line", 1),
+                             getattr(exc, "column", 1))
+
+    def definition(self, ll, result, lets):
+        _, name_tok, params, body = result
+        name = str(name_tok)
+        if name in RESERVED or DENSITY_FAMILY.match(name):
+            raise self.error_in(ll, f"'{name}' already means something and cannot be a let",
+                                name_tok.line, name_tok.column)
+        if name in lets:
+            raise self.error_in(ll, f"'{name}' is already defined (line {lets[name].line})",
+                                name_tok.line, name_tok.column)
+        return Definition(name, params, body, ll.first)
+
+    def step(self, ll, pending, result):
+        _, rel_tok, expr, rules = result
+        rel = RELATION_OF[str(rel_tok)]
+        where = (rel_tok.line, rel_tok.column)
+        if pending.start is None:
+            raise self.error_in(ll, "a step before the start of the chain: write the "
+                                    "expression the chain starts from first", *where)
+        if mixes_directions([s.relation for s in pending.steps] + [rel]):
+            other = next(s for s in pending.steps if s.relation not in ("=", rel)
+                         and mixes_directions([s.relation, rel]))
+            raise self.error_in(ll, f"'{rel}' runs against the '{other.relation}' at line "
+                                    f"{other.line}: a chain cannot mix < and > relations",
+                                *where)
+        pending.steps.append(Step(rel, expr, rules, ll.first + rel_tok.line - 1))
+
+    def finish(self, p):
+        if p.start is None:
+            raise self.error(f"derivation '{p.name}' has no expression", p.line, 1)
+        if not p.steps:
+            raise self.error(f"derivation '{p.name}' has no steps: each step is a line that "
+                             "begins with a relation (=, <=, >=, <, >)", p.start_line, 1)
+        return Derivation(p.name, p.title, p.start, tuple(p.steps), tuple(p.assumptions),
+                          tuple(p.definitions), "", p.start_line)
+
+    def with_sources(self, done, headers):
+        """The derivations, each with the text of its own lines as ``source``."""
+        from dataclasses import replace
+
+        if not headers:
+            return [replace(done[0], source="\n".join(self.raw).strip("\n"))]
+        bounds = headers[1:] + [len(self.raw) + 1]
+        return [replace(d, source="\n".join(self.raw[h - 1:b - 1]).strip("\n"))
+                for d, h, b in zip(done, headers, bounds)]
+
+
+def _depth(tree):
+    """Depth of a lark tree, without recursion."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        if d > deepest:
+            deepest = d
+            if deepest > MAX_TREE_DEPTH:
+                return deepest
+        stack.extend((c, d + 1) for c in node.children if isinstance(c, Tree))
+    return deepest
+
+
+def _end_of(text):
+    """(line, column) just after the last character of ``text`` that is not a space."""
+    stripped = text.rstrip()
+    line = stripped.count("\n") + 1
+    column = len(stripped) - (stripped.rfind("\n") + 1) + 1
+    return line, column
+
+
+_TOKEN_WORDS = {
+    "NAME": "a name", "NUMBER": "a number", "FUNC_NAME": "a function", "DERIV_NAME":
+    "a derivation name", "RULE_NAME": "a rule name", "STRING": 'a "title"',
+    "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "LBRACE": "'{'",
+    "RBRACE": "'}'", "COMMA": "','", "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'",
+    "SLASH": "'/'", "POW": "'^'", "EQ": "'='", "LE": "'<='", "GE": "'>='", "LT": "'<'",
+    "GT": "'>'", "BAR": "'|'", "BARBAR": "'||'", "SEMI": "';'", "TILDE": "'~'",
+    "SUB_OPEN": "'_{'", "BY": "'by'", "LOG": "'log'", "LN": "'ln'", "SUM": "'sum'",
+    "INT": "'int'", "DERIVATION": "'derivation'", "LET": "'let'", "ASSUME": "'assume'",
+    "$END": "the end of the line",
+}
+_EXPRESSION_STARTS = {"NAME", "NUMBER", "FUNC_NAME", "LPAR", "LSQB", "MINUS", "PLUS", "LOG",
+                      "LN", "SUM", "INT"}
+
+
+def _describe_expected(expected):
+    names = set(expected)
+    words = []
+    if {"NAME", "NUMBER"} <= names:
+        names -= _EXPRESSION_STARTS
+        words.append("an expression")
+    words += sorted(_TOKEN_WORDS.get(n, n) for n in names)
+    if len(words) > 8:
+        words = words[:8] + ["..."]
+    return " or ".join(words) if len(words) <= 2 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _describe_token(tok):
+    if tok.type in ("NAME", "FUNC_NAME", "NUMBER", "RULE_NAME", "DERIV_NAME"):
+        value = str(tok)
+        return f"'{value[:40]}{'...' if len(value) > 40 else ''}'"
+    return _TOKEN_WORDS.get(tok.type, f"'{tok}'")

@@ -1,0 +1,381 @@
+"""Parse trees to the algebra's sympy objects, built directly from tokens.
+
+Nothing here calls sympify, parse_expr, eval or exec on file text: numbers are built from their
+digits, names become Symbols, and every operator is an explicit constructor with
+``evaluate=False`` so that the author's order survives for printing and huge literals such as
+``10^(10^10)`` stay symbolic. The transformer is lark's non-recursive one, so a long or deep
+line costs no Python recursion here.
+
+Semantic errors are raised as ``LocatedError`` with the line and column of the offending node,
+relative to the logical line; the reader turns them into ``InputError`` in file coordinates.
+"""
+import re
+
+from lark import Token
+from lark.visitors import Transformer_NonRecursive
+from sympy import (Abs, Add, E, IndexedBase, Integer, Mul, Pow, Rational, S, Sum, Symbol,
+                   exp, log, pi)
+from sympy.core.parameters import evaluate
+
+from ..algebra import KL, Defined, Density, DensityBase, Entropy, Expectation, Gaussian, \
+    SpaceIntegral
+from ..errors import DomainError
+from ..rules.catalogue import RULE_NAMES, nearest_rules
+
+MAX_DIGITS = 1000
+
+# Words that are part of the language and so cannot stand as plain names.
+KEYWORDS = {"derivation", "let", "assume", "by", "log", "ln", "sum", "int"}
+# Functions that need their brackets.
+BRACKETED_ONLY = {"exp", "sqrt", "abs", "KL", "D_KL"}
+UNARY_FUNCTIONS = {"log", "ln", "exp", "sqrt", "abs", "H"}
+KNOWN_FUNCTIONS = ("log", "ln", "exp", "sqrt", "abs", "KL", "D_KL", "H", "N")
+# Names a let may not take: they already mean something.
+RESERVED = KEYWORDS | set(KNOWN_FUNCTIONS) | {"E", "pi", "e"}
+
+DENSITY_FAMILY = re.compile(r"[pqr](?:_[A-Za-z0-9]+)*\Z")
+
+RELATION_OF = {"=": "=", "<=": "<=", "≤": "<=", ">=": ">=", "≥": ">=", "<": "<", ">": ">"}
+
+
+class LocatedError(Exception):
+    """A semantic error at a (line, column) of the logical line being transformed."""
+
+    def __init__(self, message, line, column):
+        super().__init__(message)
+        self.message, self.line, self.column = message, line, column
+
+
+def _at(meta_or_token):
+    """(line, column) of a lark Meta or Token; (1, 1) when it carries none."""
+    line = getattr(meta_or_token, "line", None)
+    column = getattr(meta_or_token, "column", None)
+    return (line or 1, column or 1)
+
+
+def _fail(message, where):
+    raise LocatedError(message, *_at(where))
+
+
+class _Differential:
+    """``f dz`` at the end of a product: an integrand waiting for its ``int``.
+
+    Outside an ``int`` it is an ordinary product again (``_fin``)."""
+
+    __slots__ = ("inner", "variable", "symbol")
+
+    def __init__(self, inner, variable, symbol):
+        self.inner, self.variable, self.symbol = inner, variable, symbol
+
+    def wrap(self, f):
+        return _Differential(f(self.inner), self.variable, self.symbol)
+
+
+def _fin(x):
+    """An expression, with a pending ``dz`` multiplied back in."""
+    if isinstance(x, _Differential):
+        return _mul([_fin(x.inner), x.symbol])
+    return x
+
+
+def _mul(factors):
+    return factors[0] if len(factors) == 1 else Mul(*factors, evaluate=False)
+
+
+def _neg(x):
+    if x.is_Number:
+        return -x
+    return Mul(S.NegativeOne, x, evaluate=False)
+
+
+def _differential_variable(sym):
+    """``z`` for the symbol ``dz`` (and ``z_1`` for ``dz_1``), else None."""
+    if isinstance(sym, Symbol) and len(sym.name) > 1 and sym.name[0] == "d" \
+            and sym.name[1].isalpha():
+        return Symbol(sym.name[1:])
+    return None
+
+
+def check_rules(tokens):
+    """The rule names of a ``by`` clause, each checked against the catalogue."""
+    rules = []
+    for tok in tokens:
+        name = str(tok)
+        if name not in RULE_NAMES:
+            near = nearest_rules(name)
+            hint = ("; did you mean " + " or ".join(f"'{n}'" for n in near) + "?") if near else \
+                "; the rules are " + ", ".join(RULE_NAMES)
+            _fail(f"unknown rule '{name}'{hint}", tok)
+        if name not in rules:
+            rules.append(name)
+    return tuple(rules)
+
+
+class ExprBuilder(Transformer_NonRecursive):
+    """Builds sympy objects bottom-up; ``lets`` maps let names to ``Definition``s in scope."""
+
+    def __init__(self, lets=None):
+        super().__init__(visit_tokens=False)
+        self.lets = lets if lets is not None else {}
+
+    def transform(self, tree):
+        # Every node is built unevaluated. (Entered once: each entry clears sympy's cache.)
+        with evaluate(False):
+            return super().transform(tree)
+
+    def _call_userfunc(self, tree, new_children=None):
+        # A DomainError from the algebra becomes a located error at that node; no VisitError
+        # wrapping, so our own errors pass through.
+        children = new_children if new_children is not None else tree.children
+        try:
+            return getattr(self, str(tree.data))(tree.meta, children)
+        except DomainError as exc:
+            raise LocatedError(str(exc), *_at(tree.meta)) from None
+
+    # -- leaves -------------------------------------------------------------------------
+    def number(self, meta, children):
+        tok = children[0]
+        text = str(tok)
+        digits = text.replace(".", "")
+        if len(digits) > MAX_DIGITS:
+            _fail(f"number too long ({len(digits)} digits; at most {MAX_DIGITS})", tok)
+        if "." in text:
+            whole, frac = text.split(".")
+            return Rational(int(whole + frac), 10 ** len(frac))
+        return Integer(int(text))
+
+    def name(self, meta, children):
+        tok = children[0]
+        n = str(tok)
+        if n in KEYWORDS:
+            _fail(f"'{n}' is a keyword and cannot stand here", tok)
+        if n in BRACKETED_ONLY:
+            _fail(f"{n} needs its arguments in brackets: {n}(...)", tok)
+        if n == "pi":
+            return pi
+        if n == "e":
+            return E
+        if n in self.lets:
+            d = self.lets[n]
+            if d.params:
+                _fail(f"{n} takes {len(d.params)} argument{'s' * (len(d.params) != 1)}: "
+                      f"{n}({', '.join(str(p) for p in d.params)})", tok)
+            return Defined(n, (), d.body)
+        return Symbol(n)
+
+    # -- arithmetic ---------------------------------------------------------------------
+    def additive(self, meta, children):
+        terms = [_fin(children[0])]
+        for op, term in zip(children[1::2], children[2::2]):
+            term = _fin(term)
+            terms.append(term if op.type == "PLUS" else _neg(term))
+        return Add(*terms, evaluate=False)
+
+    def prod(self, meta, children):
+        factors, op, last_juxtaposed = [], None, False
+        for c in children:
+            if isinstance(c, Token):
+                op = c.type
+                continue
+            if isinstance(c, _Differential):
+                # a prefixed form ending in dz; it always closes the product
+                if op == "SLASH":
+                    return c.wrap(lambda f: _mul(factors + [Pow(f, -1, evaluate=False)]))
+                return c.wrap(lambda f: _mul(factors + [f]))
+            last_juxtaposed = op is None
+            if op == "SLASH":
+                c = self._divide(factors, c)
+            if c is not None:
+                factors.append(c)
+            op = None
+        var = _differential_variable(factors[-1]) if last_juxtaposed else None
+        if var is not None and len(factors) > 1:
+            return _Differential(_mul(factors[:-1]), var, factors[-1])
+        return _mul(factors)
+
+    @staticmethod
+    def _divide(factors, divisor):
+        """Append ``/ divisor``: a quotient of two integers is a Rational (``1/2``)."""
+        if factors and factors[-1].is_Integer and divisor.is_Integer and divisor != 0:
+            factors[-1] = Rational(factors[-1], divisor)
+            return None
+        return Pow(divisor, -1, evaluate=False)
+
+    def neg(self, meta, children):
+        x = children[-1]
+        if isinstance(x, _Differential):
+            return x.wrap(_neg)
+        return _neg(x)
+
+    def pos(self, meta, children):
+        return children[-1]
+
+    def pow(self, meta, children):
+        base, _, exponent = children
+        return Pow(_fin(base), _fin(exponent), evaluate=False)
+
+    # -- prefixed forms -----------------------------------------------------------------
+    def log_bare(self, meta, children):
+        x = children[-1]
+        if isinstance(x, _Differential):
+            return x.wrap(lambda f: log(f, evaluate=False))
+        return log(x, evaluate=False)
+
+    def sum_head(self, meta, children):
+        index_tok = children[2]
+        index = str(index_tok)
+        if index in RESERVED or index == "sum":
+            _fail(f"'{index}' cannot be a summation index", index_tok)
+        lower, upper = _fin(children[4]), _fin(children[-1])
+        return (Symbol(index), lower, upper)
+
+    def sum_bare(self, meta, children):
+        (index, lower, upper), body = children
+        if isinstance(body, _Differential):
+            return body.wrap(lambda f: self._sum(f, index, lower, upper))
+        return self._sum(body, index, lower, upper)
+
+    @staticmethod
+    def _sum(body, index, lower, upper):
+        """Sum over ``index``; inside it ``mu_j`` is element j of ``mu``."""
+        suffix = "_" + index.name
+        swap = {}
+        for s in body.atoms(Symbol):
+            if s.name.endswith(suffix) and len(s.name) > len(suffix):
+                swap[s] = IndexedBase(s.name[:-len(suffix)])[index]
+        if swap:
+            body = body.xreplace(swap)
+        with evaluate(True):   # Sum's constructor would otherwise wrap the body in 1*(...)
+            return Sum(body, (index, lower, upper))
+
+    def int_bare(self, meta, children):
+        body = children[-1]
+        if not isinstance(body, _Differential):
+            _fail("an integral is written 'int f dz': the integrand must end with d and the "
+                  "variable (bracket it when it holds + or -)", meta)
+        return SpaceIntegral(_fin(body.inner), (body.variable,))
+
+    # -- applications -------------------------------------------------------------------
+    def arglist(self, meta, children):
+        return [_fin(c) for c in children if not isinstance(c, Token)]
+
+    def call(self, meta, children):
+        return self._apply(meta, children[0], children[1], None)
+
+    def call_given(self, meta, children):
+        return self._apply(meta, children[0], children[1], children[3])
+
+    def call_semi(self, meta, children):
+        tok, first, _, rest = children
+        name = str(tok)
+        if name != "N":
+            _fail(f"only N(z; mean, variance) takes a ';', not {name}(...)", tok)
+        if len(rest) != 2:
+            _fail("N takes a variable, a mean and a variance: N(z; mu, sigma^2)", tok)
+        return Gaussian(_fin(first), rest[0], rest[1])
+
+    def call_kl(self, meta, children):
+        tok, a, _, b = children
+        name = str(tok)
+        if name not in ("KL", "D_KL"):
+            _fail(f"'||' belongs in KL(a || b), not in {name}(...)", tok)
+        return KL(_fin(a), _fin(b))
+
+    def _apply(self, meta, tok, args, given):
+        name = str(tok)
+        if DENSITY_FAMILY.match(name):
+            for v in args + (given or []):
+                if not isinstance(v, Symbol):
+                    # Indexed variables appear only later, when a sum rewrites z_j.
+                    _fail(f"the variables of a density are names, and {v} is none", tok)
+            return Density(name, args, given or ())
+        if given is not None:
+            _fail(f"only densities (p, q, r) take a '|', not {name}(...)", tok)
+        if name in self.lets:
+            d = self.lets[name]
+            if len(d.params) != len(args):
+                want = len(d.params)
+                _fail(f"{name} takes {want} argument{'s' * (want != 1)}, not {len(args)}", tok)
+            body = d.body.xreplace(dict(zip(d.params, args))) if d.params else d.body
+            return Defined(name, tuple(args), body)
+        if name in UNARY_FUNCTIONS:
+            if len(args) != 1:
+                _fail(f"{name} takes one argument, not {len(args)}", tok)
+            x = args[0]
+            if name in ("log", "ln"):
+                return log(x, evaluate=False)
+            if name == "exp":
+                return exp(x, evaluate=False)
+            if name == "sqrt":
+                return Pow(x, S.Half, evaluate=False)
+            if name == "abs":
+                return Abs(x, evaluate=False)
+            return Entropy(x)
+        if name in ("KL", "D_KL"):
+            _fail(f"{name} compares two densities: {name}(q || p)", tok)
+        if name == "N":
+            _fail("N takes a variable, a mean and a variance: N(z; mu, sigma^2)", tok)
+        if name == "E":
+            _fail("an expectation is written E_{q(z|x)}[ f ]", tok)
+        if name in ("sum", "int"):
+            _fail(f"write {'sum_{j=1}^{J} f' if name == 'sum' else 'int f dz'}", tok)
+        _fail(f"'{name}' is not defined: it is no density (p, q, r), no known function "
+              f"({', '.join(KNOWN_FUNCTIONS)}) and no let", tok)
+
+    def sub_density(self, meta, children):
+        return (None, _fin(children[0]), meta)
+
+    def sub_tilde(self, meta, children):
+        return (children[0], _fin(children[2]), meta)
+
+    def expectation(self, meta, children):
+        tok, _, (var_tok, density, sub_meta), body = children
+        if str(tok) != "E":
+            _fail(f"only E takes a subscript and brackets (E_{{q(z|x)}}[ f ]), not {tok}", tok)
+        if not isinstance(density, DensityBase):
+            _fail(f"an expectation is taken under a density, and {density} is none", sub_meta)
+        if var_tok is not None and Symbol(str(var_tok)) not in density.variables:
+            _fail(f"{var_tok} is not a variable of {density} (those left of its bar)", var_tok)
+        return Expectation(_fin(body), density)
+
+    # -- whole lines --------------------------------------------------------------------
+    def params(self, meta, children):
+        return [c for c in children if isinstance(c, Token) and c.type == "NAME"]
+
+    def rel(self, meta, children):
+        return children[0]
+
+    def by_clause(self, meta, children):
+        return check_rules([c for c in children if c.type == "RULE_NAME"])
+
+    def start_expr(self, meta, children):
+        return ("expr", _fin(children[0]))
+
+    def start_step(self, meta, children):
+        rel_tok, expr = children[0], _fin(children[1])
+        rules = children[2] if len(children) > 2 else ()
+        return ("step", rel_tok, expr, rules)
+
+    def start_assume(self, meta, children):
+        _, lhs, rel_tok, rhs = children
+        return ("assume", _fin(lhs), rel_tok, _fin(rhs))
+
+    def let_plain(self, meta, children):
+        _, name_tok, _, body = children
+        return ("let", name_tok, (), _fin(body))
+
+    def let_fn(self, meta, children):
+        name_tok, params, body = children[1], children[2], children[-1]
+        seen = set()
+        for p in params:
+            if str(p) in RESERVED:
+                _fail(f"'{p}' cannot be a parameter name", p)
+            if str(p) in seen:
+                _fail(f"parameter '{p}' appears twice", p)
+            seen.add(str(p))
+        return ("let", name_tok, tuple(Symbol(str(p)) for p in params), _fin(body))
+
+    def start_header(self, meta, children):
+        name_tok = children[1]
+        title = str(children[2])[1:-1] if len(children) > 2 else ""
+        return ("header", name_tok, title)

@@ -1,0 +1,101 @@
+"""Reading unevaluated arithmetic for printing, shared by the LaTeX and text printers.
+
+Expressions are built under ``evaluate(False)``, so products may hold several numbers
+(``Mul(-1, 1/2, log(a))``), sums hold negated terms as ``Mul(-1, b)`` and nest (``(a + b) + c``
+from left-to-right parsing). These helpers fold the numbers of a product into one coefficient
+by plain ``Number`` arithmetic, which never evaluates anything else (``10**(10**10)`` stays
+symbolic), and splice nested sums.
+"""
+from sympy import Mul, Pow, S
+from sympy.core.parameters import evaluate
+from sympy.functions.elementary.exponential import log
+
+from ..algebra import DensityBase
+
+
+def flat_terms(expr):
+    """The terms of a sum in written order, nested unevaluated sums spliced in:
+    ``(a + b) + c`` prints as ``a + b + c``; ``a + (-(b + c))`` keeps its brackets."""
+    out = []
+    for term in expr.args:
+        if term.is_Add:
+            out.extend(flat_terms(term))
+        else:
+            out.append(term)
+    return out
+
+
+
+def _numeric_value(factor):
+    """``factor`` as a ``Number`` when that costs nothing (a finite number, ``1/n``), else None."""
+    if factor.is_Number and factor.is_finite:
+        return factor
+    if (factor.is_Pow and factor.exp is S.NegativeOne and factor.base.is_Rational
+            and not factor.base.is_zero):
+        return S.One / factor.base
+    return None
+
+
+def _flat_factors(expr):
+    """The factors of a commutative product, nested unevaluated products spliced in."""
+    out = []
+    for factor in expr.args:
+        if factor.is_Mul and factor.is_commutative:
+            out.extend(_flat_factors(factor))
+        else:
+            out.append(factor)
+    return out
+
+
+def combined_factors(expr):
+    """``(coefficient, other factors)`` of a product: its numbers multiplied into one, the
+    other factors in their written order. A non-product is ``(1, [expr])``."""
+    if not (expr.is_Mul and expr.is_commutative):
+        return S.One, [expr]
+    coefficient, others = S.One, []
+    with evaluate(True):  # the caller may be inside evaluate(False), where 2*3 stays 2*3
+        for factor in _flat_factors(expr):
+            value = _numeric_value(factor)
+            if value is None:
+                others.append(factor)
+            else:
+                coefficient = coefficient * value
+    return coefficient, others
+
+
+def product(coefficient, factors):
+    """The unevaluated product ``coefficient * factors``, without a visible factor 1."""
+    body = list(factors) if coefficient is S.One else [coefficient, *factors]
+    if not body:
+        return coefficient
+    return body[0] if len(body) == 1 else Mul(*body, evaluate=False)
+
+
+def split_sign(term):
+    """``(negative, magnitude)`` with ``term == -magnitude`` when negative: how a sum shows
+    ``a + Mul(-1, b)`` as ``a - b`` without evaluating ``-term``."""
+    if term.is_Number:
+        return (True, -term) if term.is_extended_negative else (False, term)
+    if term.is_Mul:
+        coefficient, factors = combined_factors(term)
+        if coefficient.is_extended_negative and factors:
+            return True, product(-coefficient, factors)
+    return False, term
+
+
+def split_fraction(factors):
+    """``(numerator, denominator)`` lists: a factor ``x**-k`` with a number k goes below as
+    ``x**k``, built unevaluated so that ``10**-(10**10)`` is never computed."""
+    numerator, denominator = [], []
+    for factor in factors:
+        if factor.is_Pow and factor.exp.is_Number and factor.exp.is_extended_negative:
+            denominator.append(factor.base if factor.exp == -1
+                               else Pow(factor.base, -factor.exp, evaluate=False))
+        else:
+            numerator.append(factor)
+    return numerator, denominator
+
+
+def is_bare_log(expr):
+    """``log p(x)`` is printed without brackets, so what follows it in a product is ambiguous."""
+    return isinstance(expr, log) and isinstance(expr.args[0], DensityBase)

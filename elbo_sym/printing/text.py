@@ -1,0 +1,228 @@
+"""Readable one-line Unicode math for terminals: ``log p(x) = E_q(z | x)[...] + KL(... ‖ ...)``.
+
+Like the LaTeX printer it keeps the written order of terms and folds the numbers of an
+unevaluated product into one coefficient. ``log p(x)``, ``∑`` and ``∫`` print without
+brackets around what they take, so a factor written after one of them brackets it instead.
+"""
+from sympy import S
+from sympy.concrete.summations import Sum
+from sympy.printing.pretty.pretty_symbology import greek_unicode
+from sympy.printing.str import StrPrinter
+
+from ..algebra import SpaceIntegral
+from .arithmetic import (combined_factors, flat_terms, is_bare_log, product, split_fraction,
+                         split_sign)
+
+MINUS = "\u2212"
+
+# Capitals that look like Latin letters (Alpha, Beta, ...) would be misread: they stay spelled.
+_GREEK = {name: char for name, char in greek_unicode.items()
+          if name[0].islower() or char not in "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ"}
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_LARGEST_SUPERSCRIPT = 99
+
+_UNICODE_RELATIONS = {"=": "=", "==": "=", "<=": "≤", "≤": "≤", ">=": "≥", "≥": "≥",
+                      "<": "<", ">": ">"}
+_ASCII_RELATIONS = {"=": "=", "==": "=", "<=": "<=", "≤": "<=", ">=": ">=", "≥": ">=",
+                    "<": "<", ">": ">"}
+
+
+def relation_symbol(rel, unicode=True):
+    """How a chain relation prints: ``'<='`` is ``≤`` (or ``<=`` without Unicode)."""
+    table = _UNICODE_RELATIONS if unicode else _ASCII_RELATIONS
+    try:
+        return table[rel]
+    except KeyError:
+        raise ValueError(f"unknown relation {rel!r}") from None
+
+
+def unicode_name(name):
+    """A symbol name with its Greek parts as letters: ``sigma_z`` is ``σ_z``, ``z_1`` stays."""
+    return "_".join(_GREEK.get(part, part) for part in name.split("_"))
+
+
+def _is_open(expr):
+    """True when the printed form runs on to the right with no closing bracket."""
+    return is_bare_log(expr) or isinstance(expr, (Sum, SpaceIntegral))
+
+
+def _needs_pow_brackets(base):
+    """Whether ``base`` needs brackets under an exponent (decided without sympy's
+    ``precedence``, which negates products and so may evaluate them)."""
+    if base.is_Number:
+        return base.is_extended_negative or not base.is_Integer
+    return bool(base.is_Add or base.is_Mul or base.is_Pow or base.is_Relational
+                or _is_open(base))
+
+
+class ElboTextPrinter(StrPrinter):
+    """sympy's string printer, taught Unicode, the domain classes and unevaluated arithmetic."""
+
+    printmethod = "_elbo_text"  # not "_sympystr": Indexed's own hook would print mu[j]
+
+    def __init__(self, settings=None):
+        super().__init__({"order": "none", **(settings or {})})
+
+    # -- atoms
+
+    def _print_Symbol(self, expr):
+        return unicode_name(expr.name)
+
+    _print_Dummy = _print_Symbol
+
+    def _print_Indexed(self, expr):
+        indices = ",".join(self._print(i) for i in expr.indices)
+        base = self._print(expr.base.label)
+        return f"{base}_{indices}" if indices.isalnum() else f"{base}_{{{indices}}}"
+
+    def _print_IndexedBase(self, expr):
+        return self._print(expr.label)
+
+    def _print_Integer(self, expr):
+        return MINUS + str(-expr.p) if expr.p < 0 else str(expr.p)
+
+    def _print_Rational(self, expr):
+        if expr.q == 1:
+            return self._print_Integer(expr)
+        sign = MINUS if expr.p < 0 else ""
+        return f"{sign}{abs(expr.p)}/{expr.q}"
+
+    def _print_Float(self, expr):
+        tex = super()._print_Float(expr)
+        return MINUS + tex[1:] if tex.startswith("-") else tex
+
+    def _print_Pi(self, expr):
+        return "π"
+
+    def _print_Exp1(self, expr):
+        return "e"
+
+    def _print_Infinity(self, expr):
+        return "∞"
+
+    def _print_NegativeInfinity(self, expr):
+        return MINUS + "∞"
+
+    # -- arithmetic
+
+    def _print_Add(self, expr, order=None):
+        terms = flat_terms(expr)
+        out = self._signed(*split_sign(terms[0]), first=True)
+        for term in terms[1:]:
+            out += self._signed(*split_sign(term), first=False)
+        return out
+
+    def _signed(self, negative, magnitude, first):
+        body = self._paren_if(magnitude.is_Add or magnitude.is_Relational, magnitude)
+        if first:
+            return MINUS + body if negative else body
+        return (f" {MINUS} " if negative else " + ") + body
+
+    def _print_Mul(self, expr):
+        coefficient, factors = combined_factors(expr)
+        if coefficient.is_extended_negative and factors:
+            magnitude = product(-coefficient, factors)
+            return MINUS + self._paren_if(magnitude.is_Add, magnitude)
+        return self._fraction(coefficient, factors)
+
+    def _fraction(self, coefficient, factors):
+        """``numerator/denominator`` of a product with a nonnegative coefficient; a fraction
+        coefficient with nothing below leads the product as ``1/2 log(σ²)``."""
+        numerator, denominator = split_fraction(factors)
+        if coefficient.is_Rational and coefficient.q != 1 and denominator:
+            denominator.insert(0, S(coefficient.q))
+            coefficient = S(coefficient.p)
+        lead = [self._print(coefficient)] if coefficient is not S.One or not numerator else []
+        top = self._juxtapose(lead, numerator, followed=bool(denominator))
+        if not denominator:
+            return top
+        if len(denominator) == 1:
+            below = denominator[0]
+            return f"{top}/{self._paren_if(below.is_Add or below.is_Mul, below)}"
+        return f"{top}/({self._juxtapose([], denominator, followed=False)})"
+
+    def _juxtapose(self, lead, factors, followed):
+        """Factors side by side; ``·`` where a factor would run into a number."""
+        parts = list(lead)
+        for i, factor in enumerate(factors):
+            last = i == len(factors) - 1 and not followed
+            parts.append(self._paren_if(factor.is_Add or factor.is_Relational
+                                        or (_is_open(factor) and not last), factor))
+        out = parts[0]
+        for part in parts[1:]:
+            out += ("·" if part[:1].isdigit() else " ") + part
+        return out
+
+    def _print_Pow(self, expr):
+        base, exp = expr.base, expr.exp
+        if exp.is_Number and exp.is_extended_negative:
+            return self._fraction(S.One, [expr])
+        if exp is S.Half:
+            return f"sqrt({self._print(base)})"
+        shown = self._paren_if(_needs_pow_brackets(base), base)
+        if exp.is_Integer and 0 <= exp <= _LARGEST_SUPERSCRIPT:
+            return shown + str(exp).translate(_SUPERSCRIPT)
+        exp_atomic = exp.is_Symbol or (exp.is_Integer and exp.is_nonnegative)
+        return f"{shown}^{self._paren_if(not exp_atomic, exp)}"
+
+    def _print_log(self, expr):
+        if is_bare_log(expr):
+            return "log " + self._print(expr.args[0])
+        return f"log({self._print(expr.args[0])})"
+
+    def _print_Abs(self, expr):
+        return f"|{self._print(expr.args[0])}|"
+
+    def _print_Sum(self, expr):
+        heads = "".join(f"∑_{{{self._print(v)}={self._print(lo)}}}^{{{self._print(hi)}}} "
+                        for v, lo, hi in expr.limits)
+        return heads + self._paren_if(expr.function.is_Add, expr.function)
+
+    def _print_Relational(self, expr):
+        op = _UNICODE_RELATIONS.get(expr.rel_op, expr.rel_op)
+        return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+    # -- the probability algebra
+
+    def _print_Density(self, expr):
+        inside = self._join(expr.variables)
+        if expr.given:
+            inside += " | " + self._join(expr.given)
+        return f"{unicode_name(expr.family)}({inside})"
+
+    def _print_Gaussian(self, expr):
+        return f"N({self._print(expr.variable)}; {self._join((expr.mean, expr.variance))})"
+
+    def _print_Expectation(self, expr):
+        return f"E_{self._print(expr.density)}[{self._print(expr.integrand)}]"
+
+    def _print_SpaceIntegral(self, expr):
+        differentials = "".join(f" d{self._print(v)}" for v in expr.variables)
+        return f"∫ {self._paren_if(expr.integrand.is_Add, expr.integrand)}{differentials}"
+
+    def _print_KL(self, expr):
+        return f"KL({self._print(expr.first)} ‖ {self._print(expr.second)})"
+
+    def _print_Entropy(self, expr):
+        return f"H({self._print(expr.density)})"
+
+    def _print_Defined(self, expr):
+        name = unicode_name(expr.name)
+        return f"{name}({self._join(expr.arguments)})" if expr.arguments else name
+
+    # -- small pieces
+
+    def _join(self, items):
+        return ", ".join(self._print(i) for i in items)
+
+    def _paren_if(self, condition, expr):
+        return f"({self._print(expr)})" if condition else self._print(expr)
+
+
+def text(expr):
+    """One-line Unicode text of an expression, terms and factors in their written order."""
+    return ElboTextPrinter().doprint(expr)
+
+
+__all__ = ["ElboTextPrinter", "text", "relation_symbol", "unicode_name", "MINUS"]
