@@ -174,3 +174,10 @@ def test_huge_power_is_unknown_not_a_hang():
     r = check_step(log(p(x)), "=", log(p(x)) + huge, [])
     assert r.verdict == UNKNOWN
     assert "too large" in r.reason
+
+
+def test_an_assumption_never_gives_a_bound_variable_a_sign():
+    # log(z^2) = 2 log z needs z > 0; inside E_q(z) z ranges over everything q allows
+    lhs = Expectation(log(z ** 2), q(z))
+    rhs = Expectation(2 * log(z), q(z))
+    assert check_step(lhs, "=", rhs, [], [(z, ">", 0)]).verdict != VERIFIED

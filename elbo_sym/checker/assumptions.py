@@ -33,11 +33,14 @@ def _bound(lhs, rel, rhs):
     return None
 
 
-def build(assumptions):
-    """From (lhs, relation, rhs) triples to an ``Assumptions``."""
+def build(assumptions, bound_variables=()):
+    """From (lhs, relation, rhs) triples to an ``Assumptions``. A variable that an expectation,
+    integral or sum binds is never given a sign: the fact cannot speak for every value it takes."""
     substitution, restore, facts = {}, {}, []
     for lhs, rel, rhs in assumptions:
         bound = _bound(lhs, rel, rhs)
+        if bound and bound[0] in bound_variables:
+            continue
         if bound and bound[0] not in substitution and bound[1] in _SIGN:
             s, r, c = bound
             if c == 0:

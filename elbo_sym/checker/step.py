@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
-from sympy import Expr, Indexed, Number, Sum, cancel, sympify
+from sympy import Expr, Indexed, Number, Sum, cancel, preorder_traversal, sympify
 
 from ..algebra import Defined, DensityBase, Entropy, Expectation, KL, SpaceIntegral
 from ..rules import RULE_NAMES, TooComplex
@@ -44,6 +44,19 @@ class _Attempt:
     residual: Optional[Expr] = None
     reason: Optional[str] = None
     counterexample: tuple = ()
+
+
+def bound_variables(expr):
+    """Variables bound somewhere in ``expr`` by an expectation, an integral or a sum."""
+    out = set()
+    for node in preorder_traversal(expr):
+        if isinstance(node, Expectation):
+            out.update(node.bound_variables)
+        elif isinstance(node, SpaceIntegral):
+            out.update(node.variables)
+        elif isinstance(node, Sum):
+            out.update(limit[0] for limit in node.limits)
+    return out
 
 
 def _ordered(names):
@@ -112,9 +125,10 @@ def _attempt(lhs, relation, rhs, enabled, facts):
 
 def check_step(lhs, relation, rhs, cited=(), assumptions=()):
     """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples."""
-    facts = assumptions_mod.build((sympify(a, strict=True), r, sympify(b, strict=True))
-                                  for a, r, b in assumptions)
-    lhs, rhs = facts.apply(sympify(lhs, strict=True)), facts.apply(sympify(rhs, strict=True))
+    lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
+    facts = assumptions_mod.build(((sympify(a, strict=True), r, sympify(b, strict=True))
+                                   for a, r, b in assumptions), bound_variables(lhs) | bound_variables(rhs))
+    lhs, rhs = facts.apply(lhs), facts.apply(rhs)
     cited = tuple(cited)
     everything = frozenset(RULE_NAMES)
     first = _attempt(lhs, relation, rhs, frozenset(cited) | {"algebra"}, facts.facts) if cited else None
