@@ -1,6 +1,7 @@
 """The ``elbo-check`` command: a thin click layer over ``elbo_sym``.
 
-Exit codes: 0 every step verified; 1 some step not verified; 2 bad usage or an input error.
+Exit codes: 0 every step verified; 1 some step not verified; 2 bad usage or an input error;
+3 an internal inconsistency (the symbolic and numeric judges disagree: a bug in elbo-check).
 """
 import json
 import os
@@ -21,37 +22,49 @@ Examples:
   elbo-check check --json a.deriv b.deriv
 """
 
-
-def _colour(stream=None):
-    stream = stream or sys.stdout
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+NOT_VERIFIED, INPUT_ERROR, INCONSISTENT = 1, 2, 3
 
 
-def _report_input_error(err, filename):
-    located = err if err.filename else err.located(filename)
-    click.echo(str(located), err=True)
+def _colour(enabled=True):
+    return (enabled and "NO_COLOR" not in os.environ and hasattr(sys.stdout, "isatty")
+            and sys.stdout.isatty())
 
 
-def _load_targets(targets):
-    """(label, derivations or None, error) per target; unknown names are a usage error."""
+def numeric_options(default):
+    """--numeric/--no-numeric and --seed, shared by the commands that check."""
+    def decorate(f):
+        f = click.option("--seed", type=int, default=0, show_default=True,
+                         help="Seed of the numeric judge's random instances.")(f)
+        return click.option("--numeric/--no-numeric", default=default, show_default=True,
+                            help="Run the numeric judge behind every step: random Gaussian "
+                                 "instances that refute wrong steps with a counterexample.")(f)
+    return decorate
+
+
+def _checked(targets, numeric, seed, files_only=False):
+    """(label, results or None, InputError or None) per target, in order."""
+    from elbo_sym.checker import check_derivation
     from elbo_sym.loading import UnknownTarget, load
 
-    out = []
-    for t in targets:
+    for target in targets:
         try:
-            out.append((t, load(t), None))
+            derivations = load(target, files_only=files_only)
         except UnknownTarget as exc:
             raise click.UsageError(str(exc))
         except InputError as exc:
-            out.append((t, None, exc))
-    return out
+            located = exc if exc.filename else exc.located(target)
+            click.echo(str(located), err=True)
+            yield target, None, located
+            continue
+        yield target, [check_derivation(d, numeric=numeric, seed=seed) for d in derivations], None
 
 
-def _check_all(loaded):
-    from elbo_sym.checker import check_derivation
-
-    return [(label, [check_derivation(d) for d in ders] if ders else None, err)
-            for label, ders, err in loaded]
+def _code(results, error, strict):
+    if error is not None:
+        return INPUT_ERROR
+    if any(r.inconsistent for r in results):
+        return INCONSISTENT
+    return 0 if all(r.ok(strict) for r in results) else NOT_VERIFIED
 
 
 @click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,13 +76,17 @@ def main():
     product rule, linearity of expectation, KL definition, Gibbs' inequality, Jensen's
     inequality, Gaussian closed forms. Built in: the evidence lower bound of Kingma & Welling
     (2014) and its companions (see `elbo-check list`).
+
+    Exit status: 0 every step verified, 1 some step not verified, 2 bad usage or an input
+    error, 3 an internal inconsistency between the symbolic and the numeric judge.
     """
 
 
 @main.command()
 @click.argument("targets", nargs=-1, metavar="[NAME|FILE]...")
 @click.option("--strict", is_flag=True, help="A step whose cited rules do not suffice fails.")
-def derive(targets, strict):
+@numeric_options(default=False)
+def derive(targets, strict, numeric, seed):
     """Print derivations with every step checked (default: all built-ins).
 
     Each step shows its verdict (✓ verified, ✗ refuted, ? unknown) and the rules that justify
@@ -78,20 +95,13 @@ def derive(targets, strict):
     from elbo_sym.derivations import BUILTINS
     from elbo_sym.printing.report import format_derivation
 
-    loaded = _load_targets(targets or list(BUILTINS))
-    code, colour, first = 0, _colour(), True
-    for label, results, err in _check_all(loaded):
-        if err is not None:
-            _report_input_error(err, label)
-            code = 2
-            continue
-        for r in results:
-            if not first:
-                click.echo("")
-            first = False
-            click.echo(format_derivation(r, colour=colour, strict=strict))
-            if not r.ok(strict):
-                code = max(code, 1)
+    code, blocks = 0, []
+    for _, results, error in _checked(targets or list(BUILTINS), numeric, seed):
+        code = max(code, _code(results or [], error, strict))
+        for r in results or []:
+            blocks.append(format_derivation(r, colour=_colour(), strict=strict))
+    if blocks:
+        click.echo("\n\n".join(blocks))
     sys.exit(code)
 
 
@@ -100,7 +110,8 @@ def derive(targets, strict):
 @click.option("--fragment", is_flag=True, help="Only the align* environments, no preamble.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to FILE instead of standard output.")
-def latex(targets, fragment, output):
+@numeric_options(default=False)
+def latex(targets, fragment, output, numeric, seed):
     """Typeset derivations as LaTeX (default: all built-ins).
 
     A standalone document (amsmath align*, one line per step, the rules on the right) that
@@ -109,17 +120,11 @@ def latex(targets, fragment, output):
     from elbo_sym.derivations import BUILTINS
     from elbo_sym.printing import document as doc
 
-    loaded = _load_targets(targets or list(BUILTINS))
-    code, results = 0, []
-    for label, rs, err in _check_all(loaded):
-        if err is not None:
-            _report_input_error(err, label)
-            code = 2
-            continue
-        results.extend(rs)
-        if not all(r.ok() for r in rs):
-            code = max(code, 1)
-    text = doc.fragment(results) if fragment else doc.document(results)
+    code, checked = 0, []
+    for _, results, error in _checked(targets or list(BUILTINS), numeric, seed):
+        code = max(code, _code(results or [], error, False))
+        checked.extend(results or [])
+    text = doc.fragment(checked) if fragment else doc.document(checked)
     if output:
         with open(output, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
@@ -153,38 +158,27 @@ def rules():
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
 @click.option("--strict", is_flag=True, help="A step whose cited rules do not suffice fails.")
 @click.option("-q", "--quiet", is_flag=True, help="Only each derivation's summary line.")
-def check(files, as_json, strict, quiet):
+@numeric_options(default=True)
+def check(files, as_json, strict, quiet, numeric, seed):
     """Check derivation files (.deriv): a verdict for every step.
 
     Input errors are printed as FILE:LINE:COL: error: MESSAGE and do not stop the other
     files. Exit 0 when every step of every file is verified, 1 when some step is not,
-    2 when a file has an input error.
+    2 when a file has an input error, 3 on an internal inconsistency.
     """
-    from elbo_sym.checker import check_derivation
-    from elbo_sym.parser import parse_file
     from elbo_sym.printing.report import format_derivation, json_file
 
-    code, entries, colour, first = 0, [], _colour() and not as_json, True
-    for path in files:
-        try:
-            results = [check_derivation(d) for d in parse_file(path)]
-        except InputError as exc:
-            _report_input_error(exc, path)
-            entries.append(json_file(path, error=exc))
-            code = 2
-            continue
-        entry = json_file(path, results, strict=strict)
-        entries.append(entry)
-        if not entry["ok"]:
-            code = max(code, 1)
-        if not as_json:
-            for r in results:
-                if not first:
-                    click.echo("")
-                first = False
-                click.echo(f"{path}: " + format_derivation(r, colour=colour, quiet=quiet, strict=strict))
+    code, entries, blocks = 0, [], []
+    for path, results, error in _checked(files, numeric, seed, files_only=True):
+        code = max(code, _code(results or [], error, strict))
+        entries.append(json_file(path, results or [], error, strict))
+        for r in results or []:
+            blocks.append(f"{path}: " + format_derivation(r, colour=_colour(not as_json),
+                                                          quiet=quiet, strict=strict))
     if as_json:
         click.echo(json.dumps({"ok": code == 0, "files": entries}, indent=2, ensure_ascii=False))
+    elif blocks:
+        click.echo("\n\n".join(blocks))
     sys.exit(code)
 
 

@@ -6,7 +6,7 @@ missing from the citation are named.
 """
 import random
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from sympy import Expr, Indexed, Number, Sum, cancel, preorder_traversal, sympify
 
@@ -31,6 +31,8 @@ class StepResult:
     reason: Optional[str] = None        # why it is not verified, in words
     residual: Optional[Expr] = None     # lhs - rhs in normal form, for a failing step
     counterexample: Tuple[Tuple[Expr, Expr], ...] = ()  # (symbol, value) pairs
+    numeric: Optional[Any] = None       # the numeric judge's Outcome, when it ran
+    inconsistent: bool = False          # the two judges disagree: a bug in elbo-check
 
     @property
     def verified(self):

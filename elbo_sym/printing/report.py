@@ -7,20 +7,29 @@ MARKS = {"verified": "✓", "refuted": "✗", "unknown": "?"}
 COLOURS = {"verified": "green", "refuted": "red", "unknown": "yellow"}
 
 
-def step_message(result):
+def message_parts(result):
     """Why a step failed (its residual, counterexample, or missing certificate), or the warning
-    of a verified step whose citation did not suffice; None for a clean verification."""
+    of a verified step whose citation did not suffice; empty for a clean verification."""
     if result.verdict == VERIFIED:
         if result.missing:
-            return "the cited rules do not suffice; also needed: " + ", ".join(result.missing)
-        return None
+            return ["the cited rules do not suffice; also needed: " + ", ".join(result.missing)]
+        return []
+    if result.inconsistent:
+        return ["INTERNAL INCONSISTENCY: " + result.reason]
     parts = [result.reason or "not shown"]
     if result.residual is not None:
         parts.append(f"residual (left - right, in normal form): {text(result.residual)}")
     if result.counterexample:
         values = ", ".join(f"{text(s)} = {text(v)}" for s, v in result.counterexample)
         parts.append(f"counterexample: {values}")
-    return "; ".join(parts)
+    if result.numeric is not None and result.numeric.status != "not-applicable":
+        parts.append("numerically " + result.numeric.message)
+    return parts
+
+
+def step_message(result):
+    """``message_parts`` as one line, or None."""
+    return "; ".join(message_parts(result)) or None
 
 
 def conclusion(derivation):
@@ -55,13 +64,12 @@ def format_derivation(result, colour=False, quiet=False, strict=False):
             if step is None:
                 lines.append(f"    {body}")
                 continue
-            where = f"line {step.line}: " if step.line is not None else ""
-            rules = ", ".join(res.rules_used or step.rules) or "-"
+            rules = ", ".join(res.rules_used or step.rules)
             mark = _style(f"{MARKS[res.verdict]} {res.verdict}", res.verdict, colour)
-            lines.append(f"  {rel} {body.ljust(width)} {mark}  {where}by {rules}")
-            message = step_message(res)
-            if message and (res.verdict != VERIFIED or not quiet):
-                lines.append(f"      {message}")
+            where = f"line {step.line}" if step.line is not None else ""
+            info = ": ".join(p for p in (where, "by " + rules if rules else "") if p)
+            lines.append(f"  {rel} {body.ljust(width)} {mark}  {info}".rstrip())
+            lines.extend(f"      {part}" for part in message_parts(res))
         lines.append("")
     ok = result.ok(strict)
     verdict = "every step verified" if ok else "NOT every step verified"
@@ -71,10 +79,20 @@ def format_derivation(result, colour=False, quiet=False, strict=False):
     return "\n".join(lines)
 
 
+def json_numeric(outcome):
+    if outcome is None:
+        return None
+    counterexample = dict(outcome.counterexample) if outcome.counterexample else None
+    return {"status": outcome.status, "instances": outcome.instances,
+            "counterexample": counterexample, "message": outcome.message}
+
+
 def json_step(step, index, result):
     return {"index": index, "line": step.line, "relation": step.relation,
             "verdict": result.verdict, "rules_cited": list(step.rules),
-            "rules_used": list(result.rules_used), "message": step_message(result)}
+            "rules_used": list(result.rules_used), "message": step_message(result),
+            "missing_rules": list(result.missing), "inconsistent": result.inconsistent,
+            "numeric": json_numeric(result.numeric)}
 
 
 def json_derivation(result, strict=False):

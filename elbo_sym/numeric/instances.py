@@ -1,0 +1,240 @@
+"""Random instances: a joint Gaussian per density family, and values for the free symbols.
+
+A family is one joint distribution over all of its variables, so making it a random joint
+Gaussian makes every marginal and every conditional p(A | B) an exact Gaussian: a step that
+holds for every family holds on these, and one that fails for a generic family fails on them.
+"""
+import math
+from dataclasses import dataclass, field
+from typing import Dict, Optional
+
+import numpy as np
+from sympy import Indexed, Symbol, default_sort_key
+
+_LOG_2PI = math.log(2 * math.pi)
+_FREE_RANGE = 1.5      # an unconstrained value is drawn in [-1.5, 1.5]
+_SPAN = 2.0            # a value bounded on one side is drawn within 2 of its bound
+_MARGIN = 0.2          # ... and at least 0.2 inside a strict bound (sigma > 0 gives (0.2, 2))
+_SCALES = ((0.1, 1.5), (0.08, 0.35))   # per-variable covariance scales: mixed, then narrow
+
+
+class Unsupported(Exception):
+    """Something the numeric judge cannot evaluate: the step is 'not-applicable'."""
+
+
+class Skip(Exception):
+    """This instance has no value (log of a nonpositive number, a nonpositive variance, nan)."""
+
+
+class FamilyModel:
+    """A joint Gaussian over a family's variables; marginals and conditionals are cached."""
+
+    def __init__(self, name, variables, mean, cov):
+        self.name = name
+        self.variables = tuple(variables)
+        self.index = {v: i for i, v in enumerate(self.variables)}
+        self.mean = mean
+        self.cov = cov
+        self._marginals = {}
+        self._conditionals = {}
+
+    def _indices(self, variables):
+        try:
+            return [self.index[v] for v in variables]
+        except KeyError as exc:      # the scan registers every variable; this is a bug guard
+            raise Unsupported(f"{exc.args[0]} is not a variable of the family {self.name}") from None
+
+    def marginal(self, variables):
+        """(mean, precision, log normaliser) of the marginal over ``variables``."""
+        key = tuple(variables)
+        if key not in self._marginals:
+            idx = self._indices(key)
+            cov = self.cov[np.ix_(idx, idx)]
+            _, logdet = np.linalg.slogdet(cov)
+            self._marginals[key] = (self.mean[idx], np.linalg.inv(cov),
+                                    0.5 * (len(idx) * _LOG_2PI + logdet))
+        return self._marginals[key]
+
+    def logpdf(self, variables, values):
+        """log N(values; marginal over ``variables``); values broadcast against each other."""
+        mean, precision, norm = self.marginal(variables)
+        diffs = [v - m for v, m in zip(values, mean)]
+        quad = 0.0
+        for i, di in enumerate(diffs):
+            quad = quad + precision[i, i] * di * di
+            for j in range(i):
+                quad = quad + 2.0 * precision[i, j] * di * diffs[j]
+        return -0.5 * quad - norm
+
+    def conditional(self, left, given):
+        """(mean_A, gain K, mean_B, Cholesky factor of cov(A | B)): A | B = mean_A + K (B - mean_B) + L u."""
+        key = (tuple(left), tuple(given))
+        if key not in self._conditionals:
+            a, b = self._indices(key[0]), self._indices(key[1])
+            saa = self.cov[np.ix_(a, a)]
+            if b:
+                sab, sbb = self.cov[np.ix_(a, b)], self.cov[np.ix_(b, b)]
+                gain = np.linalg.solve(sbb, sab.T).T
+                saa = saa - gain @ sab.T
+            else:
+                gain = np.zeros((len(a), 0))
+            saa = 0.5 * (saa + saa.T)
+            self._conditionals[key] = (self.mean[a], gain, self.mean[b], np.linalg.cholesky(saa))
+        return self._conditionals[key]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Where a free value may be drawn: bounds (None for none), strictness, integrality."""
+    lo: Optional[float] = None
+    lo_strict: bool = False
+    hi: Optional[float] = None
+    hi_strict: bool = False
+    integer: bool = False
+
+    def above(self, bound, strict):
+        if self.lo is None or bound > self.lo or (bound == self.lo and strict):
+            return Interval(bound, strict, self.hi, self.hi_strict, self.integer)
+        return self
+
+    def below(self, bound, strict):
+        if self.hi is None or bound < self.hi or (bound == self.hi and strict):
+            return Interval(self.lo, self.lo_strict, bound, strict, self.integer)
+        return self
+
+    def draw(self, rng, name):
+        lo, hi = self.lo, self.hi
+        if lo is not None and hi is not None:
+            if hi < lo or (hi == lo and (self.lo_strict or self.hi_strict)):
+                raise Unsupported(f"the assumptions on {name} leave it no value")
+            margin = min(_MARGIN, 0.1 * (hi - lo))
+            a = lo + (margin if self.lo_strict else 0.0)
+            b = min(hi - (margin if self.hi_strict else 0.0), a + _SPAN)
+        elif lo is not None:
+            a = lo + (_MARGIN if self.lo_strict else 0.0)
+            b = lo + _SPAN
+        elif hi is not None:
+            b = hi - (_MARGIN if self.hi_strict else 0.0)
+            a = hi - _SPAN
+        else:
+            a, b = -_FREE_RANGE, _FREE_RANGE
+        if self.integer:
+            a, b = (-3, 3) if lo is None and hi is None else (math.ceil(a), math.floor(b))
+            if b < a:
+                raise Unsupported(f"the assumptions on {name} leave it no whole value")
+            return float(rng.integers(a, b + 1))
+        return float(rng.uniform(a, b))
+
+
+_MIRROR = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
+
+
+def atom_name(atom):
+    """The name an ``assume`` fact uses for an atom: sigma for sigma and for sigma[j]."""
+    return atom.base.label.name if isinstance(atom, Indexed) else atom.name
+
+
+def symbol_bounds(facts):
+    """(name, relation, number) for every fact that bounds a plain symbol by a number."""
+    out = []
+    for lhs, rel, rhs in facts:
+        if isinstance(lhs, Symbol) and rhs.is_number and rhs.is_extended_real:
+            out.append((lhs.name, rel, float(rhs)))
+        elif isinstance(rhs, Symbol) and lhs.is_number and lhs.is_extended_real and rel in _MIRROR:
+            out.append((rhs.name, _MIRROR[rel], float(lhs)))
+    return out
+
+
+def interval_for(atom, bounds, positive_hint=False):
+    """The interval to draw ``atom`` from: sympy assumptions, ``assume`` bounds, hints."""
+    symbol = atom.base.label if isinstance(atom, Indexed) else atom
+    iv = Interval(integer=bool(symbol.is_integer))
+    if symbol.is_positive:
+        iv = iv.above(0.0, True)
+    elif symbol.is_nonnegative:
+        iv = iv.above(0.0, False)
+    if symbol.is_negative:
+        iv = iv.below(0.0, True)
+    elif symbol.is_nonpositive:
+        iv = iv.below(0.0, False)
+    name = atom_name(atom)
+    for n, rel, c in bounds:
+        if n != name:
+            continue
+        if rel in (">", ">="):
+            iv = iv.above(c, rel == ">")
+        elif rel in ("<", "<="):
+            iv = iv.below(c, rel == "<")
+        elif rel == "=":
+            iv = iv.above(c, False).below(c, False)
+    if positive_hint and iv.lo is None and (iv.hi is None or iv.hi > 0):
+        iv = iv.above(0.0, True)
+    return iv
+
+
+def size_choices(symbol, bounds):
+    """The values a symbolic size may take: 1 to 4, within its ``assume`` bounds."""
+    iv = interval_for(symbol, bounds)
+    choices = [k for k in range(1, 5)
+               if (iv.lo is None or k > iv.lo or (k == iv.lo and not iv.lo_strict))
+               and (iv.hi is None or k < iv.hi or (k == iv.hi and not iv.hi_strict))]
+    if not choices:
+        raise Unsupported(f"the assumptions on the size {symbol} leave it no value in 1..4")
+    return choices
+
+
+@dataclass
+class Instance:
+    """One draw: sizes, free values (atom -> float) and a model per density family."""
+    sizes: Dict[Symbol, int]
+    values: Dict[object, float]
+    families: Dict[str, FamilyModel] = field(default_factory=dict)
+
+    def named_values(self, atoms):
+        """(name, value) pairs for the sizes, then ``atoms``, for messages."""
+        return (tuple((str(s), float(v)) for s, v in self.sizes.items())
+                + tuple((str(a), float(self.values[a])) for a in atoms))
+
+
+def random_family(rng, name, variables, scales=_SCALES[0]):
+    """A random joint Gaussian: mean in [-1, 1], covariance D (A A^T + 0.5 I) D, A in [-1, 1].
+
+    The scales D, log-uniform in ``scales``, make narrow and wide variables alike, so that
+    negative entropies and steep conditionals occur: some false steps fail only there.
+    """
+    n = len(variables)
+    mean = rng.uniform(-1.0, 1.0, n)
+    a = rng.uniform(-1.0, 1.0, (n, n))
+    d = np.exp(rng.uniform(np.log(scales[0]), np.log(scales[1]), n))
+    return FamilyModel(name, variables, mean, (a @ a.T + 0.5 * np.eye(n)) * np.outer(d, d))
+
+
+def draw_instance(rng, sizes, structure, bounds, regime=0):
+    """Free values within their intervals, then one random Gaussian per family, in fixed order.
+
+    ``regime`` (the attempt's number) cycles through four kinds of instance, so that any eight
+    consecutive ones cover them all: in odd ones all families are marginals of one joint
+    Gaussian (q = p, so a KL vanishes), in regimes 2 and 3 every variable is narrow (so
+    entropies are negative). Steps that are false only where a bound is tight fail there.
+    """
+    values = {}
+    for atom in structure.free:
+        iv = interval_for(atom, bounds, atom in structure.positive)
+        values[atom] = np.float64(iv.draw(rng, atom))
+    names = sorted(structure.families)
+    scales = _SCALES[(regime // 2) % 2]
+    if len(names) > 1 and regime % 2 == 1:
+        union = sorted(set().union(*structure.families.values()), key=default_sort_key)
+        master = random_family(rng, "*", union, scales)
+        families = {}
+        for name in names:
+            idx = [master.index[v] for v in structure.families[name]]
+            families[name] = FamilyModel(name, structure.families[name], master.mean[idx],
+                                         master.cov[np.ix_(idx, idx)])
+    else:
+        families = {name: random_family(rng, name, structure.families[name], scales) for name in names}
+    return Instance(dict(sizes), values, families)
+
+
+__all__ = ["FamilyModel", "Instance", "Interval", "Skip", "Unsupported", "atom_name",
+           "draw_instance", "interval_for", "random_family", "size_choices", "symbol_bounds"]
