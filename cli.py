@@ -22,9 +22,6 @@ Examples:
   elbo-check check --json a.deriv b.deriv
 """
 
-NOT_VERIFIED, INPUT_ERROR, INCONSISTENT = 1, 2, 3
-
-
 def _colour(enabled=True):
     return (enabled and "NO_COLOR" not in os.environ and hasattr(sys.stdout, "isatty")
             and sys.stdout.isatty())
@@ -41,14 +38,20 @@ def numeric_options(default):
     return decorate
 
 
-def _checked(targets, numeric, seed, files_only=False):
-    """(label, results or None, InputError or None) per target, in order."""
+def timeout_option(f):
+    return click.option("--timeout", type=float, default=10.0, show_default=True,
+                        help="Seconds each judge may spend on one step before it is "
+                             "'unknown' (0: no limit).")(f)
+
+
+def _checked(targets, numeric, seed, timeout):
+    """(label, results or None, InputError or None) per built-in name or file, in order."""
     from elbo_sym.checker import check_derivation
     from elbo_sym.loading import UnknownTarget, load
 
     for target in targets:
         try:
-            derivations = load(target, files_only=files_only)
+            derivations = load(target)
         except UnknownTarget as exc:
             raise click.UsageError(str(exc))
         except InputError as exc:
@@ -56,15 +59,14 @@ def _checked(targets, numeric, seed, files_only=False):
             click.echo(str(located), err=True)
             yield target, None, located
             continue
-        yield target, [check_derivation(d, numeric=numeric, seed=seed) for d in derivations], None
+        yield target, [check_derivation(d, numeric=numeric, seed=seed, timeout=timeout or None)
+                       for d in derivations], None
 
 
 def _code(results, error, strict):
-    if error is not None:
-        return INPUT_ERROR
-    if any(r.inconsistent for r in results):
-        return INCONSISTENT
-    return 0 if all(r.ok(strict) for r in results) else NOT_VERIFIED
+    from elbo_sym.batch import INPUT_ERROR, exit_code
+
+    return INPUT_ERROR if error is not None else exit_code(results, strict)
 
 
 @click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
@@ -86,7 +88,8 @@ def main():
 @click.argument("targets", nargs=-1, metavar="[NAME|FILE]...")
 @click.option("--strict", is_flag=True, help="A step whose cited rules do not suffice fails.")
 @numeric_options(default=False)
-def derive(targets, strict, numeric, seed):
+@timeout_option
+def derive(targets, strict, numeric, seed, timeout):
     """Print derivations with every step checked (default: all built-ins).
 
     Each step shows its verdict (✓ verified, ✗ refuted, ? unknown) and the rules that justify
@@ -96,7 +99,7 @@ def derive(targets, strict, numeric, seed):
     from elbo_sym.printing.report import format_derivation
 
     code, blocks = 0, []
-    for _, results, error in _checked(targets or list(BUILTINS), numeric, seed):
+    for _, results, error in _checked(targets or list(BUILTINS), numeric, seed, timeout):
         code = max(code, _code(results or [], error, strict))
         for r in results or []:
             blocks.append(format_derivation(r, colour=_colour(), strict=strict))
@@ -111,7 +114,8 @@ def derive(targets, strict, numeric, seed):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to FILE instead of standard output.")
 @numeric_options(default=False)
-def latex(targets, fragment, output, numeric, seed):
+@timeout_option
+def latex(targets, fragment, output, numeric, seed, timeout):
     """Typeset derivations as LaTeX (default: all built-ins).
 
     A standalone document (amsmath align*, one line per step, the rules on the right) that
@@ -121,7 +125,7 @@ def latex(targets, fragment, output, numeric, seed):
     from elbo_sym.printing import document as doc
 
     code, checked = 0, []
-    for _, results, error in _checked(targets or list(BUILTINS), numeric, seed):
+    for _, results, error in _checked(targets or list(BUILTINS), numeric, seed, timeout):
         code = max(code, _code(results or [], error, False))
         checked.extend(results or [])
     text = doc.fragment(checked) if fragment else doc.document(checked)
@@ -159,22 +163,27 @@ def rules():
 @click.option("--strict", is_flag=True, help="A step whose cited rules do not suffice fails.")
 @click.option("-q", "--quiet", is_flag=True, help="Only each derivation's summary line.")
 @numeric_options(default=True)
-def check(files, as_json, strict, quiet, numeric, seed):
+@timeout_option
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Check files in this many processes.")
+def check(files, as_json, strict, quiet, numeric, seed, timeout, jobs):
     """Check derivation files (.deriv): a verdict for every step.
 
     Input errors are printed as FILE:LINE:COL: error: MESSAGE and do not stop the other
     files. Exit 0 when every step of every file is verified, 1 when some step is not,
     2 when a file has an input error, 3 on an internal inconsistency.
     """
-    from elbo_sym.printing.report import format_derivation, json_file
+    from elbo_sym.batch import Options, check_files
 
+    options = Options(strict, quiet, numeric, seed, timeout or None, _colour(not as_json))
     code, entries, blocks = 0, [], []
-    for path, results, error in _checked(files, numeric, seed, files_only=True):
-        code = max(code, _code(results or [], error, strict))
-        entries.append(json_file(path, results or [], error, strict))
-        for r in results or []:
-            blocks.append(f"{path}: " + format_derivation(r, colour=_colour(not as_json),
-                                                          quiet=quiet, strict=strict))
+    for report in check_files(list(files), options, jobs):
+        code = max(code, report.code)
+        entries.append(report.entry)
+        if report.error:
+            click.echo(report.error, err=True)
+        if report.text:
+            blocks.append(report.text)
     if as_json:
         click.echo(json.dumps({"ok": code == 0, "files": entries}, indent=2, ensure_ascii=False))
     elif blocks:

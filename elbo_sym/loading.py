@@ -13,12 +13,12 @@ def is_file_target(target):
     return target not in BUILTINS and (os.path.exists(target) or target.endswith(".deriv"))
 
 
-def load(target, files_only=False):
+def load(target):
     """The derivations of ``target``: a built-in name or the path of a ``.deriv`` file.
     Raises InputError for a bad file and UnknownTarget for anything else."""
-    if target in BUILTINS and not files_only:
+    if target in BUILTINS:
         return [BUILTINS[target]]
-    if not files_only and not is_file_target(target):
+    if not is_file_target(target):
         raise UnknownTarget(f"no built-in derivation or file named {target!r}; "
                             f"built-ins: {', '.join(BUILTINS)}")
     from .parser import parse_file

@@ -4,7 +4,8 @@ from typing import Tuple
 
 from ..derivation import Derivation, mixes_directions
 from .numeric_pass import cross_check
-from .step import StepResult, check_step
+from .limits import StepTimeout, time_limit
+from .step import UNKNOWN, StepResult, check_step
 
 
 @dataclass(frozen=True)
@@ -21,16 +22,28 @@ class DerivationResult:
         return all(s.verified and not (strict and s.missing) for s in self.steps)
 
 
-def check_derivation(derivation, numeric=False, seed=0):
-    """Every step against the one before; ``numeric`` runs the second judge behind each."""
+DEFAULT_TIMEOUT = 10.0
+
+
+def check_derivation(derivation, numeric=False, seed=0, timeout=DEFAULT_TIMEOUT):
+    """Every step against the one before; ``numeric`` runs the second judge behind each.
+    Each judge gets ``timeout`` seconds per step (None: no limit)."""
     if mixes_directions(s.relation for s in derivation.steps):
         raise ValueError(f"the chain of {derivation.name} mixes <-type and >-type relations")
     facts = [(a.lhs, a.relation, a.rhs) for a in derivation.assumptions]
     results, previous = [], derivation.start
     for step in derivation.steps:
-        result = check_step(previous, step.relation, step.expr, step.rules, facts)
+        try:
+            with time_limit(timeout):
+                result = check_step(previous, step.relation, step.expr, step.rules, facts)
+        except StepTimeout as exc:
+            result = StepResult(UNKNOWN, tuple(step.rules), reason=str(exc))
         if numeric:
-            result = cross_check(result, previous, step.relation, step.expr, facts, seed)
+            try:
+                with time_limit(timeout):
+                    result = cross_check(result, previous, step.relation, step.expr, facts, seed)
+            except StepTimeout:
+                pass  # the symbolic verdict stands without a numeric opinion
         results.append(result)
         previous = step.expr
     return DerivationResult(derivation, tuple(results))
