@@ -63,5 +63,10 @@ def check_files(paths, options, jobs=1):
         return
     from concurrent.futures import ProcessPoolExecutor
 
+    # the first file is checked here: it loads the parser, numpy and sympy's caches once,
+    # before the workers are forked from this process
+    yield check_file(paths[0], options)
+    rest = [(p, options) for p in paths[1:]]
+    chunk = max(1, min(16, len(rest) // (4 * jobs)))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_check_one, [(p, options) for p in paths], chunksize=8)
+        yield from pool.map(_check_one, rest, chunksize=chunk)
