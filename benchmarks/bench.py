@@ -4,12 +4,16 @@
 1. Whole process: `elbo-check derive` against `python -c "import sympy, click"`, the median of
    interleaved pairs (goal: ratio <= 1.5).
 2. Per step: the checker's time for every built-in step (goal: a few ms).
-3. The naive way, `simplify(lhs - rhs) == 0` over explicit integrals, where sympy can express the
+3. The numeric judge's cost per step against the symbolic checker's.
+4. The naive way, `simplify(lhs - rhs) == 0` over explicit integrals, where sympy can express the
    step at all (densities of an abstract family it cannot), with a time limit.
+5. With --scale: the J-dimensional Gaussian KL at J = 1, 8, 64, 512 and symbolic J; a 400-step
+   chain; 1,000 files in one call with --jobs 1 against --jobs N.
 
-Usage: python benchmarks/bench.py [--pairs N] [--naive-timeout SECONDS]
+Usage: python benchmarks/bench.py [--pairs N] [--naive-timeout SECONDS] [--scale]
 """
 import argparse
+import glob
 import multiprocessing
 import os
 import shutil
@@ -144,14 +148,122 @@ def naive(timeout, ours_ms):
     print("\nSteps over abstract families (p(x, z), q(z | x)) cannot be written for simplify at all.")
 
 
+def scale_dimensions():
+    """The diagonal Gaussian KL at explicit J (time should grow at most linearly) and at
+    symbolic J."""
+    from sympy import Integer, Symbol
+
+    from elbo_sym.checker import check_derivation
+    from elbo_sym.derivations import BUILTINS
+
+    print("## Scale: J-dimensional Gaussian KL\n")
+    print("| J | verdicts | s | s per dimension |")
+    print("| --- | --- | ---: | ---: |")
+    base = BUILTINS["gaussian-kl-diagonal"]
+    J = Symbol("J")
+    for n in (1, 8, 64, 512, None):
+        d = base if n is None else _substituted(base, {J: Integer(n)})
+        t = time.perf_counter()
+        r = check_derivation(d)
+        elapsed = time.perf_counter() - t
+        verdicts = ",".join(sorted({s.verdict for s in r.steps}))
+        per = f"{elapsed / n * 1000:.2f} ms" if n else "-"
+        print(f"| {n or 'symbolic'} | {verdicts} | {elapsed:.3f} | {per} |")
+    print()
+
+
+def _substituted(derivation, mapping):
+    from dataclasses import replace
+
+    steps = tuple(replace(s, expr=s.expr.xreplace(mapping)) for s in derivation.steps)
+    return replace(derivation, start=derivation.start.xreplace(mapping), steps=steps)
+
+
+def scale_files(count, jobs):
+    """``count`` derivation files in one call, --jobs 1 against --jobs N, in files per second."""
+    import tempfile
+
+    examples = sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                             "examples", "*.deriv")))
+    exe = shutil.which("elbo-check")
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i in range(count):
+            path = os.path.join(tmp, f"d{i:04d}.deriv")
+            shutil.copy(examples[i % len(examples)], path)
+            paths.append(path)
+        print(f"## Scale: {count} files in one call\n")
+        print("| jobs | s | files/s |")
+        print("| --- | ---: | ---: |")
+        for n in sorted({1, jobs}):
+            cmd = ([exe] if exe else [sys.executable, "-m", "cli"]) + ["check", "-q", "-j", str(n)] + paths
+            elapsed = _run(cmd)
+            print(f"| {n} | {elapsed:.1f} | {count / elapsed:.0f} |")
+    print()
+
+
+def scale_chain(length):
+    """A chain of ``length`` steps, parsed from text and checked."""
+    from elbo_sym.checker import check_derivation
+    from elbo_sym.parser import parse_text
+
+    lines = ["derivation long", "  log p(x)"]
+    for i in range(length):
+        lines.append("  = log p(x, z) - log p(z | x)    by product-rule" if i % 2 == 0
+                     else "  = log p(x)                      by product-rule")
+    t = time.perf_counter()
+    (d,) = parse_text("\n".join(lines) + "\n", "long.deriv")
+    parsed = time.perf_counter() - t
+    r = check_derivation(d)
+    checked = time.perf_counter() - t - parsed
+    ok = all(s.verdict == "verified" for s in r.steps)
+    print(f"## Scale: a {length}-step chain\n")
+    print("| parse s | check s | ms per step | all verified |")
+    print("| ---: | ---: | ---: | --- |")
+    print(f"| {parsed:.2f} | {checked:.2f} | {checked / length * 1000:.1f} | {ok} |")
+    print()
+
+
+def numeric_cost():
+    """What the numeric judge adds per built-in step."""
+    from elbo_sym.checker import check_step
+    from elbo_sym.checker.numeric_pass import cross_check
+
+    import elbo_sym.numeric  # noqa: F401  (numpy's import is not a per-step cost)
+
+    sym, num = [], []
+    for d, i, lhs, s, facts in _step_cases():
+        t = time.perf_counter()
+        r = check_step(lhs, s.relation, s.expr, s.rules, facts)
+        t1 = time.perf_counter()
+        cross_check(r, lhs, s.relation, s.expr, facts)
+        sym.append(t1 - t)
+        num.append(time.perf_counter() - t1)
+    ms, mn = statistics.median(sym) * 1000, statistics.median(num) * 1000
+    print("## The numeric judge (median per built-in step, 8 instances)\n")
+    print("| symbolic ms | numeric ms | numeric / symbolic |")
+    print("| ---: | ---: | ---: |")
+    print(f"| {ms:.1f} | {mn:.1f} | {mn / ms:.2f} |")
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=7)
     ap.add_argument("--naive-timeout", type=float, default=20.0)
+    ap.add_argument("--scale", action="store_true", help="also the scale tables (slow)")
+    ap.add_argument("--files", type=int, default=1000)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     args = ap.parse_args()
     whole_process(args.pairs)
     _, times = per_step()
+    numeric_cost()
     naive(args.naive_timeout, times)
+    if args.scale:
+        print()
+        scale_dimensions()
+        scale_chain(400)
+        scale_files(args.files, args.jobs)
 
 
 if __name__ == "__main__":
