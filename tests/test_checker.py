@@ -49,7 +49,7 @@ def test_swapped_conditional_is_not_verified_and_shows_residual():
                    log(p(x, z)) - log(p(x, given=(z,))), ["bayes-rule"])
     assert r.verdict != VERIFIED
     assert r.residual is not None and r.residual != 0
-    assert r.reason == "the two sides differ"
+    assert r.reason == "the two sides differ (residual: left − right)"
 
 
 def test_missing_rule_is_named_in_a_warning():

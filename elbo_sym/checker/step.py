@@ -104,7 +104,7 @@ def _attempt(lhs, relation, rhs, enabled, facts):
                 return _Attempt(True, set(nf.fired))
             if cancel(residual) == 0:
                 return _Attempt(True, set(nf.fired))
-            return _Attempt(None, set(nf.fired), residual, "the two sides differ")
+            return _Attempt(None, set(nf.fired), residual, "the two sides differ (residual: left − right)")
         residual = left - right if relation in (">=", ">") else right - left
         strict = relation in (">", "<")
         pool = []
@@ -119,8 +119,9 @@ def _attempt(lhs, relation, rhs, enabled, facts):
         if certificate is not None:
             return _Attempt(True, set(nf.fired) | certificate.rules)
         return _Attempt(None, set(nf.fired), residual,
-                        "no certificate: the difference is not a nonnegative combination of "
-                        + ", ".join(sorted({r for r, _ in pool}) or ["known nonnegative terms"]))
+                        "no certificate: the larger side minus the smaller (the residual) is not a "
+                        "nonnegative combination of the terms that "
+                        + ", ".join(sorted({r for r, _ in pool}) or ["no rule"]) + " give")
     except TooComplex as exc:
         return _Attempt(None, set(nf.fired), None, str(exc))
 
@@ -151,7 +152,7 @@ def check_step(lhs, relation, rhs, cited=(), assumptions=()):
     if residual is not None and residual.is_number and residual.is_comparable:
         wrong = residual != 0 if relation == "=" else residual < 0 or (relation in ("<", ">") and residual == 0)
         if wrong:
-            return StepResult(REFUTED, cited, (), (), f"{full.reason}: the difference is the constant {shown}",
+            return StepResult(REFUTED, cited, (), (), f"{full.reason}; it is the constant {shown}",
                               shown)
     if residual is not None:
         found = _numeric_counterexample(residual, "=" if relation == "=" else relation)

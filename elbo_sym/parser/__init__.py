@@ -2,6 +2,6 @@
 
 Importing this package builds nothing; the LALR parser is built on the first parse.
 """
-from .reader import parse_file, parse_text
+from .reader import parse_expression, parse_file, parse_text
 
-__all__ = ["parse_file", "parse_text"]
+__all__ = ["parse_file", "parse_text", "parse_expression"]

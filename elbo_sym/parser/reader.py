@@ -29,7 +29,8 @@ from .transformer import DENSITY_FAMILY, RELATION_OF, RESERVED, ExprBuilder, Loc
 
 MAX_NESTING = 200          # brackets
 MAX_TREE_DEPTH = 1000      # parse-tree levels (unary chains such as - - - x, x^x^x...)
-MAX_LINE_CHARS = 200_000   # one logical line
+MAX_LINE_CHARS = 100_000   # one logical line
+MAX_FILE_CHARS = 200_000   # a whole file (real ones are a few kB)
 MAX_SHOWN_LINE = 500       # longer lines are not echoed in error messages
 
 _KEYWORD_LINE = re.compile(r"(derivation|let|assume)(?![A-Za-z0-9_])")
@@ -84,6 +85,14 @@ def parse_text(text, filename="<string>"):
         raise InputError("input too large", 1, 1, filename) from None
 
 
+def parse_expression(text, filename="<string>"):
+    """One expression (no relation, no keywords): a convenience for tests and tools."""
+    found = _Reader(f"{text}\n= 0\n", filename).read()
+    if len(found) != 1 or len(found[0].steps) != 1 or found[0].start_line != 1:
+        raise InputError("not a single expression", 1, 1, filename)
+    return found[0].start
+
+
 def _decode(data, filename):
     try:
         return data.decode("utf-8")
@@ -110,27 +119,27 @@ def _strip_comment(line):
     return line
 
 
-def _open_brackets(text):
-    depth = 0
-    for ch in text:
-        if ch in _OPENERS:
-            depth += 1
-        elif ch in _CLOSERS:
-            depth -= 1
-    return depth > 0
+def _bracket_balance(text):
+    return (text.count("(") + text.count("[") + text.count("{")
+            - text.count(")") - text.count("]") - text.count("}"))
 
 
 class _Logical:
     """One logical line: physical lines ``first..last`` of one ``kind``."""
 
-    __slots__ = ("kind", "first", "last", "text")
+    __slots__ = ("kind", "first", "last", "text", "balance")
 
     def __init__(self, kind, first):
         self.kind, self.first, self.last, self.text = kind, first, first, ""
+        self.balance = 0   # brackets opened and not closed so far
 
 
 def _logical_lines(code):
-    """Group comment-free physical lines into logical lines."""
+    """Group comment-free physical lines into logical lines.
+
+    A line that begins with neither a keyword nor a relation continues the line above, with
+    one exception: right under a header, or under a let or an assume whose brackets are closed
+    when it does not begin with an operator, it is the start of the chain."""
     out = []
     cur = None
     chain_started = False
@@ -147,15 +156,17 @@ def _logical_lines(code):
             kind = "step"
         elif cur is None or cur.kind == "header":
             kind = "expr"
-        elif cur.kind in ("let", "assume") and not chain_started and not (
-                s.startswith(_CONTINUES) or _open_brackets("\n".join(code[cur.first - 1:i - 1]))):
+        elif cur.kind in ("let", "assume") and not chain_started and cur.balance <= 0 \
+                and not s.startswith(_CONTINUES):
             kind = "expr"     # the start of the chain, right under a let or an assume
         else:
             cur.last = i      # continues the line above
+            cur.balance += _bracket_balance(s)
             continue
         if kind == "expr":
             chain_started = True
         cur = _Logical(kind, i)
+        cur.balance = _bracket_balance(s) if kind != "header" else 0
         out.append(cur)
     for ll in out:
         ll.text = "\n".join(code[ll.first - 1:ll.last])
@@ -175,7 +186,7 @@ class _Pending:
         self.start = None
         self.start_line = None
         self.steps = []
-        self.step_tokens = []
+        self.direction = None   # (relation, line) of the first step that is not '='
 
 
 class _Reader:
@@ -183,6 +194,9 @@ class _Reader:
         self.filename = filename
         if text.startswith("\ufeff"):
             text = text[1:]
+        if len(text) > MAX_FILE_CHARS:
+            raise InputError(f"file too large (over {MAX_FILE_CHARS} characters)", 1, 1,
+                             filename)
         self.raw = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
         self.code = [_strip_comment(ln) for ln in self.raw]
 
@@ -204,7 +218,7 @@ class _Reader:
         has_headers = any(ll.kind == "header" for ll in lines)
         file_lets, file_assumptions, file_definitions = {}, [], []
         done, pending = [], None
-        headers = []
+        headers, names = [], set()
         if not has_headers:
             stem = Path(self.filename).stem
             name = stem if stem and not stem.startswith("<") else "derivation"
@@ -217,10 +231,11 @@ class _Reader:
                 name = str(name_tok)
                 if pending is not None:
                     done.append(self.finish(pending))
-                if any(name == d.name for d in done):
+                if name in names:
                     raise self.error_in(ll, f"a second derivation named '{name}'",
                                         name_tok.line, name_tok.column)
                 headers.append(ll.first)
+                names.add(name)
                 pending = _Pending(name, title, ll.first, file_lets, file_assumptions,
                                    file_definitions)
             elif kind == "let":
@@ -263,7 +278,7 @@ class _Reader:
         if _depth(tree) > MAX_TREE_DEPTH:
             raise self.error_in(ll, "expression nested too deep", 1, 1)
         try:
-            return ExprBuilder(lets).transform(tree)
+            return ExprBuilder(lets, ll.text).transform(tree)
         except LocatedError as exc:
             raise self.error_in(ll, exc.message, exc.line, exc.column) from None
         except RecursionError:
@@ -314,6 +329,10 @@ class _Reader:
                 return self.error_in(ll, f"the line ends too early; expected {expected}",
                                      line, col)
             tok = exc.token
+            if tok.type in ("RULE_NAME", "DERIV_NAME") and tok.type not in exc.expected:
+                return self.error_in(ll, f"{_describe_token(tok)} is not a name: names start "
+                                         "with a letter, and '_' only joins a subscript (z_1)",
+                                     tok.line, tok.column)
             return self.error_in(ll, f"unexpected {_describe_token(tok)}; expected {expected}",
                                  tok.line, tok.column)
         return self.error_in(ll, "syntax error", getattr(exc, "line", 1),
@@ -337,13 +356,16 @@ class _Reader:
         if pending.start is None:
             raise self.error_in(ll, "a step before the start of the chain: write the "
                                     "expression the chain starts from first", *where)
-        if mixes_directions([s.relation for s in pending.steps] + [rel]):
-            other = next(s for s in pending.steps if s.relation not in ("=", rel)
-                         and mixes_directions([s.relation, rel]))
-            raise self.error_in(ll, f"'{rel}' runs against the '{other.relation}' at line "
-                                    f"{other.line}: a chain cannot mix < and > relations",
-                                *where)
-        pending.steps.append(Step(rel, expr, rules, ll.first + rel_tok.line - 1))
+        line = ll.first + rel_tok.line - 1
+        if rel != "=":
+            if pending.direction is None:
+                pending.direction = (rel, line)
+            elif mixes_directions([pending.direction[0], rel]):
+                other, other_line = pending.direction
+                raise self.error_in(ll, f"'{rel}' runs against the '{other}' at line "
+                                        f"{other_line}: a chain cannot mix < and > relations",
+                                    *where)
+        pending.steps.append(Step(rel, expr, rules, line))
 
     def finish(self, p):
         if p.start is None:

@@ -9,12 +9,13 @@ line costs no Python recursion here.
 Semantic errors are raised as ``LocatedError`` with the line and column of the offending node,
 relative to the logical line; the reader turns them into ``InputError`` in file coordinates.
 """
+import math
 import re
 
-from lark import Token
+from lark import Token, Tree
 from lark.visitors import Transformer_NonRecursive
-from sympy import (Abs, Add, E, IndexedBase, Integer, Mul, Pow, Rational, S, Sum, Symbol,
-                   exp, log, pi)
+from sympy import (Abs, Add, E, Expr, IndexedBase, Integer, Mul, Pow, Rational, S, Sum,
+                   Symbol, exp, log, pi)
 from sympy.core.parameters import evaluate
 
 from ..algebra import KL, Defined, Density, DensityBase, Entropy, Expectation, Gaussian, \
@@ -23,6 +24,7 @@ from ..errors import DomainError
 from ..rules.catalogue import RULE_NAMES, nearest_rules
 
 MAX_DIGITS = 1000
+MAX_NUMBER_DIGITS = 10_000
 
 # Words that are part of the language and so cannot stand as plain names.
 KEYWORDS = {"derivation", "let", "assume", "by", "log", "ln", "sum", "int"}
@@ -47,7 +49,9 @@ class LocatedError(Exception):
 
 
 def _at(meta_or_token):
-    """(line, column) of a lark Meta or Token; (1, 1) when it carries none."""
+    """(line, column) of a lark Meta, Tree or Token; (1, 1) when it carries none."""
+    if isinstance(meta_or_token, Tree):
+        meta_or_token = meta_or_token.meta
     line = getattr(meta_or_token, "line", None)
     column = getattr(meta_or_token, "column", None)
     return (line or 1, column or 1)
@@ -58,24 +62,118 @@ def _fail(message, where):
 
 
 class _Differential:
-    """``f dz`` at the end of a product: an integrand waiting for its ``int``.
+    """``f dx dz`` at the end of a product: an integrand waiting for its ``int``s.
 
-    Outside an ``int`` it is an ordinary product again (``_fin``)."""
+    ``pending`` lists (variable, the symbol dz as written), innermost first; each ``int``
+    takes one. Outside an ``int`` it is an ordinary product again (``_fin``), unless an ``int``
+    already took a differential from the run: then the rest lack their ``int``.
+    """
 
-    __slots__ = ("inner", "variable", "symbol")
+    __slots__ = ("inner", "pending", "after_int")
 
-    def __init__(self, inner, variable, symbol):
-        self.inner, self.variable, self.symbol = inner, variable, symbol
+    def __init__(self, inner, pending, after_int=None):
+        self.inner, self.pending, self.after_int = inner, pending, after_int
 
     def wrap(self, f):
-        return _Differential(f(self.inner), self.variable, self.symbol)
+        return _Differential(f(self.inner), self.pending, self.after_int)
 
 
 def _fin(x):
-    """An expression, with a pending ``dz`` multiplied back in."""
+    """An expression, with pending differentials multiplied back in."""
     if isinstance(x, _Differential):
-        return _mul([_fin(x.inner), x.symbol])
+        if x.after_int is not None:
+            names = " ".join(str(sym) for _, sym in x.pending)
+            _fail(f"{names} has no int of its own: write one int per differential "
+                  "(int int f dx dy)", x.after_int)
+        return _mul([_fin(x.inner)] + [sym for _, sym in x.pending])
     return x
+
+
+def _replace(expr, mapping):
+    """``expr.xreplace(mapping)`` without evaluating what it rebuilds.
+
+    Every other node is built with an explicit ``evaluate=False``; this is the one place that
+    needs sympy's global switch (whose every flip clears sympy's cache, hence only here)."""
+    with evaluate(False):
+        return expr.xreplace(mapping)
+
+
+class _Args(list):
+    """Transformed arguments, with what the author wrote for each (``sources``)."""
+
+    def __init__(self, values, sources):
+        super().__init__(values)
+        self.sources = sources
+
+
+class _Numbers:
+    """Upper bounds on log10 of number-only expressions (their digits, were they computed).
+
+    Kept symbolic, ``10^(10^10)`` is still computed by the first printer or simplifier that
+    meets it. So every power, product and exp of numbers is sized as it is built and refused
+    beyond MAX_NUMBER_DIGITS; sizes compose, so no number-only part of a parsed expression can
+    grow past the bound. Memoised by identity: the nodes live as long as the transformer.
+    """
+
+    def __init__(self):
+        self.memo = {}
+        self.values = {}
+
+    def size(self, e):
+        hit = self.memo.get(id(e))
+        if hit is not None:
+            return hit[1]
+        if e.is_Rational:
+            n = math.log10(max(abs(e.p), e.q, 1))
+        elif e.is_Pow:
+            n = self.size(e.args[0]) * self.magnitude(e.args[1]) + 1
+        elif e.is_Mul:
+            n = sum(self.size(a) for a in e.args)
+        elif isinstance(e, exp):
+            n = self.magnitude(e.args[0]) / 2 + 1
+        elif e.args:
+            n = max(self.size(a) for a in e.args) + 1     # sums, log, sqrt, abs: no growth
+        else:
+            n = 1
+        self.memo[id(e)] = (e, n)
+        return n
+
+    def magnitude(self, x):
+        """An upper bound on |x|."""
+        if x.is_Rational:
+            return abs(x.p) // x.q + 1 if abs(x.p) < 10 ** 300 else math.inf
+        n = self.size(x)
+        if n <= 15:
+            try:
+                return abs(complex(x.evalf(20))) + 1
+            except (TypeError, ValueError, ArithmeticError):
+                pass
+        return 10.0 ** n if n < 300 else math.inf
+
+    def too_big(self, e):
+        return self.size(e) > MAX_NUMBER_DIGITS
+
+    def value(self, e):
+        """``e`` rebuilt with sympy's evaluation on: ``log(1)`` is 0, ``1 - 1`` is 0.
+
+        Safe because every number-only part was sized as it was built; None when sympy
+        cannot rebuild it."""
+        hit = self.values.get(id(e))
+        if hit is not None:
+            return hit[1]
+        try:
+            v = e.func(*[self.value(a) if isinstance(a, Expr) else a for a in e.args]) \
+                if e.args else e
+        except RecursionError:
+            raise
+        except Exception:   # noqa: BLE001 - sympy may refuse odd input in many ways
+            v = e
+        self.values[id(e)] = (e, v)
+        return v
+
+    def is_zero(self, e):
+        """Whether ``e`` is surely 0 (a divisor or log argument that would make zoo)."""
+        return self.value(e).is_zero is True
 
 
 def _mul(factors):
@@ -112,25 +210,43 @@ def check_rules(tokens):
 
 
 class ExprBuilder(Transformer_NonRecursive):
-    """Builds sympy objects bottom-up; ``lets`` maps let names to ``Definition``s in scope."""
+    """Builds sympy objects bottom-up; ``lets`` maps let names to ``Definition``s in scope.
 
-    def __init__(self, lets=None):
+    Every constructor is called with ``evaluate=False`` (or builds a plain object), so nothing
+    here needs sympy's global ``evaluate`` switch, except ``_replace``."""
+
+    def __init__(self, lets=None, text=""):
         super().__init__(visit_tokens=False)
         self.lets = lets if lets is not None else {}
-
-    def transform(self, tree):
-        # Every node is built unevaluated. (Entered once: each entry clears sympy's cache.)
-        with evaluate(False):
-            return super().transform(tree)
+        self.text = text            # the logical line, for quoting the author in messages
+        self._originals = ()        # the current node's children as parsed
+        self.numbers = _Numbers()
 
     def _call_userfunc(self, tree, new_children=None):
         # A DomainError from the algebra becomes a located error at that node; no VisitError
-        # wrapping, so our own errors pass through.
+        # wrapping, so our own errors pass through. Anything else sympy may raise on odd input
+        # (ZeroDivisionError while printing 1/log(1), say) is an input error too, never a
+        # traceback; RecursionError and MemoryError go on to the reader.
         children = new_children if new_children is not None else tree.children
+        self._originals = tree.children
         try:
             return getattr(self, str(tree.data))(tree.meta, children)
+        except (LocatedError, RecursionError, MemoryError):
+            raise
         except DomainError as exc:
             raise LocatedError(str(exc), *_at(tree.meta)) from None
+        except Exception as exc:   # noqa: BLE001 - the contract: input errors only
+            raise LocatedError(f"cannot make sense of '{self.quote(tree.meta)}' "
+                               f"({type(exc).__name__})", *_at(tree.meta)) from None
+
+    def quote(self, node):
+        """What the author wrote for ``node`` (a Meta, Token or Tree), shortened."""
+        meta = getattr(node, "meta", node)
+        start, end = getattr(meta, "start_pos", None), getattr(meta, "end_pos", None)
+        if start is None or end is None:
+            return "?"
+        s = " ".join(self.text[start:end].split())
+        return s if len(s) <= 60 else s[:57] + "..."
 
     # -- leaves -------------------------------------------------------------------------
     def number(self, meta, children):
@@ -172,8 +288,8 @@ class ExprBuilder(Transformer_NonRecursive):
         return Add(*terms, evaluate=False)
 
     def prod(self, meta, children):
-        factors, op, last_juxtaposed = [], None, False
-        for c in children:
+        factors, juxtaposed, op = [], [], None
+        for i, c in enumerate(children):
             if isinstance(c, Token):
                 op = c.type
                 continue
@@ -182,15 +298,25 @@ class ExprBuilder(Transformer_NonRecursive):
                 if op == "SLASH":
                     return c.wrap(lambda f: _mul(factors + [Pow(f, -1, evaluate=False)]))
                 return c.wrap(lambda f: _mul(factors + [f]))
-            last_juxtaposed = op is None
             if op == "SLASH":
+                if self.numbers.is_zero(c):
+                    _fail(f"division by zero: '{self.quote(self._originals[i])}' is 0",
+                          self._originals[i])
                 c = self._divide(factors, c)
             if c is not None:
                 factors.append(c)
+                juxtaposed.append(op is None)
             op = None
-        var = _differential_variable(factors[-1]) if last_juxtaposed else None
-        if var is not None and len(factors) > 1:
-            return _Differential(_mul(factors[:-1]), var, factors[-1])
+        # a trailing run of juxtaposed dx, dz: differentials, if something precedes them
+        numeric = [f for f in factors if not f.free_symbols]
+        if len(numeric) > 1:
+            self._check_size(_mul(numeric), meta)
+        k = len(factors)
+        while k > 1 and juxtaposed[k - 1] and _differential_variable(factors[k - 1]) is not None:
+            k -= 1
+        if k < len(factors):
+            return _Differential(_mul(factors[:k]),
+                                 [(_differential_variable(d), d) for d in factors[k:]])
         return _mul(factors)
 
     @staticmethod
@@ -212,13 +338,28 @@ class ExprBuilder(Transformer_NonRecursive):
 
     def pow(self, meta, children):
         base, _, exponent = children
-        return Pow(_fin(base), _fin(exponent), evaluate=False)
+        base, exponent = _fin(base), _fin(exponent)
+        if self.numbers.is_zero(base):
+            if self.numbers.value(exponent).is_extended_positive is not True:
+                _fail(f"division by zero: '{self.quote(meta)}' is 0 to a power that is not "
+                      "positive", meta)
+        power = Pow(base, exponent, evaluate=False)
+        if not power.free_symbols:
+            self._check_size(power, meta)
+        return power
+
+    def _check_size(self, e, meta):
+        if self.numbers.too_big(e):
+            _fail(f"'{self.quote(meta)}' is too large a number to keep: numbers may have at "
+                  f"most about {MAX_NUMBER_DIGITS} digits", meta)
 
     # -- prefixed forms -----------------------------------------------------------------
     def log_bare(self, meta, children):
         x = children[-1]
         if isinstance(x, _Differential):
             return x.wrap(lambda f: log(f, evaluate=False))
+        if self.numbers.is_zero(x):
+            _fail(f"log of zero: '{self.quote(self._originals[-1])}' is 0", meta)
         return log(x, evaluate=False)
 
     def sum_head(self, meta, children):
@@ -244,7 +385,7 @@ class ExprBuilder(Transformer_NonRecursive):
             if s.name.endswith(suffix) and len(s.name) > len(suffix):
                 swap[s] = IndexedBase(s.name[:-len(suffix)])[index]
         if swap:
-            body = body.xreplace(swap)
+            body = _replace(body, swap)
         with evaluate(True):   # Sum's constructor would otherwise wrap the body in 1*(...)
             return Sum(body, (index, lower, upper))
 
@@ -253,11 +394,15 @@ class ExprBuilder(Transformer_NonRecursive):
         if not isinstance(body, _Differential):
             _fail("an integral is written 'int f dz': the integrand must end with d and the "
                   "variable (bracket it when it holds + or -)", meta)
-        return SpaceIntegral(_fin(body.inner), (body.variable,))
+        (variable, _), rest = body.pending[0], body.pending[1:]
+        integral = SpaceIntegral(_fin(body.inner), (variable,))
+        return _Differential(integral, rest, meta) if rest else integral
 
     # -- applications -------------------------------------------------------------------
     def arglist(self, meta, children):
-        return [_fin(c) for c in children if not isinstance(c, Token)]
+        return _Args([_fin(c) for c in children if not isinstance(c, Token)],
+                     [self.quote(o) for o in self._originals
+                      if not (isinstance(o, Token) and o.type == "COMMA")])
 
     def call(self, meta, children):
         return self._apply(meta, children[0], children[1], None)
@@ -272,23 +417,42 @@ class ExprBuilder(Transformer_NonRecursive):
             _fail(f"only N(z; mean, variance) takes a ';', not {name}(...)", tok)
         if len(rest) != 2:
             _fail("N takes a variable, a mean and a variance: N(z; mu, sigma^2)", tok)
-        return Gaussian(_fin(first), rest[0], rest[1])
+        var, (mean, variance) = _fin(first), rest
+        if not isinstance(var, Symbol):
+            _fail(f"the variable of N(...) is a name, and '{self.quote(self._originals[1])}' "
+                  "is none", tok)
+        if mean.has(var) or variance.has(var):
+            _fail(f"{var} stands both as the variable and in the parameters of N(...)", tok)
+        value = self.numbers.value(variance)
+        if value.is_zero or value.is_extended_negative:
+            _fail(f"the variance of N({var}; ...) must be positive, not "
+                  f"'{rest.sources[1]}'", tok)
+        return Gaussian(var, mean, variance)
 
     def call_kl(self, meta, children):
         tok, a, _, b = children
         name = str(tok)
         if name not in ("KL", "D_KL"):
             _fail(f"'||' belongs in KL(a || b), not in {name}(...)", tok)
-        return KL(_fin(a), _fin(b))
+        a, b = _fin(a), _fin(b)
+        for d, node in ((a, self._originals[1]), (b, self._originals[3])):
+            if not isinstance(d, DensityBase):
+                _fail(f"KL compares densities, and '{self.quote(node)}' is none", tok)
+        if set(a.variables) != set(b.variables):
+            _fail(f"KL compares densities over the same variables, and "
+                  f"'{self.quote(self._originals[1])}' and '{self.quote(self._originals[3])}' "
+                  "differ", tok)
+        return KL(a, b)
 
     def _apply(self, meta, tok, args, given):
         name = str(tok)
         if DENSITY_FAMILY.match(name):
-            for v in args + (given or []):
+            for v, src in zip(args + (given or []),
+                              args.sources + (given.sources if given else [])):
                 if not isinstance(v, Symbol):
                     # Indexed variables appear only later, when a sum rewrites z_j.
-                    _fail(f"the variables of a density are names, and {v} is none", tok)
-            return Density(name, args, given or ())
+                    _fail(f"the variables of a density are names, and '{src}' is none", tok)
+            return Density(name, list(args), list(given or ()))
         if given is not None:
             _fail(f"only densities (p, q, r) take a '|', not {name}(...)", tok)
         if name in self.lets:
@@ -296,20 +460,27 @@ class ExprBuilder(Transformer_NonRecursive):
             if len(d.params) != len(args):
                 want = len(d.params)
                 _fail(f"{name} takes {want} argument{'s' * (want != 1)}, not {len(args)}", tok)
-            body = d.body.xreplace(dict(zip(d.params, args))) if d.params else d.body
+            body = _replace(d.body, dict(zip(d.params, args))) if d.params else d.body
             return Defined(name, tuple(args), body)
         if name in UNARY_FUNCTIONS:
             if len(args) != 1:
                 _fail(f"{name} takes one argument, not {len(args)}", tok)
             x = args[0]
             if name in ("log", "ln"):
+                if self.numbers.is_zero(x):
+                    _fail(f"log of zero: '{args.sources[0]}' is 0", tok)
                 return log(x, evaluate=False)
             if name == "exp":
-                return exp(x, evaluate=False)
+                e = exp(x, evaluate=False)
+                if not x.free_symbols:
+                    self._check_size(e, meta)
+                return e
             if name == "sqrt":
                 return Pow(x, S.Half, evaluate=False)
             if name == "abs":
                 return Abs(x, evaluate=False)
+            if not isinstance(x, DensityBase):
+                _fail(f"H takes a density, and '{args.sources[0]}' is none", tok)
             return Entropy(x)
         if name in ("KL", "D_KL"):
             _fail(f"{name} compares two densities: {name}(q || p)", tok)
@@ -333,9 +504,11 @@ class ExprBuilder(Transformer_NonRecursive):
         if str(tok) != "E":
             _fail(f"only E takes a subscript and brackets (E_{{q(z|x)}}[ f ]), not {tok}", tok)
         if not isinstance(density, DensityBase):
-            _fail(f"an expectation is taken under a density, and {density} is none", sub_meta)
+            _fail(f"an expectation is taken under a density, and '{self.quote(sub_meta)}' is "
+                  "none", sub_meta)
         if var_tok is not None and Symbol(str(var_tok)) not in density.variables:
-            _fail(f"{var_tok} is not a variable of {density} (those left of its bar)", var_tok)
+            _fail(f"{var_tok} is not a variable of '{self.quote(sub_meta)}' (those left of its "
+                  "bar)", var_tok)
         return Expectation(_fin(body), density)
 
     # -- whole lines --------------------------------------------------------------------

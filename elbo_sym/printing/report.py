@@ -18,7 +18,7 @@ def message_parts(result):
         return ["INTERNAL INCONSISTENCY: " + result.reason]
     parts = [result.reason or "not shown"]
     if result.residual is not None:
-        parts.append(f"residual (left - right, in normal form): {text(result.residual)}")
+        parts.append(f"residual in normal form: {text(result.residual)}")
     if result.counterexample:
         values = ", ".join(f"{text(s)} = {text(v)}" for s, v in result.counterexample)
         parts.append(f"counterexample: {values}")
