@@ -11,6 +11,8 @@ from sympy import exp, log, preorder_traversal
 from ..algebra import KL, Density, DensityBase, Expectation
 
 MAX_KL_CANDIDATES = 24
+MAX_POOL = 48
+MAX_CONDITIONING = 2
 
 
 def _densities(exprs):
@@ -40,9 +42,11 @@ def kl_candidates(exprs):
         if not isinstance(d, Density):
             continue
         others = [v for v in allvars if v not in d.variables]
-        for fam in families:
-            for k in range(len(others) + 1):
+        for fam in sorted(families, key=str):
+            for k in range(min(len(others), MAX_CONDITIONING) + 1):
                 for given in combinations(others, k):
+                    if len(pool) >= MAX_POOL:
+                        break
                     cand = Density(fam, d.variables, given)
                     if cand not in pool:
                         pool.append(cand)
