@@ -1,5 +1,4 @@
 """Shared builders for tests: densities written the way the paper writes them."""
-import pytest
 from sympy import symbols
 
 from elbo_sym.algebra import Density

@@ -15,6 +15,9 @@ before the first ``derivation`` header of a file that has headers, they hold fil
 derivation of the file. A file without headers holds one derivation named after the file.
 
 Every problem with the input is raised as ``InputError`` with a 1-based line and column.
+Bounds, each a clear error rather than a hang: numbers of 1000 digits, 200 nested brackets,
+1000 parse-tree levels, 50,000 characters a logical line, 100,000 a file; and numbers that
+would grow past about 4000 digits once evaluated (``10^(10^10)``, see ``transformer._Numbers``).
 """
 import re
 import threading
@@ -22,6 +25,7 @@ from pathlib import Path
 
 from lark import Lark, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from sympy.core.parameters import evaluate
 
 from ..derivation import Assumption, Definition, Derivation, Step, mixes_directions
 from ..errors import InputError
@@ -29,8 +33,8 @@ from .transformer import DENSITY_FAMILY, RELATION_OF, RESERVED, ExprBuilder, Loc
 
 MAX_NESTING = 200          # brackets
 MAX_TREE_DEPTH = 1000      # parse-tree levels (unary chains such as - - - x, x^x^x...)
-MAX_LINE_CHARS = 100_000   # one logical line
-MAX_FILE_CHARS = 200_000   # a whole file (real ones are a few kB)
+MAX_LINE_CHARS = 50_000    # one logical line
+MAX_FILE_CHARS = 100_000   # a whole file (real ones are a few kB; lark takes ~3 s here)
 MAX_SHOWN_LINE = 500       # longer lines are not echoed in error messages
 
 _KEYWORD_LINE = re.compile(r"(derivation|let|assume)(?![A-Za-z0-9_])")
@@ -278,7 +282,10 @@ class _Reader:
         if _depth(tree) > MAX_TREE_DEPTH:
             raise self.error_in(ll, "expression nested too deep", 1, 1)
         try:
-            return ExprBuilder(lets, ll.text).transform(tree)
+            # sympy's global switch on, whatever the caller's: the builder passes
+            # evaluate=False itself and relies on evaluation when it sizes numbers
+            with evaluate(True):
+                return ExprBuilder(lets, ll.text).transform(tree)
         except LocatedError as exc:
             raise self.error_in(ll, exc.message, exc.line, exc.column) from None
         except RecursionError:

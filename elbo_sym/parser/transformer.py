@@ -2,9 +2,10 @@
 
 Nothing here calls sympify, parse_expr, eval or exec on file text: numbers are built from their
 digits, names become Symbols, and every operator is an explicit constructor with
-``evaluate=False`` so that the author's order survives for printing and huge literals such as
-``10^(10^10)`` stay symbolic. The transformer is lark's non-recursive one, so a long or deep
-line costs no Python recursion here.
+``evaluate=False`` so that the author's order survives for printing and nothing is computed.
+Numbers that would grow huge once evaluated (``10^(10^10)``, ``(2 x)^(10^10)``) are refused
+(see ``_Numbers``). The transformer is lark's non-recursive one, so a long line costs no Python
+recursion here.
 
 Semantic errors are raised as ``LocatedError`` with the line and column of the offending node,
 relative to the logical line; the reader turns them into ``InputError`` in file coordinates.
@@ -12,10 +13,12 @@ relative to the logical line; the reader turns them into ``InputError`` in file 
 import math
 import re
 
+import mpmath
 from lark import Token, Tree
 from lark.visitors import Transformer_NonRecursive
-from sympy import (Abs, Add, E, Expr, IndexedBase, Integer, Mul, Pow, Rational, S, Sum,
-                   Symbol, exp, log, pi)
+from sympy import (Abs, Add, E, Indexed, IndexedBase, Integer, Mul, Pow, Rational, S,
+                   Sum, Symbol, exp, log, pi)
+from sympy.core.symbol import Str
 from sympy.core.parameters import evaluate
 
 from ..algebra import KL, Defined, Density, DensityBase, Entropy, Expectation, Gaussian, \
@@ -23,8 +26,15 @@ from ..algebra import KL, Defined, Density, DensityBase, Entropy, Expectation, G
 from ..errors import DomainError
 from ..rules.catalogue import RULE_NAMES, nearest_rules
 
+# private mpmath contexts: the global mpmath.mp is left as it is
+_MP = mpmath.MPContext()
+_MP.dps = 50
+_MP_FINE = mpmath.MPContext()
+_MP_FINE.dps = 150
+_TINY, _TINY_FINE = _MP.mpf("1e-40"), _MP_FINE.mpf("1e-120")
+
 MAX_DIGITS = 1000
-MAX_NUMBER_DIGITS = 10_000
+MAX_NUMBER_DIGITS = 4000   # Python refuses to print ints of more than 4300 digits
 
 # Words that are part of the language and so cannot stand as plain names.
 KEYWORDS = {"derivation", "let", "assume", "by", "log", "ln", "sum", "int"}
@@ -107,12 +117,15 @@ class _Args(list):
 
 
 class _Numbers:
-    """Upper bounds on log10 of number-only expressions (their digits, were they computed).
+    """Sizes of the numbers in expressions: upper bounds on the digits that evaluating them
+    could produce (log10 of the magnitude); and values of number-only expressions.
 
-    Kept symbolic, ``10^(10^10)`` is still computed by the first printer or simplifier that
-    meets it. So every power, product and exp of numbers is sized as it is built and refused
-    beyond MAX_NUMBER_DIGITS; sizes compose, so no number-only part of a parsed expression can
-    grow past the bound. Memoised by identity: the nodes live as long as the transformer.
+    Kept symbolic, ``10^(10^10)`` or ``(2 x)^(10^10)`` is still computed by the first
+    printer, simplifier or ``expand`` that meets it. So every power, product and exp is sized
+    as it is built and refused beyond MAX_NUMBER_DIGITS; sizes compose, so nothing in a parsed
+    expression can grow past the bound. Symbols weigh nothing (``x^(10^10)`` is fine), a sum
+    counts as a number (``(x + 1)^(10^10)`` expands into huge binomials). Memoised by
+    identity: the nodes live as long as the transformer that holds them.
     """
 
     def __init__(self):
@@ -125,55 +138,110 @@ class _Numbers:
             return hit[1]
         if e.is_Rational:
             n = math.log10(max(abs(e.p), e.q, 1))
+        elif isinstance(e, (Symbol, Indexed, Str)):
+            n = 0
         elif e.is_Pow:
-            n = self.size(e.args[0]) * self.magnitude(e.args[1]) + 1
+            # sympy splits b^(c + x) into b^c b^x, so a symbolic exponent counts by the
+            # numbers in it too
+            b, x = e.args
+            n = self.size(b)
+            n = n * self.magnitude(x) if n else 0.0   # no 0 * inf = nan
         elif e.is_Mul:
             n = sum(self.size(a) for a in e.args)
         elif isinstance(e, exp):
-            n = self.magnitude(e.args[0]) / 2 + 1
+            n = self.magnitude(e.args[0]) / 2
+        elif e.is_Add:
+            n = max(self.size(a) for a in e.args) + math.log10(len(e.args))
         elif e.args:
-            n = max(self.size(a) for a in e.args) + 1     # sums, log, sqrt, abs: no growth
+            n = max(self.size(a) for a in e.args)     # log, sqrt, abs, E[...]: no growth
         else:
             n = 1
         self.memo[id(e)] = (e, n)
         return n
 
     def magnitude(self, x):
-        """An upper bound on |x|."""
+        """An upper bound on |x|, or on the numbers in it when it holds symbols."""
         if x.is_Rational:
-            return abs(x.p) // x.q + 1 if abs(x.p) < 10 ** 300 else math.inf
+            return -(-abs(x.p) // x.q) if abs(x.p) < 10 ** 300 else math.inf   # ceil
         n = self.size(x)
-        if n <= 15:
-            try:
-                return abs(complex(x.evalf(20))) + 1
-            except (TypeError, ValueError, ArithmeticError):
-                pass
+        if n <= 15 and not x.free_symbols:
+            value = self.value(x)
+            if value is not None:
+                return float(abs(value)) + 1
         return 10.0 ** n if n < 300 else math.inf
 
     def too_big(self, e):
         return self.size(e) > MAX_NUMBER_DIGITS
 
-    def value(self, e):
-        """``e`` rebuilt with sympy's evaluation on: ``log(1)`` is 0, ``1 - 1`` is 0.
+    def is_zero(self, e):
+        """Whether ``e`` is a number-only expression equal to 0 (``log(1)``, ``1 - 1``): a
+        divisor or log argument that would make zoo, which breaks whatever prints it later.
 
-        Safe because every number-only part was sized as it was built; None when sympy
-        cannot rebuild it."""
+        A value below 1e-40 at 50 digits is computed again at 150 digits: a true tiny number
+        keeps its size, a cancellation (``log(log(e))``) shrinks with the precision."""
+        value = self.value(e)
+        if value is None:
+            return False
+        if value == 0:
+            return True
+        if abs(value) > _TINY:
+            return False
+        try:
+            again = self._value(e, _MP_FINE, lambda a: self._value(a, _MP_FINE, None))
+        except (ArithmeticError, ValueError, TypeError):
+            return False
+        return again is not None and abs(again) < _TINY_FINE
+
+    def value(self, e):
+        """The value of a number-only ``e`` as an mpmath complex at 50 digits, else None.
+
+        Computed here, node by node and memoised, because sympy's own evaluation and even its
+        evalf take exponential time on nested radicals such as sqrt(1/(1 + sqrt(1/(1 + ...))))."""
         hit = self.values.get(id(e))
         if hit is not None:
             return hit[1]
-        try:
-            v = e.func(*[self.value(a) if isinstance(a, Expr) else a for a in e.args]) \
-                if e.args else e
-        except RecursionError:
-            raise
-        except Exception:   # noqa: BLE001 - sympy may refuse odd input in many ways
-            v = e
+        v = None
+        if not e.free_symbols and self.size(e) <= MAX_NUMBER_DIGITS:
+            try:
+                v = self._value(e, _MP, self.value)
+            except (ArithmeticError, ValueError, TypeError):
+                v = None
         self.values[id(e)] = (e, v)
         return v
 
-    def is_zero(self, e):
-        """Whether ``e`` is surely 0 (a divisor or log argument that would make zoo)."""
-        return self.value(e).is_zero is True
+    @staticmethod
+    def _value(e, mp, value_of):
+        """One node's value in the mpmath context ``mp``; ``value_of`` values the children
+        (memoised at 50 digits, or recomputed when ``None`` is given: ``_value`` itself)."""
+        if value_of is None:
+            value_of = lambda a: _Numbers._value(a, mp, None)   # noqa: E731
+        if e.is_Rational:
+            return mp.mpc(mp.mpf(e.p) / e.q)
+        if e is pi:
+            return mp.mpc(mp.pi)
+        if e is E:
+            return mp.mpc(mp.e)
+        if isinstance(e, Defined) and not e.arguments:
+            return value_of(e.body)
+        if not isinstance(e, (Add, Mul, Pow, exp, log, Abs)):
+            return None
+        parts = [value_of(a) for a in e.args]
+        if any(p is None for p in parts):
+            return None
+        if e.is_Add:
+            return mp.fsum(parts)
+        if e.is_Mul:
+            return mp.fprod(parts)
+        if e.is_Pow:
+            base, power = parts
+            if base == 0:
+                return mp.mpc(0) if power.real > 0 else None
+            return mp.power(base, power)
+        if isinstance(e, exp):
+            return mp.exp(parts[0])
+        if isinstance(e, log):
+            return mp.log(parts[0]) if parts[0] != 0 else None
+        return mp.mpc(abs(parts[0]))
 
 
 def _mul(factors):
@@ -263,6 +331,9 @@ class ExprBuilder(Transformer_NonRecursive):
     def name(self, meta, children):
         tok = children[0]
         n = str(tok)
+        if n in ("log", "ln", "sum", "int"):
+            _fail(f"'{n}' without brackets cannot stand here: bracket what it takes, as in "
+                  f"x^({n} ...)", tok)
         if n in KEYWORDS:
             _fail(f"'{n}' is a keyword and cannot stand here", tok)
         if n in BRACKETED_ONLY:
@@ -293,11 +364,12 @@ class ExprBuilder(Transformer_NonRecursive):
             if isinstance(c, Token):
                 op = c.type
                 continue
-            if isinstance(c, _Differential):
-                # a prefixed form ending in dz; it always closes the product
+            if isinstance(c, _Differential) and i == len(children) - 1:
+                # a prefixed form ending in dz, which closes the product (or a bracketed one)
                 if op == "SLASH":
                     return c.wrap(lambda f: _mul(factors + [Pow(f, -1, evaluate=False)]))
                 return c.wrap(lambda f: _mul(factors + [f]))
+            c = _fin(c)
             if op == "SLASH":
                 if self.numbers.is_zero(c):
                     _fail(f"division by zero: '{self.quote(self._originals[i])}' is 0",
@@ -308,9 +380,8 @@ class ExprBuilder(Transformer_NonRecursive):
                 juxtaposed.append(op is None)
             op = None
         # a trailing run of juxtaposed dx, dz: differentials, if something precedes them
-        numeric = [f for f in factors if not f.free_symbols]
-        if len(numeric) > 1:
-            self._check_size(_mul(numeric), meta)
+        if len(factors) > 1:
+            self._check_size(_mul(factors), meta)
         k = len(factors)
         while k > 1 and juxtaposed[k - 1] and _differential_variable(factors[k - 1]) is not None:
             k -= 1
@@ -340,18 +411,18 @@ class ExprBuilder(Transformer_NonRecursive):
         base, _, exponent = children
         base, exponent = _fin(base), _fin(exponent)
         if self.numbers.is_zero(base):
-            if self.numbers.value(exponent).is_extended_positive is not True:
+            value = self.numbers.value(exponent)
+            if value is None or value.real <= 0:
                 _fail(f"division by zero: '{self.quote(meta)}' is 0 to a power that is not "
                       "positive", meta)
         power = Pow(base, exponent, evaluate=False)
-        if not power.free_symbols:
-            self._check_size(power, meta)
+        self._check_size(power, meta)
         return power
 
     def _check_size(self, e, meta):
         if self.numbers.too_big(e):
-            _fail(f"'{self.quote(meta)}' is too large a number to keep: numbers may have at "
-                  f"most about {MAX_NUMBER_DIGITS} digits", meta)
+            _fail(f"'{self.quote(meta)}' is too large: evaluated, it would hold numbers of "
+                  f"more than about {MAX_NUMBER_DIGITS} digits", meta)
 
     # -- prefixed forms -----------------------------------------------------------------
     def log_bare(self, meta, children):
@@ -424,7 +495,7 @@ class ExprBuilder(Transformer_NonRecursive):
         if mean.has(var) or variance.has(var):
             _fail(f"{var} stands both as the variable and in the parameters of N(...)", tok)
         value = self.numbers.value(variance)
-        if value.is_zero or value.is_extended_negative:
+        if value is not None and (value.imag != 0 or value.real <= 0):
             _fail(f"the variance of N({var}; ...) must be positive, not "
                   f"'{rest.sources[1]}'", tok)
         return Gaussian(var, mean, variance)
@@ -461,6 +532,7 @@ class ExprBuilder(Transformer_NonRecursive):
                 want = len(d.params)
                 _fail(f"{name} takes {want} argument{'s' * (want != 1)}, not {len(args)}", tok)
             body = _replace(d.body, dict(zip(d.params, args))) if d.params else d.body
+            self._check_size(body, meta)
             return Defined(name, tuple(args), body)
         if name in UNARY_FUNCTIONS:
             if len(args) != 1:
@@ -472,8 +544,7 @@ class ExprBuilder(Transformer_NonRecursive):
                 return log(x, evaluate=False)
             if name == "exp":
                 e = exp(x, evaluate=False)
-                if not x.free_symbols:
-                    self._check_size(e, meta)
+                self._check_size(e, meta)
                 return e
             if name == "sqrt":
                 return Pow(x, S.Half, evaluate=False)
