@@ -222,7 +222,7 @@ class _Reader:
         has_headers = any(ll.kind == "header" for ll in lines)
         file_lets, file_assumptions, file_definitions = {}, [], []
         done, pending = [], None
-        headers, names = [], set()
+        names = set()
         if not has_headers:
             stem = Path(self.filename).stem
             name = stem if stem and not stem.startswith("<") else "derivation"
@@ -238,7 +238,6 @@ class _Reader:
                 if name in names:
                     raise self.error_in(ll, f"a second derivation named '{name}'",
                                         name_tok.line, name_tok.column)
-                headers.append(ll.first)
                 names.add(name)
                 pending = _Pending(name, title, ll.first, file_lets, file_assumptions,
                                    file_definitions)
@@ -262,7 +261,7 @@ class _Reader:
         if pending is None:
             raise self.error("no derivation in the file: only lets and assumptions", 1, 1)
         done.append(self.finish(pending))
-        return self.with_sources(done, headers)
+        return done
 
     def parse_line(self, ll, lets):
         """The transformed logical line: a tuple whose first item is its kind."""
@@ -382,16 +381,6 @@ class _Reader:
                              "begins with a relation (=, <=, >=, <, >)", p.start_line, 1)
         return Derivation(p.name, p.title, p.start, tuple(p.steps), tuple(p.assumptions),
                           tuple(p.definitions), "", p.start_line)
-
-    def with_sources(self, done, headers):
-        """The derivations, each with the text of its own lines as ``source``."""
-        from dataclasses import replace
-
-        if not headers:
-            return [replace(done[0], source="\n".join(self.raw).strip("\n"))]
-        bounds = headers[1:] + [len(self.raw) + 1]
-        return [replace(d, source="\n".join(self.raw[h - 1:b - 1]).strip("\n"))
-                for d, h, b in zip(done, headers, bounds)]
 
 
 def _depth(tree):
