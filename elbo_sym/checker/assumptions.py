@@ -1,15 +1,15 @@
 """``assume`` facts, turned into what sympy's assumption system can use.
 
 ``assume s > 0`` replaces s by a positive symbol; ``assume beta >= 1`` replaces beta by
-1 + b with b nonnegative, so that a coefficient (beta - 1) is known to be >= 0. The map back
-(``restore``) is kept for messages.
+1 + b with b nonnegative, so that a coefficient (beta - 1) is known to be >= 0; ``assume s < c``
+replaces s by c - b with b positive. The map back (``restore``) is kept for messages.
 """
 from dataclasses import dataclass
 from typing import Dict, Tuple
 
 from sympy import Expr, Symbol
 
-_SIGN = {">": {"positive": True}, ">=": {"nonnegative": True},
+_SIGN = {">": {"positive": True}, ">=": {"nonnegative": True},  # of the fresh symbol b
          "<": {"positive": True}, "<=": {"nonnegative": True}}
 _MIRROR = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
 
@@ -33,9 +33,13 @@ def _bound(lhs, rel, rhs):
     return None
 
 
-def build(assumptions, bound_variables=()):
-    """From (lhs, relation, rhs) triples to an ``Assumptions``. A variable that an expectation,
-    integral or sum binds is never given a sign: the fact cannot speak for every value it takes."""
+def build(assumptions, bound_variables=(), names=()):
+    """From (lhs, relation, rhs) triples to an ``Assumptions``.
+
+    A variable that an expectation, integral or sum binds is never given a sign: the fact
+    cannot speak for every value it takes. A density's variable (in ``names``) may become a
+    positive symbol but is never shifted, as a density's variables stay names.
+    """
     substitution, restore, facts = {}, {}, []
     for lhs, rel, rhs in assumptions:
         bound = _bound(lhs, rel, rhs)
@@ -43,13 +47,14 @@ def build(assumptions, bound_variables=()):
             continue
         if bound and bound[0] not in substitution and bound[1] in _SIGN:
             s, r, c = bound
-            if c == 0:
+            up = r in (">", ">=")
+            if c == 0 and up:
                 fresh = Symbol(s.name, **_SIGN[r])
                 substitution[s], restore[fresh] = fresh, s
-            else:
+            elif s not in names:
                 fresh = Symbol(f"{s.name}_shift", **_SIGN[r])
-                substitution[s] = c + fresh if r in (">", ">=") else c - fresh
-                restore[fresh] = s - c if r in (">", ">=") else c - s
+                substitution[s] = c + fresh if up else c - fresh
+                restore[fresh] = s - c if up else c - s
         facts.append((lhs, rel, rhs))
     applied = tuple((l.xreplace(substitution), r, h.xreplace(substitution)) for l, r, h in facts)
     return Assumptions(substitution, restore, applied)

@@ -65,7 +65,6 @@ class NormalForm(Normalizer):
         self.fired = set()
         self._cache = {}
         self._depth = 0
-        self._sum_level = 0
 
     def enabled(self, name):
         return name in self._enabled
@@ -121,18 +120,23 @@ class NormalForm(Normalizer):
 
     def _sum(self, expr):
         """Sums are linear (algebra): split, pull out what is free of the index, J c for
-        constants; the index is renamed canonically, small explicit ranges are expanded."""
-        (j, lo, hi), = expr.limits
+        constants; small explicit ranges are expanded. The index is renamed canonically to the
+        first ``_jK`` its summand does not use (names in files cannot start with '_'), and
+        substitutions use ``subs``, which leaves an inner sum over the same index alone."""
+        value = expr.function
+        for limit in expr.limits:  # innermost first
+            value = self._sum_over(value, *limit)
+        return value
+
+    def _sum_over(self, function, j, lo, hi):
         lo, hi = self.normalize(lo), self.normalize(hi)
-        index = Symbol(f"_j{self._sum_level}", integer=True)
-        self._sum_level += 1
-        try:
-            body = canonical(self.normalize(expr.function.xreplace({j: index})))
-        finally:
-            self._sum_level -= 1
+        taken = {s.name for s in function.atoms(Symbol)}
+        index = Symbol(next(f"_j{k}" for k in range(len(taken) + 1) if f"_j{k}" not in taken),
+                       integer=True)
+        body = canonical(self.normalize(function.subs(j, index)))
         count = hi - lo + 1
         if count.is_Integer and 0 <= count <= EXPLICIT_SUM_LIMIT:
-            return Add(*(self.normalize(body.xreplace({index: lo + k})) for k in range(int(count))))
+            return Add(*(self.normalize(body.subs(index, lo + k)) for k in range(int(count))))
         out = []
         for term in Add.make_args(body):
             const, rest = term.as_independent(index, as_Add=False)

@@ -48,25 +48,31 @@ class _Attempt:
     counterexample: tuple = ()
 
 
-def bound_variables(expr):
-    """Variables bound somewhere in ``expr`` by an expectation, an integral or a sum."""
-    out = set()
+def variables_of(expr):
+    """(bound, names, sizes): the variables bound somewhere in ``expr`` by an expectation, an
+    integral or a sum; the variables of its densities; the symbols that bound a sum."""
+    bound, names, sizes = set(), set(), set()
     for node in preorder_traversal(expr):
         if isinstance(node, Expectation):
-            out.update(node.bound_variables)
+            bound.update(node.bound_variables)
         elif isinstance(node, SpaceIntegral):
-            out.update(node.variables)
+            bound.update(node.variables)
         elif isinstance(node, Sum):
-            out.update(limit[0] for limit in node.limits)
-    return out
+            for index, lo, hi in node.limits:
+                bound.add(index)
+                sizes.update(lo.free_symbols | hi.free_symbols)
+        elif isinstance(node, DensityBase):
+            names.update(node.variables + node.given)
+    return bound, names, sizes
 
 
 def _ordered(names):
     return tuple(n for n in RULE_NAMES if n in names)
 
 
-def _numeric_counterexample(residual, relation, seed=0):
-    """Values of the free symbols at which a residual free of opaque atoms breaks the step."""
+def _numeric_counterexample(residual, relation, sizes=(), seed=0):
+    """Values of the free symbols at which a residual free of opaque atoms breaks the step;
+    ``sizes`` (symbols that bound a sum) take whole values from 1 to 5."""
     if residual.has(*_OPAQUE):
         return ()
     symbols = sorted(residual.free_symbols, key=str)
@@ -74,7 +80,9 @@ def _numeric_counterexample(residual, relation, seed=0):
     for _ in range(8):
         values = {}
         for s in symbols:
-            if s.is_positive:
+            if s in sizes:
+                values[s] = Number(rng.randint(1, 5))
+            elif s.is_positive:
                 values[s] = Number(rng.randint(1, 30)) / 10
             elif s.is_nonnegative:
                 values[s] = Number(rng.randint(0, 30)) / 10
@@ -129,8 +137,10 @@ def _attempt(lhs, relation, rhs, enabled, facts):
 def check_step(lhs, relation, rhs, cited=(), assumptions=()):
     """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples."""
     lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
+    (bl, nl, sl), (br, nr, sr) = variables_of(lhs), variables_of(rhs)
     facts = assumptions_mod.build(((sympify(a, strict=True), r, sympify(b, strict=True))
-                                   for a, r, b in assumptions), bound_variables(lhs) | bound_variables(rhs))
+                                   for a, r, b in assumptions), bl | br, nl | nr)
+    sizes = {facts.apply(s) for s in sl | sr}
     lhs, rhs = facts.apply(lhs), facts.apply(rhs)
     cited = tuple(cited)
     everything = frozenset(RULE_NAMES)
@@ -155,7 +165,7 @@ def check_step(lhs, relation, rhs, cited=(), assumptions=()):
             return StepResult(REFUTED, cited, (), (), f"{full.reason}; it is the constant {shown}",
                               shown)
     if residual is not None:
-        found = _numeric_counterexample(residual, "=" if relation == "=" else relation)
+        found = _numeric_counterexample(residual, relation, sizes)
         if found:
             values = tuple((s.xreplace(restore), v) for s, v in found)
             return StepResult(REFUTED, cited, (), (), full.reason, shown, values)
