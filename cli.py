@@ -22,6 +22,9 @@ Examples:
   elbo-check check --json a.deriv b.deriv
 """
 
+RECURSION_LIMIT = 6000  # expressions may nest 200 brackets; sympy recurses several frames a level
+
+
 def _colour(enabled=True):
     return (enabled and "NO_COLOR" not in os.environ and hasattr(sys.stdout, "isatty")
             and sys.stdout.isatty())
@@ -82,6 +85,7 @@ def main():
     Exit status: 0 every step verified, 1 some step not verified, 2 bad usage or an input
     error, 3 an internal inconsistency between the symbolic and the numeric judge.
     """
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
 
 
 @main.command()

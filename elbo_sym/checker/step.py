@@ -132,6 +132,8 @@ def _attempt(lhs, relation, rhs, enabled, facts):
                         + ", ".join(sorted({r for r, _ in pool}) or ["no rule"]) + " give")
     except TooComplex as exc:
         return _Attempt(None, set(nf.fired), None, str(exc))
+    except RecursionError:
+        return _Attempt(None, set(nf.fired), None, "the expression is nested too deeply to check")
 
 
 def check_step(lhs, relation, rhs, cited=(), assumptions=()):

@@ -99,3 +99,15 @@ def split_fraction(factors):
 def is_bare_log(expr):
     """``log p(x)`` is printed without brackets, so what follows it in a product is ambiguous."""
     return isinstance(expr, log) and isinstance(expr.args[0], DensityBase)
+
+
+TOO_DEEP = "(an expression nested too deeply to print)"
+
+
+def printed(printer, expr, too_deep=TOO_DEEP):
+    """``printer.doprint(expr)``, or a placeholder when the expression is nested deeper than
+    Python's recursion allows (the parser admits 200 brackets; printers recurse per level)."""
+    try:
+        return printer.doprint(expr)
+    except RecursionError:
+        return too_deep

@@ -6,8 +6,8 @@ from sympy import S, Symbol
 from sympy.printing.latex import LatexPrinter
 
 from ..algebra import SpaceIntegral
-from .arithmetic import (combined_factors, flat_terms, is_bare_log, product, split_fraction,
-                         split_sign)
+from .arithmetic import (combined_factors, flat_terms, is_bare_log, printed, product,
+                         split_fraction, split_sign)
 
 _ENDS_NUMBER = re.compile(r"[0-9][} ]*$")
 _LATEX_RELATIONS = {"=": "=", "==": "=", "<=": r"\le", "≤": r"\le", ">=": r"\ge", "≥": r"\ge",
@@ -145,8 +145,7 @@ class ElboLatexPrinter(LatexPrinter):
 
 def latex(expr):
     """LaTeX of an expression, terms and factors in the order they were written."""
-    return ElboLatexPrinter().doprint(expr)
+    return printed(ElboLatexPrinter(), expr, r"\text{(an expression nested too deeply to print)}")
 
 
-__all__ = ["ElboLatexPrinter", "latex", "latex_relation", "combined_factors", "product",
-           "split_fraction", "split_sign", "is_bare_log"]
+__all__ = ["ElboLatexPrinter", "latex", "latex_relation"]

@@ -22,8 +22,10 @@ def message_parts(result):
     if result.counterexample:
         values = ", ".join(f"{text(s)} = {text(v)}" for s, v in result.counterexample)
         parts.append(f"counterexample: {values}")
-    if result.numeric is not None and result.numeric.status != "not-applicable":
+    if result.numeric is not None and result.numeric.status == "violated":
         parts.append("numerically " + result.numeric.message)
+    elif result.numeric is not None and result.numeric.status == "holds":
+        parts.append(result.numeric.message)
     return parts
 
 

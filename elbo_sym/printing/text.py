@@ -10,8 +10,8 @@ from sympy.printing.pretty.pretty_symbology import greek_unicode
 from sympy.printing.str import StrPrinter
 
 from ..algebra import SpaceIntegral
-from .arithmetic import (combined_factors, flat_terms, is_bare_log, product, split_fraction,
-                         split_sign)
+from .arithmetic import (combined_factors, flat_terms, is_bare_log, printed, product,
+                         split_fraction, split_sign)
 
 MINUS = "\u2212"
 
@@ -222,7 +222,7 @@ class ElboTextPrinter(StrPrinter):
 
 def text(expr):
     """One-line Unicode text of an expression, terms and factors in their written order."""
-    return ElboTextPrinter().doprint(expr)
+    return printed(ElboTextPrinter(), expr)
 
 
 __all__ = ["ElboTextPrinter", "text", "relation_symbol", "unicode_name", "MINUS"]
