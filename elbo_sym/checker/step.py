@@ -70,14 +70,32 @@ def _ordered(names):
     return tuple(n for n in RULE_NAMES if n in names)
 
 
-def _numeric_counterexample(residual, relation, sizes=(), seed=0):
-    """Values of the free symbols at which a residual free of opaque atoms breaks the step;
-    ``sizes`` (symbols that bound a sum) take whole values from 1 to 5."""
+_RELATION_HOLDS = {"=": lambda d: abs(d) <= _TOLERANCE, ">=": lambda d: d >= -_TOLERANCE,
+                   ">": lambda d: d > _TOLERANCE, "<=": lambda d: d <= _TOLERANCE,
+                   "<": lambda d: d < -_TOLERANCE}
+
+
+def _satisfies(facts, values):
+    """Whether every assumed fact is known to hold at ``values``."""
+    for lhs, rel, rhs in facts:
+        try:
+            d = complex((lhs - rhs).xreplace(values).evalf(30))
+        except (TypeError, ValueError, ZeroDivisionError):
+            return False
+        if abs(d.imag) > _TOLERANCE or not _RELATION_HOLDS.get(rel, lambda _: False)(d.real):
+            return False
+    return True
+
+
+def _numeric_counterexample(residual, relation, sizes=(), facts=(), seed=0):
+    """Values of the free symbols at which a residual free of opaque atoms breaks the step,
+    every assumed fact holding there; ``sizes`` (symbols that bound a sum) take whole values
+    from 1 to 5."""
     if residual.has(*_OPAQUE):
         return ()
     symbols = sorted(residual.free_symbols, key=str)
     rng = random.Random(seed)
-    for _ in range(8):
+    for _ in range(32):
         values = {}
         for s in symbols:
             if s in sizes:
@@ -88,6 +106,9 @@ def _numeric_counterexample(residual, relation, sizes=(), seed=0):
                 values[s] = Number(rng.randint(0, 30)) / 10
             else:
                 values[s] = Number(rng.randint(-20, 20)) / 10
+        if not _satisfies([f for f in facts if f[0].free_symbols | f[2].free_symbols <= set(values)],
+                          values):
+            continue
         try:
             value = complex(residual.xreplace(values).evalf(30))
         except (TypeError, ValueError, ZeroDivisionError):
@@ -167,7 +188,7 @@ def check_step(lhs, relation, rhs, cited=(), assumptions=()):
             return StepResult(REFUTED, cited, (), (), f"{full.reason}; it is the constant {shown}",
                               shown)
     if residual is not None:
-        found = _numeric_counterexample(residual, relation, sizes)
+        found = _numeric_counterexample(residual, relation, sizes, facts.facts)
         if found:
             values = tuple((s.xreplace(restore), v) for s, v in found)
             return StepResult(REFUTED, cited, (), (), full.reason, shown, values)
