@@ -34,7 +34,7 @@ from .transformer import DENSITY_FAMILY, RELATION_OF, RESERVED, ExprBuilder, Loc
 MAX_NESTING = 200          # brackets
 MAX_TREE_DEPTH = 1000      # parse-tree levels (unary chains such as - - - x, x^x^x...)
 MAX_LINE_CHARS = 50_000    # one logical line
-MAX_FILE_CHARS = 100_000   # a whole file (real ones are a few kB; lark takes ~3 s here)
+MAX_FILE_CHARS = 2_000_000  # a whole file: 10,000-line batches fit; real ones are a few kB
 MAX_SHOWN_LINE = 500       # longer lines are not echoed in error messages
 
 _KEYWORD_LINE = re.compile(r"(derivation|let|assume)(?![A-Za-z0-9_])")

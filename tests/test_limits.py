@@ -1,0 +1,47 @@
+"""Resource bounds: big files in bounded memory, per-step time limits, hostile input."""
+import resource
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+import cli
+from elbo_sym.checker import UNKNOWN, check_derivation
+from elbo_sym.parser import parse_text
+
+
+def test_a_10000_line_file_checks_in_bounded_memory(tmp_path):
+    lines = ["derivation big", "  log p(x)"]
+    for i in range(10_000):
+        lines.append("  = log p(x, z) - log p(z | x)   by product-rule" if i % 2 == 0 else "  = log p(x)")
+    f = tmp_path / "big.deriv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    p = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "check", "-q", "--no-numeric",
+                        str(f)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "every step verified: 10000 verified" in p.stdout
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert max(peak_kb, before) < 400_000  # KB on Linux: well under 400 MB
+
+
+def test_a_step_past_its_time_limit_is_unknown():
+    # 150 nested logs: expanding them takes far longer than the limit
+    text = "x\n= " + "log(" * 150 + "x" + ")" * 150 + "\n"
+    (d,) = parse_text(text, "slow.deriv")
+    result = check_derivation(d, timeout=0.5)
+    assert result.steps[0].verdict == UNKNOWN
+    assert result.steps[0].reason == "the time limit of 0.5 s ran out"
+
+
+def test_python_and_sympy_code_is_an_input_error_and_runs_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    attempts = ["__import__('os').system('touch pwned')", "eval('1')", "lambda x: x",
+                "p.__class__", "Symbol('x')", "exec('x')", "open('pwned', 'w')"]
+    for i, code in enumerate(attempts):
+        f = tmp_path / f"code{i}.deriv"
+        f.write_text(f"log p(x)\n= {code}\n", encoding="utf-8")
+        r = CliRunner().invoke(cli.main, ["check", f.name])
+        assert r.exit_code == 2, code
+        assert r.stderr.startswith(f"{f.name}:2:"), code
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"code{i}.deriv" for i in range(len(attempts))]
