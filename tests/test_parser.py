@@ -586,3 +586,11 @@ def test_random_bytes_give_only_input_errors(data):
         parse_text(data)
     except InputError:
         pass
+
+
+def test_the_first_step_may_share_the_start_line():
+    (d,) = parse_text("p(z | x) = p(x | z) p(z) / p(x)   by bayes-rule\n= p(x, z) / p(x)\n", "one.deriv")
+    assert [s.relation for s in d.steps] == ["=", "="]
+    assert d.steps[0].rules == ("bayes-rule",)
+    assert [s.line for s in d.steps] == [1, 2]
+    assert d.start == Density("p", (z,), (x,))

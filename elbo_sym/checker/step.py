@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Optional, Tuple
 
-from sympy import Expr, Indexed, Number, Sum, cancel, preorder_traversal, sympify
+from sympy import Expr, Indexed, Number, Sum, Tuple, cancel, preorder_traversal, sympify
 
 from ..algebra import Defined, DensityBase, Entropy, Expectation, KL, SpaceIntegral
 from ..rules import RULE_NAMES, TooComplex
@@ -160,10 +160,12 @@ def _attempt(lhs, relation, rhs, enabled, facts):
 def check_step(lhs, relation, rhs, cited=(), assumptions=()):
     """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples."""
     lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
-    (bl, nl, sl), (br, nr, sr) = variables_of(lhs), variables_of(rhs)
-    facts = assumptions_mod.build(((sympify(a, strict=True), r, sympify(b, strict=True))
-                                   for a, r, b in assumptions), bl | br, nl | nr)
-    sizes = {facts.apply(s) for s in sl | sr}
+    assumptions = [(sympify(a, strict=True), r, sympify(b, strict=True)) for a, r, b in assumptions]
+    (bound, _, sizes), names = variables_of(Tuple(lhs, rhs)), set()
+    for side in [lhs, rhs] + [e for a, _, b in assumptions for e in (a, b)]:
+        names |= variables_of(side)[1]
+    facts = assumptions_mod.build(assumptions, bound, names)
+    sizes = {facts.apply(s) for s in sizes}
     lhs, rhs = facts.apply(lhs), facts.apply(rhs)
     cited = tuple(cited)
     everything = frozenset(RULE_NAMES)

@@ -256,6 +256,8 @@ class _Reader:
                                     len(self.code[ll.first - 1].lstrip()) + 1)
             elif kind == "expr":
                 pending.start, pending.start_line = result[1], ll.first
+                if len(result) > 2:  # `start REL expr` on one line
+                    self.step(ll, pending, result[2])
             else:
                 self.step(ll, pending, result)
         if pending is None:

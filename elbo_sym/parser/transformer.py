@@ -593,7 +593,10 @@ class ExprBuilder(Transformer_NonRecursive):
         return check_rules([c for c in children if c.type == "RULE_NAME"])
 
     def start_expr(self, meta, children):
-        return ("expr", _fin(children[0]))
+        """The start, and the first step when it stands on the same line: ``a = b``."""
+        if len(children) == 1:
+            return ("expr", _fin(children[0]))
+        return ("expr", _fin(children[0]), self.start_step(meta, children[1:]))
 
     def start_step(self, meta, children):
         rel_tok, expr = children[0], _fin(children[1])
