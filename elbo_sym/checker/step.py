@@ -8,7 +8,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Optional, Tuple
 
-from sympy import Expr, Indexed, Number, Sum, Tuple, cancel, preorder_traversal, sympify
+from sympy import Expr, Indexed, Number, Sum, cancel, preorder_traversal, sympify
+from sympy import Tuple as SympyTuple
 
 from ..algebra import Defined, DensityBase, Entropy, Expectation, KL, SpaceIntegral
 from ..rules import RULE_NAMES, TooComplex
@@ -161,7 +162,7 @@ def check_step(lhs, relation, rhs, cited=(), assumptions=()):
     """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples."""
     lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
     assumptions = [(sympify(a, strict=True), r, sympify(b, strict=True)) for a, r, b in assumptions]
-    (bound, _, sizes), names = variables_of(Tuple(lhs, rhs)), set()
+    (bound, _, sizes), names = variables_of(SympyTuple(lhs, rhs)), set()
     for side in [lhs, rhs] + [e for a, _, b in assumptions for e in (a, b)]:
         names |= variables_of(side)[1]
     facts = assumptions_mod.build(assumptions, bound, names)
