@@ -19,6 +19,20 @@ class Mutant:
     kind: str
     description: str
 
+    @property
+    def step(self):
+        return self.derivation.steps[self.index - 1]
+
+    @property
+    def previous(self):
+        """The expression the mutated step starts from."""
+        i = self.index - 1
+        return self.derivation.start if i == 0 else self.derivation.steps[i - 1].expr
+
+    @property
+    def facts(self):
+        return [(a.lhs, a.relation, a.rhs) for a in self.derivation.assumptions]
+
 
 def _subtrees(expr):
     seen = []

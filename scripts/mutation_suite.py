@@ -37,13 +37,9 @@ def sources():
 
 def judge_mutant(m):
     """The symbolic result of the mutated step, and the result after the numeric judge."""
-    steps = m.derivation.steps
-    i = m.index - 1
-    previous = m.derivation.start if i == 0 else steps[i - 1].expr
-    facts = [(a.lhs, a.relation, a.rhs) for a in m.derivation.assumptions]
-    step = steps[i]
-    symbolic = check_step(previous, step.relation, step.expr, step.rules, facts)
-    final = cross_check(symbolic, previous, step.relation, step.expr, facts)
+    step = m.step
+    symbolic = check_step(m.previous, step.relation, step.expr, step.rules, m.facts)
+    final = cross_check(symbolic, m.previous, step.relation, step.expr, m.facts)
     return symbolic, final
 
 
@@ -68,7 +64,7 @@ def main():
         kind[0] += 1
         if symbolic.verdict == VERIFIED:
             counts["verified"] += 1
-            step = m.derivation.steps[m.index - 1]
+            step = m.step
             print(f"VERIFIED MUTANT {origin} {m.derivation.name}:{m.index} ({m.kind}: {m.description}): "
                   f"{step.relation} {text(step.expr)}")
             continue

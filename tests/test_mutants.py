@@ -18,11 +18,7 @@ def _cases():
 
 
 def _verdict(m):
-    steps = m.derivation.steps
-    i = m.index - 1
-    previous = m.derivation.start if i == 0 else steps[i - 1].expr
-    facts = [(a.lhs, a.relation, a.rhs) for a in m.derivation.assumptions]
-    return check_step(previous, steps[i].relation, steps[i].expr, steps[i].rules, facts).verdict
+    return check_step(m.previous, m.step.relation, m.step.expr, m.step.rules, m.facts).verdict
 
 
 @pytest.mark.parametrize("mutant", list(_cases()))

@@ -8,21 +8,14 @@ import pytest
 from sympy import (Abs, Function, IndexedBase, Integral, Rational, Sum, exp, log, pi, sqrt,
                    symbols)
 
-from elbo_sym.algebra import KL, Defined, Density, Entropy, Expectation, Gaussian, SpaceIntegral
+from elbo_sym.algebra import KL, Defined, Entropy, Expectation, Gaussian, SpaceIntegral
 from elbo_sym.derivations import DERIVATIONS
 from elbo_sym.numeric import Outcome, judge
 
+from conftest import p, q
+
 x, z, w, mu, s, beta, j, J = symbols("x z w mu s beta j J")
 half = Rational(1, 2)
-
-
-def p(*variables, given=()):
-    return Density("p", variables, given)
-
-
-def q(*variables, given=()):
-    return Density("q", variables, given)
-
 
 q_zx = q(z, given=(x,))
 p_zx = p(z, given=(x,))

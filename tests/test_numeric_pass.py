@@ -18,14 +18,6 @@ from conftest import p, x, z
 NOT_REFUTABLE = {("jensen-elbo", 2, "conditional-swap")}
 
 
-def _step_of(m):
-    steps = m.derivation.steps
-    i = m.index - 1
-    previous = m.derivation.start if i == 0 else steps[i - 1].expr
-    facts = [(a.lhs, a.relation, a.rhs) for a in m.derivation.assumptions]
-    return previous, steps[i], facts
-
-
 @pytest.mark.parametrize("derivation", DERIVATIONS, ids=lambda d: d.name)
 def test_every_builtin_step_agrees_numerically(derivation):
     result = check_derivation(derivation, numeric=True)
@@ -40,7 +32,7 @@ def test_most_builtin_mutants_are_refuted_with_a_counterexample():
         for m in mutants(d):
             if (d.name, m.index, m.kind) in NOT_REFUTABLE:
                 continue
-            previous, step, facts = _step_of(m)
+            previous, step, facts = m.previous, m.step, m.facts
             r = check_step(previous, step.relation, step.expr, step.rules, facts)
             r = cross_check(r, previous, step.relation, step.expr, facts)
             assert r.verdict != VERIFIED and not r.inconsistent
