@@ -6,7 +6,8 @@ token soup), reproducible from ``--seed`` and the case number. A case fails when
 * parsing raises anything but ``InputError``, or an ``InputError`` without a line and column
   inside the text, or a file from the valid generator is refused;
 * checking a parsed file raises, or a step is inconsistent (verified symbolically while the
-  numeric judge finds it violated, or the reverse);
+  numeric judge finds it violated), or a step is refuted by a counterexample that breaks one
+  of the derivation's assumptions;
 * the file does not end within ``--timeout`` seconds of wall-clock time.
 
 Cases run in a worker process that is killed when a file overruns its bound: the checker's own
@@ -32,7 +33,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 
-from fuzzing import generate  # noqa: E402
+from fuzzing import broken_assumption, generate  # noqa: E402
 
 KINDS = ("valid", "near-valid", "soup")
 WEIGHTS = (50, 35, 15)
@@ -97,6 +98,13 @@ def run_case(kind, text, bound, step_timeout=None):
             if step.reason and "time limit" in step.reason:
                 out["out_of_time"] += 1
             violated = step.numeric is not None and step.numeric.status == "violated"
+            fact = broken_assumption(step, d)
+            if fact is not None:
+                out["problems"].append(("refuted by a counterexample that breaks an assumption",
+                                        f"derivation {d.name}, step {i} (line "
+                                        f"{d.steps[i - 1].line}): {step.counterexample} "
+                                        f"against 'assume {fact.lhs} {fact.relation} "
+                                        f"{fact.rhs}'"))
             if step.inconsistent or (step.verified and violated):
                 head = (step.reason or "verified but violated").split(" (a bug")[0]
                 head = head.split(" on ")[0].split(" at ")[0]

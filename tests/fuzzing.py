@@ -9,9 +9,10 @@ from a seed without hypothesis' database or its per-example overhead).
   the parser would rightly refuse is avoided by construction, not filtered: a divisor, a log's
   argument or a power's base is built to be nonzero (no ``x - x``, no ``log(1)``), a density
   never has a variable on both sides of its bar, a KL compares densities over the same
-  variables, an ``N`` has a positive variance, exponents are small and ``exp`` takes a
-  variable (so no literal is huge), a chain never mixes < and >, and the layout respects the
-  reader's line rules (a let is continued only before an operator or inside brackets).
+  variables, an ``N`` has a positive variance, exponents are small and ``exp`` takes small
+  terms (so nothing could be sized as huge), a chain never mixes < and >, ``log (`` is never
+  written meaning ``log`` of a product that starts with a bracket, and the layout respects
+  the reader's line rules (a let is continued only before an operator or inside brackets).
 * near-valid files: a valid file damaged a few times (characters or tokens dropped,
   duplicated, swapped; truncation; stray brackets, quotes, underscores, ``__import__``,
   random unicode).
@@ -368,6 +369,8 @@ class ExprGen:
         k = c.integer(0, 3)
         if k <= 1:
             arg = at_least(self.nonzero(ctx, depth - 1), PROD)
+            if arg.text[0] == "(":   # `log (a)^2` is the call log(a), squared: bracket it all
+                arg = paren(arg)
             return F(f"{c.choice(('log', 'log', 'ln'))} {arg.text}", OPEN, True)
         if k == 2 and (not ctx.in_sum or (ctx.indices == ("j",) and c.chance(0.3))):
             index = "k" if ctx.in_sum else "j"     # a sum inside a sum runs over k
@@ -704,6 +707,32 @@ def soup(c):
         parts.append(c.choice(SOUP))
         parts.append(c.choice((" ", " ", "", "\n", "  ")))
     return "".join(parts)
+
+
+# -- properties -------------------------------------------------------------------------------
+
+def broken_assumption(step, derivation):
+    """The assumption that a refuting step's counterexample contradicts, or None.
+
+    A counterexample must be a point the derivation allows: refuting ``beta <= 1`` under
+    ``assume 1 > 2 beta`` by beta = 6/5 refutes nothing. Facts that do not become numbers
+    under the counterexample (other symbols, densities) cannot be judged and are passed."""
+    if step.verdict != "refuted" or not step.counterexample:
+        return None
+    values = dict(step.counterexample)
+    for fact in derivation.assumptions:
+        try:
+            diff = complex((fact.lhs - fact.rhs).xreplace(values).evalf(30))
+        except Exception:   # noqa: BLE001 - symbols left, a density of a number: no verdict
+            continue
+        if abs(diff.imag) > 1e-12:
+            continue
+        v = diff.real
+        holds = {"=": abs(v) <= 1e-12, ">=": v >= -1e-12, "<=": v <= 1e-12, ">": v > 0,
+                 "<": v < 0}.get(fact.relation, True)
+        if not holds:
+            return fact
+    return None
 
 
 # -- entry points -----------------------------------------------------------------------------

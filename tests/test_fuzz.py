@@ -3,8 +3,9 @@
 Properties, for every generated text:
 * ``parse_text`` raises nothing but ``InputError``, located at a line and column of the text;
 * a file from ``valid_files()`` parses (the generator avoids whatever the contract refuses);
-* checking a parsed file raises nothing, and no step is inconsistent: in particular none is
-  ``verified`` while the numeric judge finds it violated.
+* checking a parsed file raises nothing, no step is inconsistent (in particular none is
+  ``verified`` while the numeric judge finds it violated), and no step is refuted by a
+  counterexample that breaks one of the derivation's assumptions.
 
 The examples are derandomized so that a failure here is reproducible; ``scripts/soak.py``
 explores further (10,000 cases, with a wall-clock bound per file). The checking tests do not
@@ -25,7 +26,7 @@ from elbo_sym.checker import check_derivation
 from elbo_sym.errors import InputError
 from elbo_sym.parser import parse_text
 
-from fuzzing import near_valid_files, token_soup, valid_files
+from fuzzing import broken_assumption, near_valid_files, token_soup, valid_files
 
 FUZZ = settings(deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -37,6 +38,10 @@ NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 REPRODUCERS = {
     # an assumption bounding a density's variable: DomainError while checking
     "assumed-density-variable": "assume x > 1\np(x)\n= p(x)\n",
+    # ... and one about a density of that variable in another assumption: DomainError
+    "assumed-density-variable-in-a-fact": "assume z >= 2\nassume p(z) >= 0\nz\n= z\n",
+    # ... or an integral's variable in another assumption: DomainError
+    "assumed-integral-variable-in-a-fact": "assume int 1 dz >= 0\nassume z < 1\nx\n= x\n",
     # `assume x < 0` gives x a positive sign: |x| = x verified, numerically violated
     "assumed-negative": "assume x < 0\nabs(x)\n= x\n",
     # ... and the contradiction it makes verifies anything
@@ -45,11 +50,15 @@ REPRODUCERS = {
     "nested-sums": "sum_{j=1}^{2} sum_{k=1}^{3} x\n= 6 x\n",
     # a let holding a sum over the same index, kept folded: ValueError (invalid limits)
     "let-sum-in-sum": "let F = sum_{j=1}^{3} x\nsum_{j=1}^{2} F\n= 6 x   by algebra\n",
-    # refuted symbolically at J = -9/5, but J bounds a sum: numerically it holds
+    # refuted symbolically at J = -9/5, but J bounds a sum: for J = 1, 2, ... it holds
     "negative-sum-bound": "J - 1/3\n< sum_{j=1}^{J} 5/4\n",
     # refuted by a counterexample (beta = 6/5) that breaks the assumption
     "counterexample-breaks-assumption": "assume 1 > 2 beta\nbeta\n<= 1\n",
-    # a right symbolic counterexample that eight numeric draws miss: 'inconsistent'
+    # z is free on the left and bound on the right: the fact was dropped, and the step
+    # (true under it) refuted at z = 2/5
+    "assumed-variable-also-bound": "assume z > 2\nz\n> E_{p(z)}[1]\n",
+    # a right symbolic counterexample (mu = 1/2, sigma = -1/10) that eight numeric draws
+    # miss: it was flagged as an internal inconsistency
     "counterexample-missed": "(e mu sigma)^2\n> mu^2\n",
 }
 
@@ -75,14 +84,19 @@ def parse_or_error(text):
         return None
 
 
-def assert_checks_cleanly(derivations):
+def assert_checks_cleanly(derivations, text):
+    """No exception, no inconsistent step, no counterexample outside the assumptions."""
     for d in derivations:
         result = check_derivation(d, numeric=True, timeout=5)
         for i, step in enumerate(result.steps, 1):
+            where = f"{d.name} step {i} (line {d.steps[i - 1].line})"
             violated = step.numeric is not None and step.numeric.status == "violated"
-            assert not (step.verified and violated), f"{d.name} step {i} verified but " \
-                f"{step.numeric.message}\n{d.source}"
-            assert not step.inconsistent, f"{d.name} step {i}: {step.reason}\n{d.source}"
+            assert not (step.verified and violated), \
+                f"{where} verified but {step.numeric.message}\n--- file ---\n{text}"
+            assert not step.inconsistent, f"{where}: {step.reason}\n--- file ---\n{text}"
+            fact = broken_assumption(step, d)
+            assert fact is None, f"{where} refuted at {step.counterexample}, which breaks " \
+                f"'assume {fact.lhs} {fact.relation} {fact.rhs}'\n--- file ---\n{text}"
 
 
 # -- generated files ----------------------------------------------------------------------------
@@ -100,12 +114,13 @@ def test_valid_files_parse(text):
 @settings(FUZZ, max_examples=80, phases=NO_SHRINK)
 @given(text=valid_files())
 def test_valid_files_check_without_crash_or_inconsistency(text):
-    assert_checks_cleanly(parse_text(text, "fuzz.deriv"))
+    assert_checks_cleanly(parse_text(text, "fuzz.deriv"), text)
 
 
 @pytest.mark.parametrize("name", sorted(REPRODUCERS))
 def test_pinned_reproducers_check_cleanly(name):
-    assert_checks_cleanly(parse_text(REPRODUCERS[name], f"{name}.deriv"))
+    text = REPRODUCERS[name]
+    assert_checks_cleanly(parse_text(text, f"{name}.deriv"), text)
 
 
 @settings(FUZZ, max_examples=200)
@@ -119,7 +134,7 @@ def test_near_valid_files_parse_or_fail_cleanly(text):
 def test_near_valid_files_that_parse_check_cleanly(text):
     derivations = parse_or_error(text)
     if derivations is not None:
-        assert_checks_cleanly(derivations)
+        assert_checks_cleanly(derivations, text)
 
 
 @settings(FUZZ, max_examples=150)

@@ -36,16 +36,16 @@ def _bound(lhs, rel, rhs):
 def build(assumptions, bound_variables=(), names=()):
     """From (lhs, relation, rhs) triples to an ``Assumptions``.
 
-    A variable that an expectation, integral or sum binds is never given a sign: the fact
-    cannot speak for every value it takes. A density's variable (in ``names``) may become a
+    A variable that an expectation, integral or sum binds somewhere is never replaced: the
+    fact speaks of its free occurrences only, so it is kept as a fact (for certificates and to
+    filter counterexamples) but gives no sign. A density's variable (in ``names``) may become a
     positive symbol but is never shifted, as a density's variables stay names.
     """
     substitution, restore, facts = {}, {}, []
     for lhs, rel, rhs in assumptions:
         bound = _bound(lhs, rel, rhs)
-        if bound and bound[0] in bound_variables:
-            continue
-        if bound and bound[0] not in substitution and bound[1] in _SIGN:
+        if bound and bound[0] not in substitution and bound[0] not in bound_variables \
+                and bound[1] in _SIGN:
             s, r, c = bound
             up = r in (">", ">=")
             if c == 0 and up:

@@ -34,14 +34,15 @@ def _is_atomic_factor(f):
     return base.has(*_OPAQUE) or bool(base.atoms(Function))
 
 
-def _split(term, unknowns):
-    """term = coefficient * unknown * monomial, with monomial the product of atomic factors."""
+def _split(term, unknowns, symbols_in_monomials):
+    """term = coefficient * unknown * monomial, with monomial the product of atomic factors
+    (and of the plain symbols too, when ``symbols_in_monomials``)."""
     unknown = S.One
     coeff, mono = [], []
     for f in Mul.make_args(term):
         if f in unknowns:
             unknown = f
-        elif _is_atomic_factor(f):
+        elif _is_atomic_factor(f) or (symbols_in_monomials and f.free_symbols):
             mono.append(f)
         else:
             coeff.append(f)
@@ -54,15 +55,29 @@ def _nonneg(c):
 
 def find_certificate(residual, facts, strict=False):
     """A certificate that ``residual`` (> or) >= 0, or None. ``facts`` are (rule, term) with
-    each term >= 0 and already in the residual's normal form."""
+    each term >= 0 and already in the residual's normal form.
+
+    The coefficients are matched twice: with plain symbols as coefficients (so that
+    (beta - 1) KL can use the coefficient beta - 1) and as part of the monomials (so that
+    z - 1 >= 0 follows from z - 2 >= 0 with the rest, 1, left over)."""
     unknowns = [Dummy(f"c{i}") for i in range(len(facts))]
     combo = canonical(residual - Add(*(c * t for c, (_, t) in zip(unknowns, facts))))
+    for symbols_in_monomials in (False, True):
+        found = _solve(residual, facts, unknowns, combo, strict, symbols_in_monomials)
+        if found is not None:
+            return found
+    return None
+
+
+def _solve(residual, facts, unknowns, combo, strict, symbols_in_monomials):
     equations = {}
     for term in Add.make_args(combo):
-        coeff, unknown, mono = _split(term, set(unknowns))
+        coeff, unknown, mono = _split(term, set(unknowns), symbols_in_monomials)
         equations.setdefault(mono, []).append((coeff, unknown))
-    system = [Add(*(c * u for c, u in eq)) for eq in equations.values()
-              if any(u != 1 for _, u in eq)]
+    # the constant monomial is left to the rest (whose sign is checked) when symbols are
+    # matched: z - 1 = 1 (z - 2) + 1
+    system = [Add(*(c * u for c, u in eq)) for mono, eq in equations.items()
+              if any(u != 1 for _, u in eq) and not (symbols_in_monomials and mono == 1)]
     solutions = linsolve(system, unknowns) if system else {tuple(S.Zero for _ in unknowns)}
     for solution in solutions:
         free = set().union(*(s.free_symbols for s in solution)) & set(unknowns)

@@ -162,9 +162,8 @@ def check_step(lhs, relation, rhs, cited=(), assumptions=()):
     """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples."""
     lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
     assumptions = [(sympify(a, strict=True), r, sympify(b, strict=True)) for a, r, b in assumptions]
-    (bound, _, sizes), names = variables_of(SympyTuple(lhs, rhs)), set()
-    for side in [lhs, rhs] + [e for a, _, b in assumptions for e in (a, b)]:
-        names |= variables_of(side)[1]
+    sizes = variables_of(SympyTuple(lhs, rhs))[2]
+    bound, names, _ = variables_of(SympyTuple(lhs, rhs, *(e for a, _, b in assumptions for e in (a, b))))
     facts = assumptions_mod.build(assumptions, bound, names)
     sizes = {facts.apply(s) for s in sizes}
     lhs, rhs = facts.apply(lhs), facts.apply(rhs)
