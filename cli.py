@@ -56,7 +56,7 @@ def _checked(targets, numeric, seed, timeout):
         try:
             derivations = load(target)
         except UnknownTarget as exc:
-            raise click.UsageError(str(exc))
+            raise click.UsageError(str(exc)) from None
         except InputError as exc:
             located = exc if exc.filename else exc.located(target)
             click.echo(str(located), err=True)

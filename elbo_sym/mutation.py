@@ -75,18 +75,19 @@ def expression_mutants(expr):
     return out
 
 
+def _with_step(derivation, i, step):
+    steps = list(derivation.steps)
+    steps[i] = step
+    return replace(derivation, steps=tuple(steps))
+
+
 def mutants(derivation):
     """Every one-step mutant of ``derivation``."""
     out = []
     for i, step in enumerate(derivation.steps):
-        def with_step(new_step):
-            steps = list(derivation.steps)
-            steps[i] = new_step
-            return replace(derivation, steps=tuple(steps))
-
         if FLIP[step.relation]:
-            out.append(Mutant(with_step(replace(step, relation=FLIP[step.relation])), i + 1,
-                              "reverse", f"{step.relation} reversed"))
+            out.append(Mutant(_with_step(derivation, i, replace(step, relation=FLIP[step.relation])),
+                              i + 1, "reverse", f"{step.relation} reversed"))
         for kind, what, new in expression_mutants(step.expr):
-            out.append(Mutant(with_step(replace(step, expr=new)), i + 1, kind, what))
+            out.append(Mutant(_with_step(derivation, i, replace(step, expr=new)), i + 1, kind, what))
     return out
