@@ -594,3 +594,9 @@ def test_the_first_step_may_share_the_start_line():
     assert d.steps[0].rules == ("bayes-rule",)
     assert [s.line for s in d.steps] == [1, 2]
     assert d.start == Density("p", (z,), (x,))
+
+
+def test_unicode_minus_is_a_minus():
+    (d,) = parse_text("log p(x)\n= log p(x, z) − log p(z | x)\n= −(−log p(x))\n", "um.deriv")
+    assert d.steps[0].expr.doit() == (log(Density("p", (x, z))) - log(Density("p", (z,), (x,)))).doit()
+    assert d.steps[1].expr.doit() == log(Density("p", (x,)))
