@@ -600,3 +600,14 @@ def test_unicode_minus_is_a_minus():
     (d,) = parse_text("log p(x)\n= log p(x, z) − log p(z | x)\n= −(−log p(x))\n", "um.deriv")
     assert d.steps[0].expr.doit() == (log(Density("p", (x, z))) - log(Density("p", (z,), (x,)))).doit()
     assert d.steps[1].expr.doit() == log(Density("p", (x,)))
+
+
+def test_greek_letters_are_read_as_their_names():
+    (d,) = parse_text("assume σ > 0\n-KL(N(z; μ, σ^2) || N(z; 0, 1))\n= 1/2 (1 + log(σ^2) - μ^2 - σ^2)\n",
+                      "greek.deriv")
+    mu_, sigma_ = Symbol("mu"), Symbol("sigma")
+    assert d.assumptions[0].lhs == sigma_
+    assert d.start.free_symbols == {mu_, sigma_}
+    with pytest.raises(InputError) as err:
+        parse_text("x\n= σ(x)\n", "greek.deriv")
+    assert (err.value.line, err.value.column) == (2, 3)  # the position of what was typed

@@ -12,6 +12,13 @@ def _density(d, what):
     return d
 
 
+def _integrated_out(densities):
+    """Free symbols of densities over the same variables, those variables integrated out."""
+    bound = set(densities[0].variables)
+    labels = {b.base.label for b in bound if hasattr(b, "base")}
+    return {s for d in densities for s in d.free_symbols if s not in bound and s not in labels}
+
+
 class KL(Expr):
     """``KL(a || b)``: extended-nonnegative (Gibbs' inequality); a and b share their space."""
 
@@ -30,6 +37,11 @@ class KL(Expr):
     @property
     def second(self):
         return self.args[1]
+
+    @property
+    def free_symbols(self):
+        """KL(q(z|x) || p(z)) is a function of x: it integrates z out."""
+        return _integrated_out(self.args)
 
     def _eval_is_extended_nonnegative(self):
         return True
@@ -52,6 +64,10 @@ class Entropy(Expr):
     @property
     def density(self):
         return self.args[0]
+
+    @property
+    def free_symbols(self):
+        return _integrated_out(self.args)
 
     def _eval_is_extended_real(self):
         return True

@@ -23,7 +23,7 @@ import re
 import threading
 from pathlib import Path
 
-from lark import Lark, Tree
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from sympy.core.parameters import evaluate
 
@@ -48,6 +48,29 @@ _START_OF_KIND = {"header": "start_header", "let": "start_let", "assume": "start
 
 _parser = None
 _parser_lock = threading.Lock()
+
+
+def _greek_names():
+    from sympy.printing.pretty.pretty_symbology import greek_unicode
+
+    return {letter: name for name, letter in greek_unicode.items()
+            if len(letter) == 1 and name.isascii() and name.isalpha()}
+
+
+_GREEK = None
+
+
+def spell_greek(tree):
+    """σ_j is read as sigma_j: names are respelt in place, their tokens keep their positions,
+    so errors point at what was typed."""
+    global _GREEK
+    for subtree in tree.iter_subtrees():
+        for i, child in enumerate(subtree.children):
+            if isinstance(child, Token) and child.type in ("NAME", "FUNC_NAME") and not child.isascii():
+                if _GREEK is None:
+                    _GREEK = _greek_names()
+                subtree.children[i] = child.update(value="".join(_GREEK.get(c, c) for c in child))
+    return tree
 
 
 def _get_parser():
@@ -282,6 +305,7 @@ class _Reader:
             raise self.syntax_error(ll, exc) from None
         if _depth(tree) > MAX_TREE_DEPTH:
             raise self.error_in(ll, "expression nested too deep", 1, 1)
+        spell_greek(tree)
         try:
             # sympy's global switch on, whatever the caller's: the builder passes
             # evaluate=False itself and relies on evaluation when it sizes numbers
