@@ -36,6 +36,8 @@ NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 # Small files that broke a property once, reduced by hand from fuzz cases: pinned here so
 # that they are checked on every run (the random examples may not meet them again).
 REPRODUCERS = {
+    # a variance that is zero only once evaluated (0 H5: juxtaposition): DomainError in expand
+    "zero-variance-after-evaluation": "N(y; 0, 0 H5)\n= N(y; 0, 0 H5)\n",
     # an assumption bounding a density's variable: DomainError while checking
     "assumed-density-variable": "assume x > 1\np(x)\n= p(x)\n",
     # ... and one about a density of that variable in another assumption: DomainError

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from ..derivation import Derivation, mixes_directions
+from ..errors import DomainError
 from .numeric_pass import cross_check
 from .limits import StepTimeout, time_limit
 from .step import UNKNOWN, StepResult, check_step
@@ -36,7 +37,7 @@ def check_derivation(derivation, numeric=False, seed=0, timeout=DEFAULT_TIMEOUT)
         try:
             with time_limit(timeout):
                 result = check_step(previous, step.relation, step.expr, step.rules, facts)
-        except StepTimeout as exc:
+        except (StepTimeout, DomainError) as exc:
             result = StepResult(UNKNOWN, tuple(step.rules), reason=str(exc))
         if numeric:
             try:

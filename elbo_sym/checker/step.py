@@ -12,6 +12,7 @@ from sympy import Expr, Indexed, Number, Sum, cancel, preorder_traversal, sympif
 from sympy import Tuple as SympyTuple
 
 from ..algebra import Defined, DensityBase, Entropy, Expectation, KL, SpaceIntegral
+from ..errors import DomainError
 from ..rules import RULE_NAMES, TooComplex
 from ..rules.bounds import assumed, jensen_gaps, kl_candidates
 from . import assumptions as assumptions_mod
@@ -156,6 +157,8 @@ def _attempt(lhs, relation, rhs, enabled, facts):
         return _Attempt(None, set(nf.fired), None, str(exc))
     except RecursionError:
         return _Attempt(None, set(nf.fired), None, "the expression is nested too deeply to check")
+    except DomainError as exc:  # evaluation revealed a degenerate object, e.g. N(y; 0, 0 c)
+        return _Attempt(None, set(nf.fired), None, f"the step is not meaningful: {exc}")
 
 
 def check_step(lhs, relation, rhs, cited=(), assumptions=()):
