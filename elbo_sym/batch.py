@@ -43,8 +43,15 @@ def check_file(path, options):
     except InputError as exc:
         located = exc if exc.filename else exc.located(path)
         return FileReport(json_file(path, error=located), "", str(located), INPUT_ERROR)
-    results = [check_derivation(d, numeric=options.numeric, seed=options.seed,
-                                timeout=options.timeout) for d in derivations]
+    try:
+        results = [check_derivation(d, numeric=options.numeric, seed=options.seed,
+                                    timeout=options.timeout) for d in derivations]
+    except Exception as exc:  # a bug: say so plainly, never a traceback
+        message = (f"{path}: internal error: {type(exc).__name__}: {exc} "
+                   "(a bug in elbo-check; please report it with this file)")
+        entry = {"file": path, "ok": False, "error": {"line": None, "column": None,
+                                                      "message": message}, "derivations": []}
+        return FileReport(entry, "", message, INCONSISTENT)
     text = "\n\n".join(f"{path}: " + format_derivation(r, colour=options.colour, quiet=options.quiet,
                                                        strict=options.strict) for r in results)
     return FileReport(json_file(path, results, strict=options.strict), text, "",
