@@ -93,3 +93,15 @@ def test_derive_and_latex_accept_files(tmp_path):
     assert r.exit_code == 0
     assert r.output == ("\\begin{align*}\n\\log p(x) &= \\log p(x, z) - \\log p(z \\mid x) "
                         "&& \\checkmark\\ \\text{product-rule}\n\\end{align*}\n")
+
+
+def test_an_unexpected_exception_is_an_internal_error_not_a_traceback(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr("elbo_sym.checker.check_derivation", broken)
+    f = write(tmp_path, "good.deriv", GOOD)
+    r = run("check", f)
+    assert r.exit_code == 3
+    assert r.stderr.startswith(f"{f}: internal error: KeyError: 'boom'")
+    assert "Traceback" not in r.output
