@@ -58,7 +58,7 @@ def _checked(targets, numeric, seed, timeout):
         except UnknownTarget as exc:
             raise click.UsageError(str(exc)) from None
         except InputError as exc:
-            located = exc if exc.filename else exc.located(target)
+            located = exc.located(target)
             click.echo(str(located), err=True)
             yield target, None, located
             continue

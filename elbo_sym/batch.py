@@ -41,7 +41,7 @@ def check_file(path, options):
     try:
         derivations = parse_file(path)
     except InputError as exc:
-        located = exc if exc.filename else exc.located(path)
+        located = exc.located(path)
         return FileReport(json_file(path, error=located), "", str(located), INPUT_ERROR)
     try:
         results = [check_derivation(d, numeric=options.numeric, seed=options.seed,

@@ -18,7 +18,9 @@ class InputError(Exception):
         self.source_line = source_line
 
     def located(self, filename):
-        """The same error, naming ``filename``."""
+        """The same error, naming ``filename`` unless it already names a file."""
+        if self.filename:
+            return self
         return InputError(self.message, self.line, self.column, filename, self.source_line)
 
     def __str__(self):

@@ -7,12 +7,10 @@ found is then checked exactly, so a wrong solution can only cost completeness, n
 from dataclasses import dataclass
 from typing import Tuple
 
-from sympy import Add, Dummy, Expr, Function, Mul, Pow, S, Sum, linsolve
+from sympy import Add, Dummy, Expr, Function, Mul, Pow, S, linsolve
 
-from ..algebra import Defined, DensityBase, Entropy, Expectation, KL, SpaceIntegral
-from .normal_form import canonical
+from .normal_form import OPAQUE, canonical
 
-_OPAQUE = (DensityBase, Expectation, SpaceIntegral, KL, Entropy, Defined, Sum)
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,7 @@ class Certificate:
 def _is_atomic_factor(f):
     """A factor that stands for an unknown quantity (not a plain coefficient)."""
     base = f.base if isinstance(f, Pow) else f
-    return base.has(*_OPAQUE) or bool(base.atoms(Function))
+    return base.has(*OPAQUE) or bool(base.atoms(Function))
 
 
 def _split(term, unknowns, symbols_in_monomials):

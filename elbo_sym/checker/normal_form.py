@@ -19,6 +19,9 @@ MAX_DIGITS = 5000
 MAX_TERMS = 20000
 EXPLICIT_SUM_LIMIT = 16
 
+# what the normal form keeps whole: unknown quantities, not numbers or coefficients
+OPAQUE = (DensityBase, Expectation, SpaceIntegral, KL, Entropy, Defined, Sum)
+
 
 def estimated_terms(expr):
     """An upper bound on the number of terms ``expand`` would produce."""

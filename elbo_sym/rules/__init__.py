@@ -1,9 +1,9 @@
 """The rewrite rules of the catalogue, in the order the normalizer tries them on a node."""
 from . import definitions, densities, divergences, expectations, gaussian, integrals
 from .base import Rule, TooComplex
-from .catalogue import RULE_NAMES, RULES as CATALOGUE, nearest_rules
+from .catalogue import RULE_NAMES, nearest_rules
 
 REWRITES = (definitions.RULES + divergences.RULES + densities.RULES + gaussian.RULES
             + expectations.RULES + integrals.RULES)
 
-__all__ = ["Rule", "TooComplex", "RULE_NAMES", "CATALOGUE", "nearest_rules", "REWRITES"]
+__all__ = ["Rule", "TooComplex", "RULE_NAMES", "nearest_rules", "REWRITES"]

@@ -22,10 +22,6 @@ class Rule:
     applies_to: Tuple[type, ...]
     rewrite: Callable[[Expr, "Normalizer"], Optional[Expr]]
 
-    @property
-    def name(self):
-        return self.names[0]
-
 
 class Normalizer:
     """What a rule may ask of the engine: the normal form of a subexpression and which rules
