@@ -8,10 +8,10 @@ from typing import Optional, Tuple
 
 from sympy import Expr, sympify
 
-EQ, LE, GE, LT, GT = "=", "<=", ">=", "<", ">"
-RELATIONS = (EQ, LE, GE, LT, GT)
-LOWER = (GE, GT)   # the chain bounds its start from below: start >= end
-UPPER = (LE, LT)
+from .relations import EQ, GE, GT, LE, LOWER, LT, RELATIONS, UPPER, canonical, mixes_directions, strongest
+
+__all__ = ["Step", "Assumption", "Definition", "Derivation", "mixes_directions",
+           "EQ", "LE", "GE", "LT", "GT", "RELATIONS", "LOWER", "UPPER"]
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,7 @@ class Step:
     line: Optional[int] = None
 
     def __post_init__(self):
-        if self.relation not in RELATIONS:
-            raise ValueError(f"unknown relation {self.relation!r}")
+        object.__setattr__(self, "relation", canonical(self.relation))
         object.__setattr__(self, "expr", sympify(self.expr, strict=True))
 
 
@@ -39,6 +38,7 @@ class Assumption:
     line: Optional[int] = None
 
     def __post_init__(self):
+        object.__setattr__(self, "relation", canonical(self.relation))
         object.__setattr__(self, "lhs", sympify(self.lhs, strict=True))
         object.__setattr__(self, "rhs", sympify(self.rhs, strict=True))
 
@@ -67,19 +67,8 @@ class Derivation:
     @property
     def conclusion_relation(self):
         """The strongest relation the chain gives: strict if any step is strict."""
-        rels = {s.relation for s in self.steps}
-        if rels & set(LOWER):
-            return GT if GT in rels else GE
-        if rels & set(UPPER):
-            return LT if LT in rels else LE
-        return EQ
+        return strongest(s.relation for s in self.steps)
 
     @property
     def end(self):
         return self.steps[-1].expr if self.steps else self.start
-
-
-def mixes_directions(relations):
-    """True when a chain holds both <-type and >-type relations."""
-    rels = set(relations)
-    return bool(rels & set(LOWER)) and bool(rels & set(UPPER))

@@ -8,8 +8,8 @@ from sympy import Add, Integer, Rational, preorder_traversal
 from .algebra import KL, Density, Expectation
 from .derivation import Derivation
 from .errors import DomainError
+from .relations import reverse
 
-FLIP = {"=": None, "<=": ">=", ">=": "<=", "<": ">", ">": "<"}
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,8 @@ def mutants(derivation):
     """Every one-step mutant of ``derivation``."""
     out = []
     for i, step in enumerate(derivation.steps):
-        if FLIP[step.relation]:
-            out.append(Mutant(_with_step(derivation, i, replace(step, relation=FLIP[step.relation])),
+        if reverse(step.relation):
+            out.append(Mutant(_with_step(derivation, i, replace(step, relation=reverse(step.relation))),
                               i + 1, "reverse", f"{step.relation} reversed"))
         for kind, what, new in expression_mutants(step.expr):
             out.append(Mutant(_with_step(derivation, i, replace(step, expr=new)), i + 1, kind, what))

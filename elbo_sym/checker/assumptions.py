@@ -9,9 +9,10 @@ from typing import Dict, Tuple
 
 from sympy import Expr, Symbol
 
+from ..relations import mirror
+
 _SIGN = {">": {"positive": True}, ">=": {"nonnegative": True},  # of the fresh symbol b
          "<": {"positive": True}, "<=": {"nonnegative": True}}
-_MIRROR = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def _bound(lhs, rel, rhs):
     if isinstance(lhs, Symbol) and rhs.is_number and rhs.is_real:
         return lhs, rel, rhs
     if isinstance(rhs, Symbol) and lhs.is_number and lhs.is_real:
-        return rhs, _MIRROR[rel], lhs
+        return rhs, mirror(rel), lhs
     return None
 
 

@@ -2,6 +2,8 @@
 from dataclasses import dataclass
 from typing import Tuple
 
+from sympy import Expr
+
 from ..derivation import Derivation, mixes_directions
 from ..errors import DomainError
 from .numeric_pass import cross_check
@@ -13,6 +15,10 @@ from .step import UNKNOWN, StepResult, check_step
 class DerivationResult:
     derivation: Derivation
     steps: Tuple[StepResult, ...]
+    # where the chain's terms are defined (a variance positive, what log takes positive, a
+    # denominator nonzero): (lhs, relation, rhs) facts the steps were checked under, beside
+    # the derivation's own assumptions
+    conditions: Tuple[Tuple[Expr, str, Expr], ...] = ()
 
     @property
     def inconsistent(self):

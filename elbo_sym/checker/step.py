@@ -13,13 +13,13 @@ from sympy import Tuple as SympyTuple
 
 from ..algebra import DensityBase, Expectation, SpaceIntegral
 from ..errors import DomainError
+from ..relations import REFUTED, UNKNOWN, VERIFIED, holds
 from ..rules import RULE_NAMES, TooComplex
 from ..rules.bounds import assumed, jensen_gaps, kl_candidates
 from . import assumptions as assumptions_mod
 from .certificates import find_certificate
 from .normal_form import OPAQUE, NormalForm
 
-VERIFIED, REFUTED, UNKNOWN = "verified", "refuted", "unknown"
 _TOLERANCE = 1e-9
 
 
@@ -71,9 +71,6 @@ def _ordered(names):
     return tuple(n for n in RULE_NAMES if n in names)
 
 
-_RELATION_HOLDS = {"=": lambda d: abs(d) <= _TOLERANCE, ">=": lambda d: d >= -_TOLERANCE,
-                   ">": lambda d: d > _TOLERANCE, "<=": lambda d: d <= _TOLERANCE,
-                   "<": lambda d: d < -_TOLERANCE}
 
 
 def _satisfies(facts, values):
@@ -83,7 +80,7 @@ def _satisfies(facts, values):
             d = complex((lhs - rhs).xreplace(values).evalf(30))
         except (TypeError, ValueError, ZeroDivisionError):
             return False
-        if abs(d.imag) > _TOLERANCE or not _RELATION_HOLDS.get(rel, lambda _: False)(d.real):
+        if abs(d.imag) > _TOLERANCE or not holds(d.real, rel, _TOLERANCE):
             return False
     return True
 

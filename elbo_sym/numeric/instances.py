@@ -11,6 +11,8 @@ from typing import Dict, Optional
 import numpy as np
 from sympy import Indexed, Symbol, default_sort_key
 
+from ..relations import mirror
+
 _LOG_2PI = math.log(2 * math.pi)
 _FREE_RANGE = 1.5      # an unconstrained value is drawn in [-1.5, 1.5]
 _SPAN = 2.0            # a value bounded on one side is drawn within 2 of its bound
@@ -126,7 +128,6 @@ class Interval:
         return float(rng.uniform(a, b))
 
 
-_MIRROR = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "=": "="}
 
 
 def atom_name(atom):
@@ -140,8 +141,8 @@ def symbol_bounds(facts):
     for lhs, rel, rhs in facts:
         if isinstance(lhs, Symbol) and rhs.is_number and rhs.is_extended_real:
             out.append((lhs.name, rel, float(rhs)))
-        elif isinstance(rhs, Symbol) and lhs.is_number and lhs.is_extended_real and rel in _MIRROR:
-            out.append((rhs.name, _MIRROR[rel], float(lhs)))
+        elif isinstance(rhs, Symbol) and lhs.is_number and lhs.is_extended_real:
+            out.append((rhs.name, mirror(rel), float(lhs)))
     return out
 
 

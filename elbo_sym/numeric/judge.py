@@ -10,11 +10,11 @@ from typing import Optional, Tuple
 import numpy as np
 from sympy import default_sort_key, sympify
 
+from ..relations import EQ, GE, GT, LE, LT, canonical, holds
 from .evaluate import Evaluator, Structure, expand_sums, size_symbols
 from .instances import Skip, Unsupported, draw_instance, size_choices, symbol_bounds
 
 HOLDS, VIOLATED, NOT_APPLICABLE = "holds", "violated", "not-applicable"
-RELATIONS = {"=": "=", "==": "=", "<=": "<=", ">=": ">=", "<": "<", ">": ">", "≤": "<=", "≥": ">="}
 TOLERANCE = 1e-8
 
 
@@ -29,16 +29,14 @@ class Outcome:
 def _broken(left, right, relation):
     """Whether ``left REL right`` fails beyond the tolerance (strict relations conservatively)."""
     tol = TOLERANCE * (1 + abs(left))
-    if relation == "=":
-        return abs(left - right) > tol
-    if relation in (">=", ">"):
-        return left - right < -tol
-    return left - right > tol
+    return not holds(left - right, relation if relation in (EQ, GE, LE) else
+                     {GT: GE, LT: LE}[relation], tol)
 
 
 def _fact_holds(left, right, relation):
-    return {"=": abs(left - right) <= TOLERANCE * (1 + abs(left)), ">=": left >= right,
-            ">": left > right, "<=": left <= right, "<": left < right}.get(relation, True)
+    if relation == EQ:
+        return holds(left - right, EQ, TOLERANCE * (1 + abs(left)))
+    return holds(left - right, relation)
 
 
 def _fmt(v, digits):
@@ -75,10 +73,9 @@ class _Prepared:
 
 def judge(lhs, relation, rhs, assumptions=(), draws=8, seed=0):
     """Evaluate both sides on random instances; 'violated' at the first one that breaks the step."""
-    if relation not in RELATIONS:
-        raise ValueError(f"unknown relation {relation!r}")
+    relation = canonical(relation)
     try:
-        return _judge(lhs, RELATIONS[relation], rhs, assumptions, draws, seed)
+        return _judge(lhs, relation, rhs, assumptions, draws, seed)
     except KeyboardInterrupt:
         raise
     except Unsupported as exc:
@@ -90,7 +87,7 @@ def judge(lhs, relation, rhs, assumptions=(), draws=8, seed=0):
 
 def _judge(lhs, relation, rhs, assumptions, draws, seed):
     lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
-    facts = [(sympify(a, strict=True), RELATIONS.get(r, r), sympify(b, strict=True))
+    facts = [(sympify(a, strict=True), canonical(r), sympify(b, strict=True))
              for a, r, b in assumptions]
     bounds = symbol_bounds(facts)
     sizes = sorted(size_symbols(lhs) | size_symbols(rhs), key=default_sort_key)

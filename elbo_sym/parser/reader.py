@@ -29,7 +29,7 @@ from sympy.core.parameters import evaluate
 
 from ..derivation import Assumption, Definition, Derivation, Step, mixes_directions
 from ..errors import InputError
-from .transformer import DENSITY_FAMILY, RELATION_OF, RESERVED, ExprBuilder, LocatedError
+from .transformer import DENSITY_FAMILY, RESERVED, ExprBuilder, LocatedError, relation_of
 
 MAX_NESTING = 200          # brackets
 MAX_TREE_DEPTH = 1000      # parse-tree levels (unary chains such as - - - x, x^x^x...)
@@ -271,7 +271,7 @@ class _Reader:
                 (pending.definitions if pending else file_definitions).append(definition)
             elif kind == "assume":
                 _, lhs, rel_tok, rhs = result
-                a = Assumption(lhs, RELATION_OF[str(rel_tok)], rhs, ll.first)
+                a = Assumption(lhs, relation_of(str(rel_tok)), rhs, ll.first)
                 (pending.assumptions if pending else file_assumptions).append(a)
             elif pending is None:
                 raise self.error_in(ll, "this line comes before the first 'derivation' header",
@@ -383,7 +383,7 @@ class _Reader:
 
     def step(self, ll, pending, result):
         _, rel_tok, expr, rules = result
-        rel = RELATION_OF[str(rel_tok)]
+        rel = relation_of(str(rel_tok))
         where = (rel_tok.line, rel_tok.column)
         if pending.start is None:
             raise self.error_in(ll, "a step before the start of the chain: write the "

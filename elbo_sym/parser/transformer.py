@@ -47,7 +47,7 @@ RESERVED = KEYWORDS | set(KNOWN_FUNCTIONS) | {"E", "pi", "e"}
 
 DENSITY_FAMILY = re.compile(r"[pqr](?:_[A-Za-z0-9]+)*\Z")
 
-RELATION_OF = {"=": "=", "<=": "<=", "≤": "<=", ">=": ">=", "≥": ">=", "<": "<", ">": ">"}
+from ..relations import canonical as relation_of
 
 
 class LocatedError(Exception):

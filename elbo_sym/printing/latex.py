@@ -6,20 +6,16 @@ from sympy import S, Symbol
 from sympy.printing.latex import LatexPrinter
 
 from ..algebra import SpaceIntegral
+from ..relations import latex_symbol
 from .arithmetic import (combined_factors, flat_terms, is_bare_log, printed, product,
                          split_fraction, split_sign)
 
 _ENDS_NUMBER = re.compile(r"[0-9][} ]*$")
-_LATEX_RELATIONS = {"=": "=", "==": "=", "<=": r"\le", "≤": r"\le", ">=": r"\ge", "≥": r"\ge",
-                    "<": "<", ">": ">"}
 
 
 def latex_relation(rel):
     r"""The LaTeX of a chain relation: ``'<='`` gives ``\le``."""
-    try:
-        return _LATEX_RELATIONS[rel]
-    except KeyError:
-        raise ValueError(f"unknown relation {rel!r}") from None
+    return latex_symbol(rel)
 
 
 # ---------------------------------------------------------------- the printer

@@ -10,6 +10,7 @@ from sympy.printing.pretty.pretty_symbology import greek_unicode
 from sympy.printing.str import StrPrinter
 
 from ..algebra import SpaceIntegral
+from ..relations import ascii_symbol, unicode_symbol
 from .arithmetic import (combined_factors, flat_terms, is_bare_log, printed, product,
                          split_fraction, split_sign)
 
@@ -22,19 +23,11 @@ _GREEK = {name: char for name, char in greek_unicode.items()
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _LARGEST_SUPERSCRIPT = 99
 
-_UNICODE_RELATIONS = {"=": "=", "==": "=", "<=": "≤", "≤": "≤", ">=": "≥", "≥": "≥",
-                      "<": "<", ">": ">"}
-_ASCII_RELATIONS = {"=": "=", "==": "=", "<=": "<=", "≤": "<=", ">=": ">=", "≥": ">=",
-                    "<": "<", ">": ">"}
 
 
 def relation_symbol(rel, unicode=True):
     """How a chain relation prints: ``'<='`` is ``≤`` (or ``<=`` without Unicode)."""
-    table = _UNICODE_RELATIONS if unicode else _ASCII_RELATIONS
-    try:
-        return table[rel]
-    except KeyError:
-        raise ValueError(f"unknown relation {rel!r}") from None
+    return unicode_symbol(rel) if unicode else ascii_symbol(rel)
 
 
 def unicode_name(name):
@@ -180,7 +173,7 @@ class ElboTextPrinter(StrPrinter):
         return heads + self._paren_if(expr.function.is_Add, expr.function)
 
     def _print_Relational(self, expr):
-        op = _UNICODE_RELATIONS.get(expr.rel_op, expr.rel_op)
+        op = unicode_symbol(expr.rel_op) if expr.rel_op != "!=" else "≠"
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
 
     # -- the probability algebra

@@ -9,6 +9,7 @@ from itertools import combinations
 from sympy import exp, log, preorder_traversal
 
 from ..algebra import KL, Density, DensityBase, Expectation
+from ..relations import EQ, orient
 
 MAX_KL_CANDIDATES = 24
 MAX_POOL = 48
@@ -89,8 +90,7 @@ def assumed(assumptions):
     """``assume a >= b`` (or a > b) gives a - b >= 0; ``a <= b`` gives b - a >= 0."""
     out = []
     for lhs, rel, rhs in assumptions:
-        if rel in (">=", ">"):
-            out.append(("monotonicity", lhs - rhs))
-        elif rel in ("<=", "<"):
-            out.append(("monotonicity", rhs - lhs))
+        if rel != EQ:
+            larger, smaller = orient(lhs, rel, rhs)
+            out.append(("monotonicity", larger - smaller))
     return out

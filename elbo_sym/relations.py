@@ -1,0 +1,95 @@
+"""One vocabulary for relations and verdicts, used by every layer.
+
+A relation is one of the canonical strings ``=``, ``<=``, ``>=``, ``<``, ``>``; ``canonical``
+maps the other spellings people type (``≤``, ``≥``, ``==``) onto them. Everything else about a
+relation (its mirror image, its reverse, how it prints, whether a difference satisfies it)
+is asked here, never in a table of one's own.
+"""
+from typing import Optional
+
+EQ, LE, GE, LT, GT = "=", "<=", ">=", "<", ">"
+RELATIONS = (EQ, LE, GE, LT, GT)
+LOWER = (GE, GT)   # a chain with these bounds its start from below: start >= end
+UPPER = (LE, LT)
+STRICT = (LT, GT)
+
+VERIFIED, REFUTED, UNKNOWN = "verified", "refuted", "unknown"
+VERDICTS = (VERIFIED, REFUTED, UNKNOWN)
+
+_SPELLINGS = {"==": EQ, "≤": LE, "≥": GE, "=<": LE, "=>": GE}
+_MIRROR = {EQ: EQ, LE: GE, GE: LE, LT: GT, GT: LT}          # a REL b  is  b MIRROR a
+_REVERSE = {EQ: None, LE: GE, GE: LE, LT: GT, GT: LT}        # the claim turned around
+_UNICODE = {EQ: "=", LE: "≤", GE: "≥", LT: "<", GT: ">"}
+_LATEX = {EQ: "=", LE: r"\le", GE: r"\ge", LT: "<", GT: ">"}
+
+
+def canonical(rel: str) -> str:
+    """The canonical spelling of a relation; ValueError for anything that is none."""
+    rel = _SPELLINGS.get(rel, rel)
+    if rel not in RELATIONS:
+        raise ValueError(f"unknown relation {rel!r}")
+    return rel
+
+
+def mirror(rel: str) -> str:
+    """The relation with its sides exchanged: ``a <= b`` is ``b >= a``."""
+    return _MIRROR[canonical(rel)]
+
+
+def reverse(rel: str) -> Optional[str]:
+    """The opposite claim (``<=`` for ``>=``); None for ``=``."""
+    return _REVERSE[canonical(rel)]
+
+
+def is_strict(rel: str) -> bool:
+    return canonical(rel) in STRICT
+
+
+def unicode_symbol(rel: str) -> str:
+    return _UNICODE[canonical(rel)]
+
+
+def ascii_symbol(rel: str) -> str:
+    return canonical(rel)
+
+
+def latex_symbol(rel: str) -> str:
+    return _LATEX[canonical(rel)]
+
+
+def orient(lhs, rel: str, rhs):
+    """``(larger, smaller)`` for an inequality, so that the claim is larger - smaller >= 0
+    (> 0 when strict); ``(lhs, rhs)`` for ``=``."""
+    rel = canonical(rel)
+    return (rhs, lhs) if rel in UPPER else (lhs, rhs)
+
+
+def holds(difference: float, rel: str, tolerance: float = 0.0) -> bool:
+    """Whether ``lhs REL rhs`` holds for ``difference = lhs - rhs``, within ``tolerance``:
+    equal within it, an inequality violated by no more than it, a strict one by more."""
+    rel = canonical(rel)
+    if rel == EQ:
+        return abs(difference) <= tolerance
+    if rel == GE:
+        return difference >= -tolerance
+    if rel == LE:
+        return difference <= tolerance
+    if rel == GT:
+        return difference > tolerance
+    return difference < -tolerance
+
+
+def mixes_directions(relations) -> bool:
+    """True when a chain holds both <-type and >-type relations."""
+    rels = {canonical(r) for r in relations}
+    return bool(rels & set(LOWER)) and bool(rels & set(UPPER))
+
+
+def strongest(relations) -> str:
+    """The relation a chain of these relations concludes: strict if any step is strict."""
+    rels = {canonical(r) for r in relations}
+    if rels & set(LOWER):
+        return GT if GT in rels else GE
+    if rels & set(UPPER):
+        return LT if LT in rels else LE
+    return EQ
