@@ -3,6 +3,7 @@ from .definitions import Defined
 from .densities import Density, DensityBase, Gaussian
 from .divergences import KL, Entropy
 from .expectation import Expectation, SpaceIntegral
+from .variables import IndexedVariable, is_variable
 
 __all__ = ["Defined", "Density", "DensityBase", "Gaussian", "KL", "Entropy", "Expectation",
-           "SpaceIntegral"]
+           "SpaceIntegral", "IndexedVariable", "is_variable"]

@@ -39,6 +39,11 @@ class KL(Expr):
         return self.args[1]
 
     @property
+    def bound_symbols(self):
+        """KL(q(z|x) || p(z)) integrates z."""
+        return self.args[0].variables
+
+    @property
     def free_symbols(self):
         """KL(q(z|x) || p(z)) is a function of x: it integrates z out."""
         return _integrated_out(self.args)
@@ -64,6 +69,10 @@ class Entropy(Expr):
     @property
     def density(self):
         return self.args[0]
+
+    @property
+    def bound_symbols(self):
+        return self.args[0].variables
 
     @property
     def free_symbols(self):

@@ -35,8 +35,11 @@ class Expectation(Expr):
         return self.args[1]
 
     @property
-    def bound_variables(self):
+    def bound_symbols(self):
+        """The variables the expectation integrates: those left of its density's bar."""
         return self.args[1].variables
+
+    bound_variables = bound_symbols
 
     @property
     def free_symbols(self):
@@ -81,6 +84,8 @@ class SpaceIntegral(Expr):
     @property
     def variables(self):
         return tuple(self.args[1])
+
+    bound_symbols = variables
 
     @property
     def free_symbols(self):

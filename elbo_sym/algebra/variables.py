@@ -1,0 +1,47 @@
+"""Variables: plain names (sympy ``Symbol``) and indexed ones (``IndexedVariable``).
+
+``z_1``, ``z_j`` and ``x_{t-1}`` are elements of the family of variables ``z`` (or ``x``). Their
+label is a ``Str``, not a ``Symbol``, so the plain variable ``z`` is a different variable:
+neither ``has`` the other, and binding ``z_j`` binds nothing named ``z``. ``z_j`` with j = 1 is
+the same object as ``z_1`` written anywhere.
+"""
+from sympy import Indexed, IndexedBase, Symbol
+from sympy.core.symbol import Str
+
+
+class IndexedVariable(Indexed):
+    """Element ``index`` of the variables named ``name``: ``IndexedVariable('z', 1)`` is z_1."""
+
+    def __new__(cls, name, *indices):
+        if isinstance(name, IndexedBase):
+            base = name if isinstance(name.label, Str) else IndexedBase(Str(name.label.name))
+        else:
+            base = IndexedBase(name if isinstance(name, Str) else Str(str(name)))
+        return Indexed.__new__(cls, base, *indices)
+
+    @property
+    def name(self) -> str:
+        """The family of variables this is an element of: ``z`` for z_j."""
+        return self.base.label.name
+
+    @property
+    def index(self):
+        return self.indices[0] if len(self.indices) == 1 else self.indices
+
+    @property
+    def free_symbols(self):
+        """Itself and the symbols of its index (z_j depends on j); never a plain ``z``."""
+        return {self}.union(*(i.free_symbols for i in self.indices))
+
+
+def is_variable(x) -> bool:
+    """Whether ``x`` can stand as a variable: a plain name or an indexed one."""
+    return isinstance(x, (Symbol, IndexedVariable))
+
+
+def variable_name(x) -> str:
+    """The name a variable is written with, its family's for an indexed one."""
+    return x.name
+
+
+__all__ = ["IndexedVariable", "is_variable", "variable_name"]
