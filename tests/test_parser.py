@@ -1,4 +1,5 @@
-"""The parser against the contract (/work/shared/derivation-format.md).
+"""The parser against the contract (derivation-format.md in the shared folder, ../shared
+next to the repository; the tests that need its conformance files skip when it is absent).
 
 Expressions are compared after re-evaluating both sides (``ev``), which is exact for the
 precedence cases: a wrong grouping gives a different evaluated expression. A few tests compare
@@ -21,8 +22,9 @@ from elbo_sym.derivation import Assumption, Definition, Derivation
 from elbo_sym.errors import InputError
 from elbo_sym.parser import parse_expression, parse_file, parse_text
 
-CONFORMANCE = next((p for p in (Path(__file__).parent / "conformance",
-                                 Path("/work/shared/conformance")) if p.is_dir()), None)
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CONFORMANCE = next((p for p in (Path(__file__).parent / "conformance", SHARED / "conformance")
+                    if p.is_dir()), None)
 needs_conformance = pytest.mark.skipif(CONFORMANCE is None, reason="no conformance folder")
 
 x, y, z, mu, sigma, J, j, a, b, c = (Symbol(n) for n in
