@@ -10,7 +10,6 @@ import sys
 import click
 
 from elbo_sym import __version__
-from elbo_sym.errors import InputError
 
 EXAMPLES = """
 \b
@@ -47,32 +46,50 @@ def timeout_option(f):
                              "'unknown' (0: no limit).")(f)
 
 
-def _checked(targets, numeric, seed, timeout):
-    """(label, results or None, InputError or None) per built-in name or file, in order."""
-    from elbo_sym.checker import check_derivation
-    from elbo_sym.loading import UnknownTarget, load
+def _targets(targets):
+    """``targets`` as given, once each is known to be a built-in name or an existing file;
+    anything else is a usage error (exit 2) that names the built-ins, before any is checked."""
+    from elbo_sym.loading import UnknownTarget, resolve
 
     for target in targets:
         try:
-            derivations = load(target)
+            resolve(target)
         except UnknownTarget as exc:
             raise click.UsageError(str(exc)) from None
-        except InputError as exc:
-            located = exc.located(target)
-            click.echo(str(located), err=True)
-            yield target, None, located
-            continue
-        yield target, [check_derivation(d, numeric=numeric, seed=seed, timeout=timeout or None)
-                       for d in derivations], None
+    return list(targets)
 
 
-def _code(results, error, strict):
-    from elbo_sym.batch import INPUT_ERROR, exit_code
+def _reports(targets, options, jobs=1):
+    """(exit code, reports) of ``targets`` through the one load-and-check path; each error
+    (an input error, located, or an internal one) is printed on stderr as it comes."""
+    from elbo_sym.batch import check_targets
 
-    return INPUT_ERROR if error is not None else exit_code(results, strict)
+    code, reports = 0, []
+    for report in check_targets(_targets(targets), options, jobs):
+        code = max(code, report.code)
+        if report.error:
+            click.echo(report.error, err=True)
+        reports.append(report)
+    return code, reports
 
 
-@click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """The command group; an exception that escapes a command is a bug in elbo-check: one
+    line on stderr and exit 3, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            click.echo(f"elbo-check: internal error: {detail} (a bug in elbo-check; "
+                       "please report it with the command)", err=True)
+            ctx.exit(3)
+
+
+@click.group(cls=_Main, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="elbo-check")
 def main():
     """Check variational-inference derivations step by step.
@@ -99,14 +116,13 @@ def derive(targets, strict, numeric, seed, timeout):
     Each step shows its verdict (✓ verified, ✗ refuted, ? unknown) and the rules that justify
     it; the chain ends with its conclusion. Exit 0 only when every step is verified.
     """
+    from elbo_sym.batch import Options
     from elbo_sym.derivations import BUILTINS
-    from elbo_sym.printing.report import format_derivation
 
-    code, blocks = 0, []
-    for _, results, error in _checked(targets or list(BUILTINS), numeric, seed, timeout):
-        code = max(code, _code(results or [], error, strict))
-        for r in results or []:
-            blocks.append(format_derivation(r, colour=_colour(), strict=strict))
+    options = Options(strict=strict, numeric=numeric, seed=seed, timeout=timeout or None,
+                      colour=_colour(), json=False)
+    code, reports = _reports(targets or list(BUILTINS), options)
+    blocks = [r.text for r in reports if r.text]
     if blocks:
         click.echo("\n\n".join(blocks))
     sys.exit(code)
@@ -125,13 +141,14 @@ def latex(targets, fragment, output, numeric, seed, timeout):
     A standalone document (amsmath align*, one line per step, the rules on the right) that
     pdflatex compiles; --fragment prints only the math. Exit 1 if a step is not verified.
     """
+    from elbo_sym.batch import Options
     from elbo_sym.derivations import BUILTINS
     from elbo_sym.printing import document as doc
 
-    code, checked = 0, []
-    for _, results, error in _checked(targets or list(BUILTINS), numeric, seed, timeout):
-        code = max(code, _code(results or [], error, False))
-        checked.extend(results or [])
+    options = Options(numeric=numeric, seed=seed, timeout=timeout or None, text=False,
+                      json=False, keep_results=True)
+    code, reports = _reports(targets or list(BUILTINS), options)
+    checked = [result for r in reports for result in r.results]
     text = doc.fragment(checked) if fragment else doc.document(checked)
     if output:
         with open(output, "w", encoding="utf-8", newline="\n") as fh:
@@ -162,7 +179,7 @@ def rules():
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("targets", nargs=-1, required=True, metavar="FILE|NAME...")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
 @click.option("--strict", is_flag=True, help="A step whose cited rules do not suffice fails.")
 @click.option("-q", "--quiet", is_flag=True, help="Only each derivation's summary line.")
@@ -170,28 +187,25 @@ def rules():
 @timeout_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Check files in this many processes.")
-def check(files, as_json, strict, quiet, numeric, seed, timeout, jobs):
-    """Check derivation files (.deriv): a verdict for every step.
+def check(targets, as_json, strict, quiet, numeric, seed, timeout, jobs):
+    """Check derivation files (.deriv) or built-ins: a verdict for every step.
 
     Input errors are printed as FILE:LINE:COL: error: MESSAGE and do not stop the other
     files. Exit 0 when every step of every file is verified, 1 when some step is not,
     2 when a file has an input error, 3 on an internal inconsistency.
     """
-    from elbo_sym.batch import Options, check_files
+    from elbo_sym.batch import Options
 
-    options = Options(strict, quiet, numeric, seed, timeout or None, _colour(not as_json))
-    code, entries, blocks = 0, [], []
-    for report in check_files(list(files), options, jobs):
-        code = max(code, report.code)
-        entries.append(report.entry)
-        if report.error:
-            click.echo(report.error, err=True)
-        if report.text:
-            blocks.append(report.text)
+    options = Options(strict, quiet, numeric, seed, timeout or None, _colour(not as_json),
+                      text=not as_json, json=as_json)
+    code, reports = _reports(targets, options, jobs)
     if as_json:
+        entries = [r.entry for r in reports]
         click.echo(json.dumps({"ok": code == 0, "files": entries}, indent=2, ensure_ascii=False))
-    elif blocks:
-        click.echo("\n\n".join(blocks))
+    else:
+        blocks = [r.text for r in reports if r.text]
+        if blocks:
+            click.echo("\n\n".join(blocks))
     sys.exit(code)
 
 

@@ -1,11 +1,14 @@
-"""Checking many files: one file's whole report as plain data, so that worker processes
-(``--jobs N``) can hand it back; the order of the files is kept."""
+"""One load-and-check path for every command: a target (a built-in name or a derivation file)
+becomes one report, as plain data, so that ``derive``, ``latex`` and ``check`` treat input
+errors and internal errors alike, and worker processes (``--jobs N``) can hand reports back in
+the order of the targets."""
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterable, Iterator, Optional, Tuple
 
 from .errors import InputError
 
 NOT_VERIFIED, INPUT_ERROR, INCONSISTENT = 1, 2, 3
+_MESSAGE_LIMIT = 300  # an internal error's message is one line of at most this many characters
 
 
 @dataclass(frozen=True)
@@ -16,14 +19,22 @@ class Options:
     seed: int = 0
     timeout: Optional[float] = 10.0
     colour: bool = False
+    text: bool = True            # build the human report
+    json: bool = True            # build the JSON entry
+    keep_results: bool = False   # keep the DerivationResults (in this process only: latex)
 
 
 @dataclass(frozen=True)
-class FileReport:
-    entry: dict          # the file's entry of the JSON report
-    text: str            # the human report ("" for an input error)
-    error: str           # the located input error, or ""
-    code: int            # this file's exit code
+class TargetReport:
+    target: str
+    entry: Optional[dict]        # the target's entry of the JSON report (None unless asked for)
+    text: str                    # the human report ("" for an error)
+    error: str                   # the located input error or the internal error, or ""
+    code: int                    # this target's exit code
+    results: Tuple = ()          # the DerivationResults, when Options.keep_results
+
+
+FileReport = TargetReport  # the name before built-ins were targets too
 
 
 def exit_code(results, strict):
@@ -32,48 +43,93 @@ def exit_code(results, strict):
     return 0 if all(r.ok(strict) for r in results) else NOT_VERIFIED
 
 
-def check_file(path, options):
-    """Parse and check one file; never raises for bad input."""
+def _error_entry(target, line, column, message):
+    return {"file": target, "ok": False,
+            "error": {"line": line, "column": column, "message": message}, "derivations": []}
+
+
+def _internal_error(target, exc):
+    """One line that says what broke, never a traceback: a bug in elbo-check, not the input."""
+    from .loading import BUILTIN, UnknownTarget, resolve
+
+    try:
+        builtin = resolve(target) == BUILTIN
+    except UnknownTarget:
+        builtin = False
+    detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+    if len(detail) > _MESSAGE_LIMIT:
+        detail = detail[:_MESSAGE_LIMIT - 3] + "..."
+    what = "the command" if builtin else "this file"
+    return (f"{target}: internal error: {detail} "
+            f"(a bug in elbo-check; please report it with {what})")
+
+
+def _check(target, options):
     from .checker import check_derivation
-    from .parser import parse_file
+    from .loading import FILE, UnknownTarget, load, resolve
     from .printing.report import format_derivation, json_file
 
     try:
-        derivations = parse_file(path)
+        derivations = load(target)
     except InputError as exc:
-        located = exc.located(path)
-        return FileReport(json_file(path, error=located), "", str(located), INPUT_ERROR)
+        located = exc.located(target)
+        entry = json_file(target, error=located) if options.json else None
+        return TargetReport(target, entry, "", str(located), INPUT_ERROR)
+    except UnknownTarget as exc:  # the command checks targets first; a file may vanish since
+        entry = _error_entry(target, None, None, str(exc)) if options.json else None
+        return TargetReport(target, entry, "", f"{target}: error: {exc}", INPUT_ERROR)
+    results = tuple(check_derivation(d, numeric=options.numeric, seed=options.seed,
+                                     timeout=options.timeout) for d in derivations)
+    text = ""
+    if options.text:
+        prefix = f"{target}: " if resolve(target) == FILE else ""
+        text = "\n\n".join(prefix + format_derivation(r, colour=options.colour, quiet=options.quiet,
+                                                      strict=options.strict) for r in results)
+    entry = json_file(target, results, strict=options.strict) if options.json else None
+    return TargetReport(target, entry, text, "", exit_code(results, options.strict),
+                        results if options.keep_results else ())
+
+
+def check_target(target: str, options: Options) -> TargetReport:
+    """Load ``target`` (a built-in name or a file), check every derivation in it and report.
+    Never raises for bad input (an input error is a report with code 2) nor for a bug (an
+    unexpected exception is a report with code 3 and a one-line message)."""
     try:
-        results = [check_derivation(d, numeric=options.numeric, seed=options.seed,
-                                    timeout=options.timeout) for d in derivations]
+        return _check(target, options)
     except Exception as exc:  # a bug: say so plainly, never a traceback
-        message = (f"{path}: internal error: {type(exc).__name__}: {exc} "
-                   "(a bug in elbo-check; please report it with this file)")
-        entry = {"file": path, "ok": False, "error": {"line": None, "column": None,
-                                                      "message": message}, "derivations": []}
-        return FileReport(entry, "", message, INCONSISTENT)
-    text = "\n\n".join(f"{path}: " + format_derivation(r, colour=options.colour, quiet=options.quiet,
-                                                       strict=options.strict) for r in results)
-    return FileReport(json_file(path, results, strict=options.strict), text, "",
-                      exit_code(results, options.strict))
+        message = _internal_error(target, exc)
+        entry = _error_entry(target, None, None, message) if options.json else None
+        return TargetReport(target, entry, "", message, INCONSISTENT)
+
+
+def check_file(path: str, options: Options) -> TargetReport:
+    """The report of one file (or built-in name): ``check_target``."""
+    return check_target(path, options)
 
 
 def _check_one(args):
-    return check_file(*args)
+    return check_target(*args)
 
 
-def check_files(paths, options, jobs=1):
-    """FileReports in the order of ``paths``, computed by ``jobs`` processes."""
-    if jobs <= 1 or len(paths) <= 1:
-        for path in paths:
-            yield check_file(path, options)
+def check_targets(targets: Iterable[str], options: Options, jobs: int = 1) -> Iterator[TargetReport]:
+    """TargetReports in the order of ``targets``, computed by ``jobs`` processes (results are
+    kept only in this process: with ``keep_results`` everything is checked here)."""
+    targets = list(targets)
+    if jobs <= 1 or len(targets) <= 1 or options.keep_results:
+        for target in targets:
+            yield check_target(target, options)
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    # the first file is checked here: it loads the parser, numpy and sympy's caches once,
+    # the first target is checked here: it loads the parser, numpy and sympy's caches once,
     # before the workers are forked from this process
-    yield check_file(paths[0], options)
-    rest = [(p, options) for p in paths[1:]]
+    yield check_target(targets[0], options)
+    rest = [(t, options) for t in targets[1:]]
     chunk = max(1, min(16, len(rest) // (4 * jobs)))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(_check_one, rest, chunksize=chunk)
+
+
+def check_files(paths, options, jobs=1):
+    """``check_targets`` under its former name."""
+    return check_targets(paths, options, jobs)

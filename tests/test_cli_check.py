@@ -72,9 +72,12 @@ def test_quiet_prints_only_summaries(tmp_path):
     assert "residual" not in r.output
 
 
-def test_a_missing_file_is_an_input_error(tmp_path):
-    r = run("check", str(tmp_path / "nope.deriv"))
+def test_a_missing_file_is_a_usage_error(tmp_path):
+    missing = str(tmp_path / "nope.deriv")
+    r = run("check", missing)
     assert r.exit_code == 2
+    assert f"Error: no built-in derivation or file named '{missing}'; built-ins: elbo," in r.stderr
+    assert "Traceback" not in r.output
 
 
 def test_jobs_give_the_same_report(tmp_path):
@@ -83,6 +86,20 @@ def test_jobs_give_the_same_report(tmp_path):
     two = run("check", "--json", "-j", "2", *files)
     assert one.exit_code == two.exit_code == 1
     assert json.loads(one.output) == json.loads(two.output)
+
+
+def test_jobs_mix_builtins_files_and_input_errors_in_order(tmp_path):
+    good, broken = write(tmp_path, "good.deriv", GOOD), write(tmp_path, "broken.deriv", "log p(x)\n= (\n")
+    targets = ["elbo", good, broken, "kl-nonneg", good]
+    one = run("check", "--json", "--no-numeric", "-j", "1", *targets)
+    two = run("check", "--json", "--no-numeric", "-j", "2", *targets)
+    assert one.exit_code == two.exit_code == 2
+    assert json.loads(one.stdout) == json.loads(two.stdout)
+    files = json.loads(two.stdout)["files"]
+    assert [f["file"] for f in files] == targets
+    assert [f["ok"] for f in files] == [True, True, False, True, True]
+    assert files[2]["error"]["line"] == 2
+    assert two.stderr.startswith(f"{broken}:2:")
 
 
 def test_derive_and_latex_accept_files(tmp_path):
