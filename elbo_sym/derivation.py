@@ -24,6 +24,8 @@ class Step:
     line: Optional[int] = None
 
     def __post_init__(self):
+        if canonical(self.relation) not in RELATIONS:
+            raise ValueError(f"{self.relation!r} cannot relate two steps of a chain")
         object.__setattr__(self, "relation", canonical(self.relation))
         object.__setattr__(self, "expr", sympify(self.expr, strict=True))
 

@@ -8,7 +8,9 @@ is asked here, never in a table of one's own.
 from typing import Optional
 
 EQ, LE, GE, LT, GT = "=", "<=", ">=", "<", ">"
+NE = "!="          # only in facts (a denominator is nonzero), never in a chain
 RELATIONS = (EQ, LE, GE, LT, GT)
+FACT_RELATIONS = RELATIONS + (NE,)
 LOWER = (GE, GT)   # a chain with these bounds its start from below: start >= end
 UPPER = (LE, LT)
 STRICT = (LT, GT)
@@ -16,17 +18,17 @@ STRICT = (LT, GT)
 VERIFIED, REFUTED, UNKNOWN = "verified", "refuted", "unknown"
 VERDICTS = (VERIFIED, REFUTED, UNKNOWN)
 
-_SPELLINGS = {"==": EQ, "≤": LE, "≥": GE, "=<": LE, "=>": GE}
-_MIRROR = {EQ: EQ, LE: GE, GE: LE, LT: GT, GT: LT}          # a REL b  is  b MIRROR a
-_REVERSE = {EQ: None, LE: GE, GE: LE, LT: GT, GT: LT}        # the claim turned around
-_UNICODE = {EQ: "=", LE: "≤", GE: "≥", LT: "<", GT: ">"}
-_LATEX = {EQ: "=", LE: r"\le", GE: r"\ge", LT: "<", GT: ">"}
+_SPELLINGS = {"==": EQ, "≤": LE, "≥": GE, "=<": LE, "=>": GE, "≠": NE}
+_MIRROR = {EQ: EQ, LE: GE, GE: LE, LT: GT, GT: LT, NE: NE}  # a REL b  is  b MIRROR a
+_REVERSE = {EQ: None, LE: GE, GE: LE, LT: GT, GT: LT, NE: None}  # the claim turned around
+_UNICODE = {EQ: "=", LE: "≤", GE: "≥", LT: "<", GT: ">", NE: "≠"}
+_LATEX = {EQ: "=", LE: r"\le", GE: r"\ge", LT: "<", GT: ">", NE: r"\ne"}
 
 
 def canonical(rel: str) -> str:
     """The canonical spelling of a relation; ValueError for anything that is none."""
     rel = _SPELLINGS.get(rel, rel)
-    if rel not in RELATIONS:
+    if rel not in FACT_RELATIONS:
         raise ValueError(f"unknown relation {rel!r}")
     return rel
 
@@ -70,6 +72,8 @@ def holds(difference: float, rel: str, tolerance: float = 0.0) -> bool:
     rel = canonical(rel)
     if rel == EQ:
         return abs(difference) <= tolerance
+    if rel == NE:
+        return abs(difference) > tolerance
     if rel == GE:
         return difference >= -tolerance
     if rel == LE:

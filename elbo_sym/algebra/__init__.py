@@ -4,6 +4,9 @@ from .densities import Density, DensityBase, Gaussian
 from .divergences import KL, Entropy
 from .expectation import Expectation, SpaceIntegral
 from .variables import IndexedVariable, is_variable
+from .binders import (bound_anywhere, bound_symbols, depends_on, may_equal, split_independent,
+                      substitute)
 
 __all__ = ["Defined", "Density", "DensityBase", "Gaussian", "KL", "Entropy", "Expectation",
-           "SpaceIntegral", "IndexedVariable", "is_variable"]
+           "SpaceIntegral", "IndexedVariable", "is_variable", "bound_anywhere", "bound_symbols",
+           "depends_on", "may_equal", "split_independent", "substitute"]

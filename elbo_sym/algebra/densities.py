@@ -5,14 +5,15 @@ density is named by its family and two *sets* of variables: those left of the ba
 right of it. Both sets are stored sorted, which makes ``p(x, z)`` and ``p(z, x)`` the same
 object without a custom ``__eq__``.
 """
-from sympy import Expr, Indexed, Symbol, Tuple, default_sort_key
+from sympy import Expr, Tuple, default_sort_key
 from sympy.core.symbol import Str
 
 from ..errors import DomainError
+from .variables import is_variable
 
 
 def _variable(v):
-    if not isinstance(v, (Symbol, Indexed)):
+    if not is_variable(v):
         raise DomainError(f"a density's variable must be a name, not {v}")
     return v
 

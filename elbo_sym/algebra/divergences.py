@@ -2,6 +2,7 @@
 from sympy import Expr, log
 
 from ..errors import DomainError
+from .binders import Binder
 from .densities import DensityBase
 from .expectation import Expectation
 
@@ -12,14 +13,7 @@ def _density(d, what):
     return d
 
 
-def _integrated_out(densities):
-    """Free symbols of densities over the same variables, those variables integrated out."""
-    bound = set(densities[0].variables)
-    labels = {b.base.label for b in bound if hasattr(b, "base")}
-    return {s for d in densities for s in d.free_symbols if s not in bound and s not in labels}
-
-
-class KL(Expr):
+class KL(Binder, Expr):
     """``KL(a || b)``: extended-nonnegative (Gibbs' inequality); a and b share their space."""
 
     is_commutative = True
@@ -43,11 +37,6 @@ class KL(Expr):
         """KL(q(z|x) || p(z)) integrates z."""
         return self.args[0].variables
 
-    @property
-    def free_symbols(self):
-        """KL(q(z|x) || p(z)) is a function of x: it integrates z out."""
-        return _integrated_out(self.args)
-
     def _eval_is_extended_nonnegative(self):
         return True
 
@@ -58,7 +47,7 @@ class KL(Expr):
         return Expectation(log(a) - log(b), a)
 
 
-class Entropy(Expr):
+class Entropy(Binder, Expr):
     """``H(d)``: differential entropy, -E_d[log d]."""
 
     is_commutative = True
@@ -73,10 +62,6 @@ class Entropy(Expr):
     @property
     def bound_symbols(self):
         return self.args[0].variables
-
-    @property
-    def free_symbols(self):
-        return _integrated_out(self.args)
 
     def _eval_is_extended_real(self):
         return True

@@ -3,19 +3,15 @@
 Both bind variables: E_{q(z|x)}[f] binds z, int f dz binds z. Their ``free_symbols`` leave the
 bound variables out, which is what makes "constant in z" a question about ``has``.
 """
-from sympy import Expr, Indexed, Symbol, Tuple, default_sort_key, sympify
+from sympy import Expr, Tuple, default_sort_key, sympify
 
 from ..errors import DomainError
+from .binders import Binder
 from .densities import DensityBase
+from .variables import is_variable
 
 
-def _bound_symbols(expr, bound):
-    """Free symbols of ``expr`` once ``bound`` is bound; binding z[j] binds the label z too."""
-    labels = {b.base.label for b in bound if isinstance(b, Indexed)}
-    return {s for s in expr.free_symbols if s not in bound and s not in labels}
-
-
-class Expectation(Expr):
+class Expectation(Binder, Expr):
     """``E_d[f]``: the expectation of ``f`` under the density ``d``, over d's variables."""
 
     is_commutative = True
@@ -41,11 +37,6 @@ class Expectation(Expr):
 
     bound_variables = bound_symbols
 
-    @property
-    def free_symbols(self):
-        bound = set(self.bound_variables)
-        return _bound_symbols(self.args[0], bound) | _bound_symbols(self.args[1], bound)
-
     def _eval_is_extended_real(self):
         return self.args[0].is_extended_real
 
@@ -60,7 +51,7 @@ class Expectation(Expr):
         return None
 
 
-class SpaceIntegral(Expr):
+class SpaceIntegral(Binder, Expr):
     """``int f dz``: the integral of ``f`` over the whole space of the variables."""
 
     is_commutative = True
@@ -70,7 +61,7 @@ class SpaceIntegral(Expr):
         if not isinstance(variables, (tuple, list, Tuple)):
             variables = (variables,)
         for v in variables:
-            if not isinstance(v, (Symbol, Indexed)):
+            if not is_variable(v):
                 raise DomainError(f"an integral runs over a variable, not {v}")
         if not variables:
             raise DomainError("an integral needs a variable")
@@ -86,10 +77,6 @@ class SpaceIntegral(Expr):
         return tuple(self.args[1])
 
     bound_symbols = variables
-
-    @property
-    def free_symbols(self):
-        return _bound_symbols(self.args[0], set(self.args[1]))
 
     def _eval_is_positive(self):
         if self.args[0].is_positive:

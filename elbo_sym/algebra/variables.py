@@ -10,14 +10,16 @@ from sympy.core.symbol import Str
 
 
 class IndexedVariable(Indexed):
-    """Element ``index`` of the variables named ``name``: ``IndexedVariable('z', 1)`` is z_1."""
+    """Element ``index`` of the variables named ``name``: ``IndexedVariable('z', 1)`` is z_1.
+    Variables are real numbers; so is every element."""
 
     def __new__(cls, name, *indices):
         if isinstance(name, IndexedBase):
-            base = name if isinstance(name.label, Str) else IndexedBase(Str(name.label.name))
-        else:
-            base = IndexedBase(name if isinstance(name, Str) else Str(str(name)))
-        return Indexed.__new__(cls, base, *indices)
+            if isinstance(name.label, Str) and name.assumptions0.get("real"):
+                return Indexed.__new__(cls, name, *indices)
+            name = name.label.name
+        label = name if isinstance(name, Str) else Str(str(name))
+        return Indexed.__new__(cls, IndexedBase(label, real=True), *indices)
 
     @property
     def name(self) -> str:

@@ -49,11 +49,13 @@ def build(assumptions, bound_variables=(), names=()):
                 and bound[1] in _SIGN:
             s, r, c = bound
             up = r in (">", ">=")
+            # a count stays a whole number: J >= 4 is J = 4 + J_shift, J_shift >= 0 whole
+            whole = {"integer": True} if s.is_integer and c.is_integer else {}
             if c == 0 and up:
-                fresh = Symbol(s.name, **_SIGN[r])
+                fresh = Symbol(s.name, **_SIGN[r], **whole)
                 substitution[s], restore[fresh] = fresh, s
             elif s not in names:
-                fresh = Symbol(f"{s.name}_shift", **_SIGN[r])
+                fresh = Symbol(f"{s.name}_shift", **_SIGN[r], **whole)
                 substitution[s] = c + fresh if up else c - fresh
                 restore[fresh] = s - c if up else c - s
         facts.append((lhs, rel, rhs))

@@ -7,10 +7,11 @@ enabled, and the engine records which ones fired, so the checker can tell what a
 """
 import math
 
-from sympy import (Add, Mul, Pow, Sum, Symbol, binomial, expand,
-                   expand_log, log)
+from sympy import (Add, Integer, Mul, Pow, Rational, S, Sum, Symbol, binomial, expand,
+                   expand_log, log, preorder_traversal)
 
-from ..algebra import KL, Defined, DensityBase, Entropy, Expectation, SpaceIntegral
+from ..algebra import (KL, Defined, DensityBase, Entropy, Expectation, SpaceIntegral,
+                       split_independent, substitute)
 from ..rules import REWRITES, TooComplex
 from ..rules.base import Normalizer
 
@@ -43,6 +44,23 @@ def estimated_terms(expr):
     return 1
 
 
+MAX_BITS = int(MAX_DIGITS * 3.33)
+
+
+def guard_numbers(expr):
+    """``expr``, or TooComplex when it holds a number of more than MAX_DIGITS digits: every
+    number the rules or ``expand`` build goes through the same bound as the parser's literals,
+    so nothing downstream (printing, Python's int-to-text limit) meets a huge one."""
+    for node in preorder_traversal(expr):
+        if isinstance(node, Rational) and not isinstance(node, Integer) and \
+                max(node.p.bit_length(), node.q.bit_length()) > MAX_BITS:
+            raise TooComplex("a number in the step grows past "
+                             f"{MAX_DIGITS} digits")
+        if isinstance(node, Integer) and node.p.bit_length() > MAX_BITS:
+            raise TooComplex(f"a number in the step grows past {MAX_DIGITS} digits")
+    return expr
+
+
 def safe_pow(base, exp):
     """Pow that refuses to build numbers with more than MAX_DIGITS digits."""
     if base.is_Rational and exp.is_Rational and not base.is_zero:
@@ -56,8 +74,8 @@ def canonical(expr):
     """Expanded form, with log laws; refuses expansions that would explode."""
     if estimated_terms(expr) > MAX_TERMS:
         raise TooComplex("the expression is too large to expand")
-    return expand(expr, deep=True, mul=True, multinomial=True, power_exp=True,
-                  power_base=False, log=True, basic=True)
+    return guard_numbers(expand(expr, deep=True, mul=True, multinomial=True, power_exp=True,
+                                power_base=False, log=True, basic=True))
 
 
 class NormalForm(Normalizer):
@@ -118,14 +136,20 @@ class NormalForm(Normalizer):
             out = rule.rewrite(node, self)
             if out is not None and out != node:
                 self.fired.add(credited)
-                return self.normalize(out)
+                return self.normalize(guard_numbers(out))
         return node
 
     def _sum(self, expr):
-        """Sums are linear (algebra): split, pull out what is free of the index, J c for
-        constants; small explicit ranges are expanded. The index is renamed canonically to the
-        first ``_jK`` its summand does not use (names in files cannot start with '_'), and
-        substitutions use ``subs``, which leaves an inner sum over the same index alone."""
+        """Sums are linear (algebra): split, pull out what is free of the index, and sum a
+        constant to (count) c; small explicit ranges are expanded. A sum whose upper bound is
+        below its lower bound has no terms and is 0 (not sympy's Karr convention), so the
+        closed form (count) c is used only where the count is provably >= 0 (``J`` in
+        ``sum_{j=1}^{J}`` is a count, J >= 0; ``sum_{j=5}^{J} 1`` is J - 4 only under
+        ``assume J >= 4``); elsewhere the constant's sum stays a sum. A sum whose bounds are not
+        provably whole numbers stays whole.
+
+        The index is renamed canonically to the first ``_jK`` the summand does not use (names
+        in files cannot start with '_'), by the capture-avoiding ``substitute``."""
         value = expr.function
         for limit in expr.limits:  # innermost first
             value = self._sum_over(value, *limit)
@@ -134,14 +158,26 @@ class NormalForm(Normalizer):
     def _sum_over(self, function, j, lo, hi):
         lo, hi = self.normalize(lo), self.normalize(hi)
         taken = {s.name for s in function.atoms(Symbol)}
-        index = Symbol(next(f"_j{k}" for k in range(len(taken) + 1) if f"_j{k}" not in taken),
-                       integer=True)
-        body = canonical(self.normalize(function.subs(j, index)))
+        name = next(f"_j{k}" for k in range(len(taken) + 1) if f"_j{k}" not in taken)
+        # the index lies in [lo, hi]: what sympy can use of that, its sign, is kept
+        sign = {"positive": True} if lo.is_positive else \
+            {"nonnegative": True} if lo.is_nonnegative else {}
+        index = Symbol(name, integer=True, **sign)
+        body = canonical(self.normalize(substitute(function, {j: index})))
+        if not (lo.is_integer and hi.is_integer):
+            return Sum(body, (index, lo, hi))
         count = hi - lo + 1
-        if count.is_Integer and 0 <= count <= EXPLICIT_SUM_LIMIT:
-            return Add(*(self.normalize(body.subs(index, lo + k)) for k in range(int(count))))
+        if count.is_Integer and count <= EXPLICIT_SUM_LIMIT:
+            return Add(*(self.normalize(substitute(body, {index: lo + k}))
+                         for k in range(max(int(count), 0))))
+        if count.is_nonpositive:
+            return S.Zero
         out = []
         for term in Add.make_args(body):
-            const, rest = term.as_independent(index, as_Add=False)
-            out.append(const * count if rest == 1 else const * Sum(rest, (index, lo, hi)))
+            const, rest = split_independent(term, (index,))
+            if rest == 1:
+                rest = S.One if count.is_nonnegative else Sum(S.One, (index, lo, hi))
+                out.append(const * (count if rest == 1 else rest))
+            else:
+                out.append(const * Sum(rest, (index, lo, hi)))
         return Add(*out)

@@ -1,10 +1,10 @@
 """The derivations of Kingma & Welling (2014), "Auto-Encoding Variational Bayes", as sympy
 expressions. They are built unevaluated so that they print in the order the paper writes them.
 """
-from sympy import IndexedBase, Rational, Sum, log, pi, symbols
+from sympy import Rational, Sum, log, pi, symbols
 from sympy.core.parameters import evaluate
 
-from ..algebra import KL, Defined, Density, Expectation, Gaussian, SpaceIntegral
+from ..algebra import KL, Defined, Density, Expectation, Gaussian, IndexedVariable, SpaceIntegral
 from ..derivation import Assumption, Definition, Derivation, Step
 
 SOURCE = "Kingma & Welling (2014), Auto-Encoding Variational Bayes"
@@ -64,7 +64,7 @@ with evaluate(False):
     )
 
     N_q, N_0 = Gaussian(z, mu, sigma ** 2), Gaussian(z, 0, 1)
-    muj, sigmaj, zj = IndexedBase("mu")[j], IndexedBase("sigma")[j], IndexedBase("z")[j]
+    muj, sigmaj, zj = (IndexedVariable(name, j) for name in ("mu", "sigma", "z"))
     GAUSSIAN_KL = Derivation(
         name="gaussian-kl",
         title="KL of a Gaussian posterior from a standard normal prior",

@@ -2,19 +2,16 @@
 expectations of constants. Each sees an integrand already in normal form (expanded)."""
 from sympy import Add
 
-from ..algebra import Expectation, SpaceIntegral
+from ..algebra import Expectation, SpaceIntegral, depends_on, split_independent
 from .base import Rule
-
-
-def depends_on(expr, variables):
-    return any(expr.has(v) for v in variables)
 
 
 def importance_weighting(node, engine):
     """E_d[f / d] = int f dV: applies when the integrand divides by the measure itself."""
     f, d = node.integrand, node.density
     measure = engine.normalize(d)
-    main = [b for b, e in measure.as_powers_dict().items() if e.is_positive and b.has(*node.bound_variables)]
+    main = [b for b, e in measure.as_powers_dict().items()
+            if e.is_positive and depends_on(b, node.bound_variables)]
     if not main:
         return None
     divides = all(any(f_b == m and f_e.is_negative for m in main for f_b, f_e in t.as_powers_dict().items())
@@ -30,7 +27,7 @@ def linearity(node, engine):
     terms = Add.make_args(node.integrand)
     out, changed = [], len(terms) > 1
     for t in terms:
-        const, rest = t.as_independent(*bound, as_Add=False)
+        const, rest = split_independent(t, bound)
         if rest == 1:
             out.append(Expectation(t, node.density))
             continue

@@ -5,7 +5,7 @@ polynomial in z: exact, no integration. Integrands that are not polynomial in z 
 """
 from sympy import Add, log
 
-from ..algebra import Expectation, Gaussian
+from ..algebra import Expectation, Gaussian, split_independent
 from .base import Rule, TooComplex
 
 MAX_DEGREE = 64
@@ -21,7 +21,7 @@ def _powers(expr, z):
     """{k: coefficient of z^k} for an expanded polynomial in z, or None if it is none."""
     out = {}
     for term in Add.make_args(expr):
-        coeff, part = term.as_independent(z, as_Add=False)
+        coeff, part = split_independent(term, (z,))
         if part == 1:
             k = 0
         elif part == z:

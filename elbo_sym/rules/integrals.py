@@ -1,7 +1,7 @@
 """Integrals over a variable's whole space: marginalization and linearity."""
 from sympy import Add, S
 
-from ..algebra import Density, Gaussian, SpaceIntegral
+from ..algebra import Density, Gaussian, SpaceIntegral, split_independent
 from .base import Rule
 
 
@@ -17,7 +17,7 @@ def _marginal(density, variables):
 
 def marginalization(node, engine):
     """int c p(A, V | B) dV = c p(A | B), c free of V."""
-    const, rest = node.integrand.as_independent(*node.variables, as_Add=False)
+    const, rest = split_independent(node.integrand, node.variables)
     if Add.make_args(node.integrand)[1:]:
         return None
     marginal = _marginal(rest, node.variables)
@@ -29,7 +29,7 @@ def integral_linearity(node, engine):
     terms = Add.make_args(node.integrand)
     out, changed = [], len(terms) > 1
     for t in terms:
-        const, rest = t.as_independent(*node.variables, as_Add=False)
+        const, rest = split_independent(t, node.variables)
         changed = changed or const != 1
         out.append(const * SpaceIntegral(rest, node.variables))
     return Add(*out) if changed else None

@@ -1,0 +1,204 @@
+"""The binder protocol: one answer, everywhere, to "which variables does this node bind?".
+
+Every node that binds variables says so with ``bound_symbols``: an expectation (its density's
+variables), an integral (its variables), KL and H (their densities' variables) and a sum (its
+index; sympy's ``Sum`` already answers). Free variables, dependence, capture-avoiding
+substitution, alpha-renaming and the assumption machinery are all built on this, as sympy's
+``ExprWithLimits`` and ``Lambda`` are, and nothing else in the package recomputes it.
+
+Two facts of this algebra shape the protocol:
+
+- **Indexed variables.** ``z_j`` is element j of the variables named z (``IndexedVariable``):
+  never the plain ``z``. Inside ``sum_j`` the body's ``z_j`` stands for every element the range
+  covers, so a question of dependence compares it with ``z_1`` by its index (``may_equal``),
+  not by structure.
+- **Family variables are names.** In ``E_{q(z|x)}[f]`` the bound z is also the name of a random
+  variable of the family q: renaming it would change which marginal of q is meant. Only a
+  variable that no family density in the binder mentions (a sum index, the variable of
+  ``N(z; m, v)``, an integral over such a variable) is a pure dummy that may be renamed; a
+  substitution that would capture a family variable is refused with a ``DomainError``.
+"""
+from typing import Dict, Iterable, Tuple
+
+from sympy import Basic, Expr, Mul, Sum, Symbol
+
+from ..errors import DomainError
+from .variables import IndexedVariable
+
+
+class Binder:
+    """Mixin for the algebra's binding nodes: ``free_symbols`` is what the arguments mention
+    minus ``bound_symbols`` (an indexed variable's index stays free: E over z_j depends on j)."""
+
+    bound_symbols: Tuple[Expr, ...] = ()
+
+    @property
+    def free_symbols(self):
+        bound = set(self.bound_symbols)
+        free = set().union(*(a.free_symbols for a in self.args))
+        return free - bound
+
+
+def bound_symbols(node: Basic) -> Tuple[Expr, ...]:
+    """The variables ``node`` itself binds (not those of binders inside it)."""
+    if isinstance(node, (Binder, Sum)):
+        return tuple(node.bound_symbols)
+    return ()
+
+
+def bound_anywhere(expr: Basic) -> set:
+    """Every variable some binder inside ``expr`` binds."""
+    out = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        out.update(bound_symbols(node))
+        stack.extend(a for a in node.args if isinstance(a, Basic))
+    return out
+
+
+def may_equal(a: Expr, b: Expr) -> bool:
+    """Whether variables ``a`` and ``b`` may be the same variable: equal, or elements of the
+    same indexed family whose indices are not provably different (z_j may be z_1; z_j is never
+    z_{j+1}; z_1 is never z_2; z and z_1 are different variables)."""
+    if a == b:
+        return True
+    if not (isinstance(a, IndexedVariable) and isinstance(b, IndexedVariable)):
+        return False
+    if a.name != b.name or len(a.indices) != len(b.indices):
+        return False
+    for i, k in zip(a.indices, b.indices):
+        gap = i - k
+        if gap.is_number and gap != 0:
+            return False
+    return True
+
+
+def depends_on(expr: Basic, variables: Iterable[Expr]) -> bool:
+    """Whether ``expr`` may depend on one of ``variables``: a free variable of it that may be one
+    of them (a sum over j whose body holds z_j depends on z_1)."""
+    variables = tuple(variables)
+    if not variables:
+        return False
+    free = expr.free_symbols
+    if any(v in free for v in variables):
+        return True
+    templates = [f for f in free if isinstance(f, IndexedVariable)]
+    return any(may_equal(f, v) for f in templates for v in variables
+               if isinstance(v, IndexedVariable))
+
+
+def split_independent(term: Expr, variables: Iterable[Expr]) -> Tuple[Expr, Expr]:
+    """``(c, rest)`` with ``term == c * rest`` and c free of ``variables`` (factor by factor)."""
+    variables = tuple(variables)
+    constant, rest = [], []
+    for factor in Mul.make_args(term):
+        (rest if depends_on(factor, variables) else constant).append(factor)
+    return Mul(*constant), Mul(*rest)
+
+
+# -- renaming and substitution --------------------------------------------------------------
+
+def _families_mention(node: Basic, variable: Expr) -> bool:
+    from .densities import Density
+
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Density):
+            if variable in n.variables or variable in n.given:
+                return True
+            continue
+        stack.extend(a for a in n.args if isinstance(a, Basic))
+    return False
+
+
+def is_dummy(node: Basic, variable: Expr) -> bool:
+    """Whether ``variable``, bound by ``node``, is a pure dummy that may be renamed: no family
+    density inside ``node`` names it."""
+    return not _families_mention(node, variable)
+
+
+def _names_in(expr: Basic) -> set:
+    out = set()
+    for s in expr.atoms(Symbol, IndexedVariable):
+        out.add(s.name)
+    return out
+
+
+def fresh_variable(variable: Expr, taken: set) -> Expr:
+    """``z'``, ``z''``, ... (a name no file can write) for ``variable``, not in ``taken``."""
+    name = variable.name
+    while True:
+        name += "'"
+        if name not in taken:
+            break
+    if isinstance(variable, IndexedVariable):
+        return IndexedVariable(name, *variable.indices)
+    return Symbol(name, **variable.assumptions0) if isinstance(variable, Symbol) else Symbol(name)
+
+
+def rename_bound(node: Basic, variable: Expr, fresh: Expr) -> Basic:
+    """``node`` with its bound ``variable`` renamed to ``fresh`` (alpha-conversion). Outside a
+    sum's own bounds the variable occurs only in the binder's scope, so a uniform replacement
+    is exact (binders inside that bind it again are renamed alike, which keeps their meaning)."""
+    if isinstance(node, Sum):
+        limits = [(fresh if v == variable else v, lo, hi) for v, lo, hi in node.limits]
+        return Sum(node.function.xreplace({variable: fresh}), *limits)
+    return node.xreplace({variable: fresh})
+
+
+def substitute(expr: Basic, mapping: Dict[Expr, Expr]) -> Basic:
+    """``expr`` with the free occurrences of each key replaced by its value, never capturing:
+    a binder whose bound variable a value mentions has that variable renamed first (sympy's
+    ``Lambda`` does the same); a binder shadows the keys it binds. Raises ``DomainError`` when
+    the variable that would capture is a family variable, which cannot be renamed.
+
+    Nodes are rebuilt with their constructors, so the caller's ``evaluate`` setting applies."""
+    mapping = {k: v for k, v in mapping.items() if k != v}
+    if not mapping:
+        return expr
+    return _subst(expr, mapping)
+
+
+def _subst(e, m):
+    if e in m:
+        return m[e]
+    if not isinstance(e, Basic) or not e.args:
+        return e
+    keys = [k for k in m if _mentions(e, k)]
+    if not keys:
+        return e
+    m = {k: m[k] for k in keys}
+    bound = bound_symbols(e)
+    if not bound:
+        return e.func(*[_subst(a, m) for a in e.args])
+    if isinstance(e, Sum) and len(e.limits) > 1:
+        *inner, outer = e.limits
+        return _subst(Sum(Sum(e.function, *inner), outer), m)
+    inner = {k: v for k, v in m.items() if not (k.free_symbols & set(bound))}
+    incoming = set().union(*(v.free_symbols for v in inner.values())) if inner else set()
+    for b in bound:
+        if b in incoming:
+            if not is_dummy(e, b):
+                raise DomainError(
+                    f"substituting {', '.join(str(v) for v in inner.values())} here would put "
+                    f"it under a binder of {b} (a variable of a density family, which cannot be "
+                    f"renamed): rename one of them")
+            taken = _names_in(e) | {s.name for s in incoming if hasattr(s, "name")} \
+                | {k.name for k in m if hasattr(k, "name")}
+            e = rename_bound(e, b, fresh_variable(b, taken))
+    if isinstance(e, Sum):
+        (index, lo, hi), = e.limits
+        body = _subst(e.function, inner) if inner else e.function
+        return Sum(body, (index, _subst(lo, m), _subst(hi, m)))
+    return e.func(*[_subst(a, inner) for a in e.args]) if inner else e
+
+
+def _mentions(e: Basic, key: Expr) -> bool:
+    """Whether ``key`` may occur in ``e`` (structurally, bound or free: a cheap filter)."""
+    return e.has(key)
+
+
+__all__ = ["Binder", "bound_symbols", "bound_anywhere", "may_equal", "depends_on",
+           "split_independent", "is_dummy", "fresh_variable", "rename_bound", "substitute"]

@@ -1,0 +1,125 @@
+"""What a step is checked under: its two sides as the checker reads them, and the facts.
+
+``prepare`` turns a step as written into a ``StepContext``:
+
+- **Variables are real numbers.** Every plain name becomes a real symbol (indexed variables
+  are real already), so that sympy's assumptions know what Jensen's inequality and the log and
+  exp laws need; whatever may still be complex (``sqrt(-1)``, ``sqrt(a)`` for a < 0) is not
+  real to sympy either, and gets no certificate.
+- **Counts.** A name in the upper bound of a sum is a count, a nonnegative integer.
+- **Domains.** A step holds where its terms are defined: a Gaussian's variance positive, what
+  ``log`` takes positive, a denominator nonzero. These conditions are collected from the terms
+  as written (those free of any bound variable), used like assumptions, and reported.
+- **Assumptions** then give signs to free variables (``assumptions.build``); a variable some
+  binder binds anywhere in the step keeps no sign from a fact about its free occurrences.
+"""
+from dataclasses import dataclass
+from typing import Dict, Tuple
+
+from sympy import S, Expr, Pow, Sum, Symbol, Tuple as SympyTuple, log, preorder_traversal
+
+from ..algebra import DensityBase, Gaussian, bound_anywhere, bound_symbols
+from ..relations import GT, NE
+from . import assumptions as assumptions_mod
+from .normal_form import OPAQUE
+
+Fact = Tuple[Expr, str, Expr]
+
+
+@dataclass(frozen=True)
+class StepContext:
+    lhs: Expr
+    rhs: Expr
+    facts: assumptions_mod.Assumptions      # assumptions and conditions, applied
+    sizes: frozenset                        # the counts (sum upper bounds), as in lhs/rhs
+    conditions: Tuple[Fact, ...]            # domain conditions, in the names as written
+
+    @property
+    def restore(self) -> Dict[Expr, Expr]:
+        """From the checker's symbols back to the names as written, for messages."""
+        return self.facts.restore
+
+
+def _counts(exprs) -> set:
+    out = set()
+    for e in exprs:
+        for node in preorder_traversal(e):
+            if isinstance(node, Sum):
+                for limit in node.limits:
+                    out |= limit[2].free_symbols
+    return {s for s in out if isinstance(s, Symbol)}
+
+
+def _realify(exprs, counts):
+    """Plain names as real symbols, counts as nonnegative integers; the map back."""
+    names = set()
+    for e in exprs:
+        names |= {s for s in e.atoms(Symbol)}
+    forward, back = {}, {}
+    for s in names:
+        if s in counts:
+            new = Symbol(s.name, integer=True, nonnegative=True)
+        elif s.is_extended_real:
+            continue
+        else:
+            new = Symbol(s.name, **{**s.assumptions0, "real": True})
+        if new != s:
+            forward[s], back[new] = new, s
+    return forward, back
+
+
+def domain_conditions(expr: Expr) -> Tuple[Fact, ...]:
+    """Where ``expr``'s terms are defined: (term, relation, 0) for every Gaussian variance,
+    log argument and denominator that is not already known to be fine, free of bound variables
+    and of the algebra's opaque objects (which carry their own meaning)."""
+    out = []
+    stack = [(expr, frozenset())]
+    while stack:
+        node, bound = stack.pop()
+        if isinstance(node, Gaussian):
+            _condition(out, node.variance, GT, bound)
+        elif isinstance(node, log) and not isinstance(node.args[0], DensityBase):
+            _condition(out, node.args[0], GT, bound)
+        elif isinstance(node, Pow) and node.exp.is_extended_negative and \
+                not isinstance(node.base, DensityBase):
+            _condition(out, node.base, NE, bound)
+        inner = bound | set(bound_symbols(node))
+        stack.extend((a, inner) for a in reversed(node.args) if isinstance(a, Expr))
+    return tuple(out)
+
+
+def _condition(out, term, rel, bound):
+    if term.has(*OPAQUE) or term.free_symbols & bound or not term.free_symbols:
+        return
+    known = term.is_positive if rel == GT else term.is_nonzero
+    if known:
+        return
+    fact = (term, rel, S.Zero)
+    if fact not in out:
+        out.append(fact)
+
+
+def prepare(lhs: Expr, rhs: Expr, assumptions=()) -> StepContext:
+    """The step ``lhs REL rhs`` under ``assumptions`` ((lhs, rel, rhs) triples), ready to check."""
+    raw = [lhs, rhs] + [e for a, _, b in assumptions for e in (a, b)]
+    counts = _counts(raw)
+    forward, back = _realify(raw, counts)
+    lhs, rhs = lhs.xreplace(forward), rhs.xreplace(forward)
+    assumed = [(a.xreplace(forward), r, b.xreplace(forward)) for a, r, b in assumptions]
+    conditions = []
+    for c in domain_conditions(lhs) + domain_conditions(rhs):
+        if c not in conditions:
+            conditions.append(c)
+    everything = SympyTuple(lhs, rhs, *(e for a, _, b in assumed for e in (a, b)))
+    bound = bound_anywhere(everything)
+    names = set()
+    for node in preorder_traversal(everything):
+        if isinstance(node, DensityBase):
+            names.update(node.variables + getattr(node, "given", ()))
+    facts = assumptions_mod.build(assumed + conditions, bound, names)
+    restore = {k: v.xreplace(back) for k, v in facts.restore.items()}
+    restore.update(back)
+    facts = assumptions_mod.Assumptions(facts.substitution, restore, facts.facts)
+    sizes = frozenset(facts.apply(forward.get(s, s)) for s in counts)
+    shown = tuple((a.xreplace(back), r, b.xreplace(back)) for a, r, b in conditions)
+    return StepContext(facts.apply(lhs), facts.apply(rhs), facts, sizes, shown)
