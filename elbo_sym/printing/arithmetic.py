@@ -6,7 +6,7 @@ from left-to-right parsing). These helpers fold the numbers of a product into on
 by plain ``Number`` arithmetic, which never evaluates anything else (``10**(10**10)`` stays
 symbolic), and splice nested sums.
 """
-from sympy import Mul, Pow, S
+from sympy import Add, Mul, Pow, S
 from sympy.core.parameters import evaluate
 from sympy.functions.elementary.exponential import log
 
@@ -94,6 +94,23 @@ def split_fraction(factors):
         else:
             numerator.append(factor)
     return numerator, denominator
+
+
+def index_order(index):
+    """An index as people write it, numbers last: sympy keeps ``t - 1`` as ``-1 + t``, an index
+    prints ``t-1`` (as in ``x_{t-1}``)."""
+    if not index.is_Add:
+        return index
+    terms = flat_terms(index)
+    ordered = [t for t in terms if not t.is_Number] + [t for t in terms if t.is_Number]
+    return Add(*ordered, evaluate=False)
+
+
+def needs_body_brackets(body):
+    """Whether the body of a sum needs brackets: it is a sum, also when wrapped in a product
+    whose only other factors are the number 1 (``Mul(1, a + b)``, as sympy builds them)."""
+    coefficient, factors = combined_factors(body)
+    return bool(body.is_Add or (coefficient is S.One and len(factors) == 1 and factors[0].is_Add))
 
 
 def is_bare_log(expr):

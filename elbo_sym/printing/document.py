@@ -1,6 +1,14 @@
 """A LaTeX document (or fragment) for checked derivations: amsmath ``align*``, one line per step,
-the rules that justify it on the right. Deterministic: the same bytes for the same input."""
-from .latex import latex, latex_relation
+the rules that justify it on the right, then what the chain assumed. Deterministic: the same
+bytes for the same input.
+
+Plain text (titles, sources) goes through ``escape``, so that whatever a file's title holds
+compiles with pdflatex: LaTeX's special characters are escaped, Greek letters become math
+(``μ`` is ``$\\mu$``; ``inputenc`` stops at them), the characters ``inputenc`` with T1 fonts
+handles (Latin-1, most of Latin Extended-A, typographic quotes and dashes) stay, a few math
+signs become math, and any other character prints as its code point, ``[U+2603]``.
+"""
+from .latex import GREEK_COMMANDS, latex, latex_name, latex_relation
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
@@ -19,10 +27,57 @@ MARKS = {"verified": r"\checkmark", "refuted": r"\times", "unknown": "?"}
 _ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
             "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
 
+# Latin-1 and Latin Extended-A compile under utf8 inputenc and T1 fonts, except these
+# (measured with pdflatex: "Unicode character ... not set up for use with LaTeX").
+_NOT_SET_UP = frozenset("\u0126\u0127\u0138\u013f\u0140\u0149\u0166\u0167\u017f")
+_TYPOGRAPHIC = frozenset("\u2018\u2019\u201c\u201d\u2013\u2014\u2026")
+
+_MATH_SIGNS = {"≤": r"\le", "≥": r"\ge", "≠": r"\ne", "−": "-", "·": r"\cdot", "∑": r"\sum",
+               "∏": r"\prod", "∫": r"\int", "‖": r"\|", "∞": r"\infty", "→": r"\to",
+               "←": r"\leftarrow", "≈": r"\approx", "∈": r"\in", "∼": r"\sim", "√": r"\surd",
+               "∂": r"\partial", "∇": r"\nabla", "⊥": r"\perp", "∣": r"\mid",
+               # Greek forms whose look differs from the main letter's command
+               "ε": r"\varepsilon", "ϵ": r"\epsilon", "φ": r"\varphi", "ϕ": r"\phi",
+               "ϑ": r"\vartheta", "ϱ": r"\varrho", "ϖ": r"\varpi", "ς": r"\varsigma"}
+
+_greek = None
+
+
+def _greek_letters():
+    """Unicode Greek letter -> its LaTeX in text: ``$\\mu$``, or the Latin letter it looks like
+    (Α is A, ο is o: LaTeX has no command for them)."""
+    global _greek
+    if _greek is None:
+        from sympy.printing.pretty.pretty_symbology import greek_unicode
+
+        table = {}
+        for name, letter in greek_unicode.items():
+            if name in GREEK_COMMANDS:
+                table[letter] = "$\\%s$" % name
+            elif name in ("lamda", "Lamda"):
+                continue
+            elif name == "omicron":
+                table[letter] = "o"
+            elif name[0].isupper():
+                table[letter] = name[0]     # Alpha, Beta, ...: they are drawn as A, B, ...
+        table.update({c: "$%s$" % tex for c, tex in _MATH_SIGNS.items()})
+        _greek = table
+    return _greek
+
+
+def _escape_char(c):
+    if c in _ESCAPES:
+        return _ESCAPES[c]
+    if c.isascii():
+        return c
+    if c in _TYPOGRAPHIC or ("\u00a0" <= c <= "\u017f" and c not in _NOT_SET_UP):
+        return c
+    return _greek_letters().get(c) or r"\texttt{[U+%04X]}" % ord(c)
+
 
 def escape(s):
-    """Plain text made safe for LaTeX."""
-    return "".join(_ESCAPES.get(c, c) for c in s)
+    """Plain text made safe for LaTeX: special characters escaped, any Unicode compiles."""
+    return "".join(_escape_char(c) for c in s)
 
 
 def _justification(step, result):
@@ -40,22 +95,55 @@ def align(result):
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
 
 
+def _fact(lhs, relation, rhs):
+    return f"${latex(lhs)} {latex_relation(relation)} {latex(rhs)}$"
+
+
+def qualification(result):
+    r"""What the chain was proven under, as a sentence: ``Assuming $\beta \ge 1$; for
+    $v > 0$.`` (empty when nothing was assumed). Without it a bound proven under an
+    assumption would read as unconditional."""
+    assumptions = [_fact(a.lhs, a.relation, a.rhs) for a in result.derivation.assumptions]
+    conditions = [_fact(*c) for c in getattr(result, "conditions", ())]
+    parts = []
+    if assumptions:
+        parts.append("Assuming " + " and ".join(assumptions))
+    if conditions:
+        parts.append(("for " if parts else "For ") + " and ".join(conditions))
+    if not parts:
+        return ""
+    return "\\noindent " + "; ".join(parts) + ".\\par\n"
+
+
+def definitions(result):
+    """The ``where`` lines: each ``let`` name printed as a symbol (``L_{\\theta}``)."""
+    out = []
+    for definition in result.derivation.definitions:
+        name = latex_name(definition.name)
+        if definition.params:
+            name += "(%s)" % ", ".join(latex(p) for p in definition.params)
+        out.append(f"\\noindent where $\\displaystyle {name} = {latex(definition.body)}$.\\par\n")
+    return "".join(out)
+
+
+def body(result):
+    """One derivation without its heading: where lines, the chain, what it assumed."""
+    return definitions(result) + align(result) + qualification(result)
+
+
 def section(result):
     d = result.derivation
     out = [f"\\section*{{{escape(d.title or d.name)}}}\n"]
     if d.source:
         out.append(f"\\noindent\\textit{{Source:}} {escape(d.source)}\\par\n")
-    for definition in d.definitions:
-        params = ", ".join(latex(p) for p in definition.params)
-        name = f"{definition.name}({params})" if definition.params else definition.name
-        out.append(f"\\noindent where $\\displaystyle {name} = {latex(definition.body)}$.\\par\n")
-    out.append(align(result))
+    out.append(body(result))
     return "".join(out)
 
 
 def fragment(results):
-    """Only the math: one ``align*`` per derivation."""
-    return "\n".join(align(r) for r in results)
+    """Only the derivations, to paste into a document: for each its ``where`` lines, its
+    ``align*`` and what it assumed."""
+    return "\n".join(body(r) for r in results)
 
 
 def document(results):

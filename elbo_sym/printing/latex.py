@@ -1,5 +1,14 @@
-"""LaTeX for the probability algebra, keeping the author's order of terms (see
-``arithmetic`` for how unevaluated sums and products are read)."""
+r"""LaTeX for the probability algebra, keeping the author's order of terms (see
+``arithmetic`` for how unevaluated sums and products are read).
+
+Names are printed here, not by sympy, because sympy's name printing is not injective: it prints
+``lamda`` and ``lambda`` both as \lambda, ``Alpha`` as A, splits trailing digits into a
+subscript (``x2`` and ``x_2`` both x_{2}) and reads suffixes as accents (``xprime`` and
+``xprm`` both x'). Here each ``_``-part of a name is a canonical Greek letter with a LaTeX
+command (``\sigma``), a single character or a number as written, or any other word upright
+(``\mathrm{x2}``; upright because an italic ``ab`` is the product a b on the page); the parts
+after the first are a subscript, separated by commas (``a_b_c`` is a_{b,c}, ``a_bc`` a_{bc}).
+"""
 import re
 
 from sympy import S, Symbol
@@ -7,10 +16,40 @@ from sympy.printing.latex import LatexPrinter
 
 from ..algebra import SpaceIntegral
 from ..relations import latex_symbol
-from .arithmetic import (combined_factors, flat_terms, is_bare_log, printed, product,
-                         split_fraction, split_sign)
+from .arithmetic import (combined_factors, flat_terms, index_order, is_bare_log,
+                         needs_body_brackets, printed, product, split_fraction, split_sign)
 
 _ENDS_NUMBER = re.compile(r"[0-9][} ]*$")
+
+# The Greek names that have a LaTeX command of their own (capitals that look Latin, such as
+# Alpha, and omicron have none and print as words; sympy's alias 'lamda' is a word too).
+GREEK_COMMANDS = frozenset(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
+    "tau upsilon phi chi psi omega varsigma Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi "
+    "Psi Omega".split())
+
+
+def _latex_part(part):
+    if part in GREEK_COMMANDS:
+        return "\\" + part
+    if len(part) == 1 or part.isdigit():
+        return part
+    return r"\mathrm{%s}" % part
+
+
+def latex_name(name):
+    r"""The LaTeX of a written name, one name one output: ``sigma_z`` is ``\sigma_{z}``,
+    ``x2`` is ``\mathrm{x2}``, ``x_2`` is ``x_{2}``, ``lamda`` is ``\mathrm{lamda}``."""
+    head, *subs = str(name).split("_")
+    tex = _latex_part(head)
+    if subs:
+        tex += "_{%s}" % ",".join(_latex_part(p) for p in subs)
+    return tex
+
+
+def _compact_index(tex):
+    """An index as written: ``t - 1`` is ``t-1`` (as in ``x_{t-1}``)."""
+    return tex.replace(" - ", "-").replace(" + ", "+")
 
 
 def latex_relation(rel):
@@ -86,12 +125,34 @@ class ElboLatexPrinter(LatexPrinter):
         head = r"\log" if exp is None else r"\log^{%s}" % exp
         return "%s %s" % (head, self._print(expr.args[0]))
 
+    def _print_Symbol(self, expr, style="plain"):
+        return latex_name(expr.name)
+
+    _print_Dummy = _print_Symbol
+
+    def _print_Str(self, expr):
+        return latex_name(expr.name)
+
     def _print_Indexed(self, expr):
+        """``z_{1}``, ``\\sigma_{j}``, ``x_{t-1}``: the family's name, the index compact."""
         base = self._print(expr.base.label)
-        indices = ",".join(self._print(i) for i in expr.indices)
-        if re.fullmatch(r"\\?[A-Za-z]+", base):
+        indices = ",".join(_compact_index(self._print(index_order(i))) for i in expr.indices)
+        if "_" not in base:
             return "%s_{%s}" % (base, indices)
         return "{%s}_{%s}" % (base, indices)
+
+    def _print_IndexedBase(self, expr):
+        return self._print(expr.label)
+
+    def _print_Sum(self, expr):
+        """Outermost sum first (sympy's ``limits`` are innermost first); a body that is a sum
+        or starts with a sign is bracketed: ``\\sum_{j=1}^{J} \\left(1 + \\log ...\\right)``."""
+        heads = "".join(r"\sum_{%s=%s}^{%s} " % (self._print(v), self._print(lo), self._print(hi))
+                        for v, lo, hi in reversed(expr.limits))
+        body = self._print(expr.function)
+        if needs_body_brackets(expr.function) or body.startswith("-"):
+            body = r"\left(%s\right)" % body
+        return heads + body
 
     # -- the probability algebra
 
@@ -129,7 +190,7 @@ class ElboLatexPrinter(LatexPrinter):
 
     def _name(self, name):
         """A family or abbreviation name as a symbol would print: ``q_phi`` is ``q_{\\phi}``."""
-        return self._print(Symbol(name))
+        return latex_name(name)
 
     def _join(self, items):
         return ", ".join(self._print(i) for i in items)
@@ -144,4 +205,4 @@ def latex(expr):
     return printed(ElboLatexPrinter(), expr, r"\text{(an expression nested too deeply to print)}")
 
 
-__all__ = ["ElboLatexPrinter", "latex", "latex_relation"]
+__all__ = ["ElboLatexPrinter", "latex", "latex_name", "latex_relation"]

@@ -26,6 +26,12 @@ def message_parts(result):
         parts.append("numerically " + result.numeric.message)
     elif result.numeric is not None and result.numeric.status == "holds":
         parts.append(result.numeric.message)
+    elif result.numeric is not None and result.numeric.status == "not-applicable":
+        # say that the second judge had no opinion, and why, rather than nothing
+        message = result.numeric.message or "not applicable"
+        if not message.startswith("not applicable"):
+            message = "not applicable: " + message
+        parts.append("numeric judge: " + message)
     return parts
 
 
@@ -34,9 +40,34 @@ def step_message(result):
     return "; ".join(message_parts(result)) or None
 
 
-def conclusion(derivation):
-    d = derivation
-    return f"{text(d.start)} {relation_symbol(d.conclusion_relation)} {text(d.end)}"
+def fact_text(lhs, relation, rhs):
+    """``β ≥ 1``: an assumption or a domain condition as the text printer shows it."""
+    return f"{text(lhs)} {relation_symbol(relation)} {text(rhs)}"
+
+
+def assumption_texts(result):
+    """The derivation's ``assume`` facts, as printed: the chain holds only under them."""
+    return [fact_text(a.lhs, a.relation, a.rhs) for a in result.derivation.assumptions]
+
+
+def condition_texts(result):
+    """The domain conditions the steps were checked under (a variance positive, ...)."""
+    return [fact_text(lhs, rel, rhs) for lhs, rel, rhs in getattr(result, "conditions", ())]
+
+
+def conclusion(result):
+    """What the chain proves, with what it assumed: ``log p(x) ≥ L(x), assuming β ≥ 1, for
+    v > 0``. A bound proven under an assumption printed without it would be a false statement.
+    (A ``Derivation`` alone is accepted too: it has assumptions but no conditions.)"""
+    d = getattr(result, "derivation", result)
+    out = f"{text(d.start)} {relation_symbol(d.conclusion_relation)} {text(d.end)}"
+    assumptions = [fact_text(a.lhs, a.relation, a.rhs) for a in d.assumptions]
+    conditions = condition_texts(result) if d is not result else []
+    if assumptions:
+        out += ", assuming " + " and ".join(assumptions)
+    if conditions:
+        out += ", for " + " and ".join(conditions)
+    return out
 
 
 def _style(s, verdict, colour):
@@ -77,7 +108,7 @@ def format_derivation(result, colour=False, quiet=False, strict=False):
     verdict = "every step verified" if ok else "NOT every step verified"
     counts = {v: sum(1 for s in result.steps if s.verdict == v) for v in MARKS}
     tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-    lines.append(f"  conclusion: {conclusion(d)}   ({verdict}: {tally})")
+    lines.append(f"  conclusion: {conclusion(result)}   ({verdict}: {tally})")
     return "\n".join(lines)
 
 
@@ -100,7 +131,8 @@ def json_step(step, index, result):
 def json_derivation(result, strict=False):
     d = result.derivation
     return {"name": d.name, "title": d.title, "ok": result.ok(strict),
-            "conclusion": conclusion(d),
+            "conclusion": conclusion(result),
+            "assumptions": assumption_texts(result), "conditions": condition_texts(result),
             "steps": [json_step(s, i, r) for i, (s, r) in enumerate(zip(d.steps, result.steps), 1)]}
 
 

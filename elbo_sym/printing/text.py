@@ -3,6 +3,19 @@
 Like the LaTeX printer it keeps the written order of terms and folds the numbers of an
 unevaluated product into one coefficient. ``log p(x)``, ``∑`` and ``∫`` print without
 brackets around what they take, so a factor written after one of them brackets it instead.
+
+What is printed must be what was checked, so the printer is unambiguous:
+
+- Two different names never print alike: only the canonical Greek names print as letters
+  (``lambda`` is λ, the alias ``lamda`` stays spelled; letters that look Latin, Α or ο, stay
+  spelled), a name prints its underscores as written (``x2`` and ``x_2`` differ).
+- Arithmetic reads back as the same expression through ``elbo_sym.parser``: densities, logs,
+  numbers, sums, products, quotients and powers print in the language of the parser, which
+  reads Greek letters and the Unicode minus but neither superscripts nor ``·``. So powers print
+  as ``σ^2`` (not ``σ²``) and a factor that starts with a digit after another factor is joined
+  by ``*`` (``3*2^x``, not ``3·2^x``); a denominator that is not a single tight factor is
+  bracketed (``p(x)/(1/p(z))``). Expectations (``E_q(z | x)[...]``), ``∑``, ``∫`` and ``‖``
+  keep their mathematical look: they are for reading, not for pasting back.
 """
 from sympy import S
 from sympy.concrete.summations import Sum
@@ -11,17 +24,17 @@ from sympy.printing.str import StrPrinter
 
 from ..algebra import SpaceIntegral
 from ..relations import ascii_symbol, unicode_symbol
-from .arithmetic import (combined_factors, flat_terms, is_bare_log, printed, product,
-                         split_fraction, split_sign)
+from .arithmetic import (combined_factors, flat_terms, index_order, is_bare_log,
+                         needs_body_brackets, printed, product, split_fraction, split_sign)
 
 MINUS = "\u2212"
 
-# Capitals that look like Latin letters (Alpha, Beta, ...) would be misread: they stay spelled.
+# One spelling per letter, so that two names never print alike: sympy's table also has the
+# aliases 'lamda' and 'Lamda' (those stay spelled; 'lambda' is λ, as the parser reads λ).
+# Letters that look Latin (Alpha, Beta, ..., omicron) would be misread: they stay spelled too.
+_LOOKALIKES = "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧο"
 _GREEK = {name: char for name, char in greek_unicode.items()
-          if name[0].islower() or char not in "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ"}
-
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_LARGEST_SUPERSCRIPT = 99
+          if name not in ("lamda", "Lamda") and char not in _LOOKALIKES}
 
 
 
@@ -31,8 +44,15 @@ def relation_symbol(rel, unicode=True):
 
 
 def unicode_name(name):
-    """A symbol name with its Greek parts as letters: ``sigma_z`` is ``σ_z``, ``z_1`` stays."""
-    return "_".join(_GREEK.get(part, part) for part in name.split("_"))
+    """A symbol name with its Greek parts as letters: ``sigma_z`` is ``σ_z``, ``z_1`` stays.
+    Injective: each part is either a canonical Greek name (one letter each) or printed as
+    written, and a written part holds no Greek letter."""
+    return "_".join(_GREEK.get(part, part) for part in str(name).split("_"))
+
+
+def _compact_index(index_text):
+    """An index as written in the language: ``t − 1`` is ``t-1`` (as in ``x_{t-1}``)."""
+    return index_text.replace(f" {MINUS} ", "-").replace(" + ", "+").replace(MINUS, "-")
 
 
 def _is_open(expr):
@@ -47,6 +67,18 @@ def _needs_pow_brackets(base):
         return base.is_extended_negative or not base.is_Integer
     return bool(base.is_Add or base.is_Mul or base.is_Pow or base.is_Relational
                 or _is_open(base))
+
+
+def _is_tight(expr):
+    """Whether ``expr`` prints as one factor that ``/`` takes whole: a name, a natural number,
+    an application, a power with a nonnegative exponent. Not a sum, a product, a fraction
+    (``p(x)/1/p(z)`` would read as p(x)/p(z)), a negative or fractional number."""
+    if expr.is_Number:
+        return bool(expr.is_Integer and expr.is_nonnegative)
+    if expr.is_Pow:
+        exp = expr.exp
+        return not (exp.is_Number and exp.is_extended_negative)
+    return not (expr.is_Add or expr.is_Mul or expr.is_Relational)
 
 
 class ElboTextPrinter(StrPrinter):
@@ -65,12 +97,17 @@ class ElboTextPrinter(StrPrinter):
     _print_Dummy = _print_Symbol
 
     def _print_Indexed(self, expr):
-        indices = ",".join(self._print(i) for i in expr.indices)
+        """``z_1``, ``σ_j``, ``x_{t-1}``: an element of a family of variables (its label is a
+        ``Str`` or a ``Symbol``), the index compact as in the language."""
+        indices = ",".join(_compact_index(self._print(index_order(i))) for i in expr.indices)
         base = self._print(expr.base.label)
         return f"{base}_{indices}" if indices.isalnum() else f"{base}_{{{indices}}}"
 
     def _print_IndexedBase(self, expr):
         return self._print(expr.label)
+
+    def _print_Str(self, expr):
+        return unicode_name(expr.name)
 
     def _print_Integer(self, expr):
         return MINUS + str(-expr.p) if expr.p < 0 else str(expr.p)
@@ -132,11 +169,12 @@ class ElboTextPrinter(StrPrinter):
             return top
         if len(denominator) == 1:
             below = denominator[0]
-            return f"{top}/{self._paren_if(below.is_Add or below.is_Mul, below)}"
+            return f"{top}/{self._paren_if(not _is_tight(below), below)}"
         return f"{top}/({self._juxtapose([], denominator, followed=False)})"
 
     def _juxtapose(self, lead, factors, followed):
-        """Factors side by side; ``·`` where a factor would run into a number."""
+        """Factors side by side; ``*`` where a factor would run into a number (``3*2^x``:
+        ``3 2^x`` reads as 32^x)."""
         parts = list(lead)
         for i, factor in enumerate(factors):
             last = i == len(factors) - 1 and not followed
@@ -144,7 +182,7 @@ class ElboTextPrinter(StrPrinter):
                                         or (_is_open(factor) and not last), factor))
         out = parts[0]
         for part in parts[1:]:
-            out += ("·" if part[:1].isdigit() else " ") + part
+            out += ("*" if part[:1].isdigit() else " ") + part
         return out
 
     def _print_Pow(self, expr):
@@ -154,8 +192,6 @@ class ElboTextPrinter(StrPrinter):
         if exp is S.Half:
             return f"sqrt({self._print(base)})"
         shown = self._paren_if(_needs_pow_brackets(base), base)
-        if exp.is_Integer and 0 <= exp <= _LARGEST_SUPERSCRIPT:
-            return shown + str(exp).translate(_SUPERSCRIPT)
         exp_atomic = exp.is_Symbol or (exp.is_Integer and exp.is_nonnegative)
         return f"{shown}^{self._paren_if(not exp_atomic, exp)}"
 
@@ -168,12 +204,17 @@ class ElboTextPrinter(StrPrinter):
         return f"|{self._print(expr.args[0])}|"
 
     def _print_Sum(self, expr):
+        """Outermost sum first (sympy's ``limits`` are innermost first); a body that is a sum
+        or starts with a sign is bracketed: ``∑_{j=1}^{J} (1 + log(σ_j^2))``."""
         heads = "".join(f"∑_{{{self._print(v)}={self._print(lo)}}}^{{{self._print(hi)}}} "
-                        for v, lo, hi in expr.limits)
-        return heads + self._paren_if(expr.function.is_Add, expr.function)
+                        for v, lo, hi in reversed(expr.limits))
+        body = self._print(expr.function)
+        if needs_body_brackets(expr.function) or body.startswith((MINUS, "-")):
+            body = f"({body})"
+        return heads + body
 
     def _print_Relational(self, expr):
-        op = unicode_symbol(expr.rel_op) if expr.rel_op != "!=" else "≠"
+        op = unicode_symbol(expr.rel_op)
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
 
     # -- the probability algebra
