@@ -106,11 +106,14 @@ def index_order(index):
     return Add(*ordered, evaluate=False)
 
 
-def needs_body_brackets(body):
-    """Whether the body of a sum needs brackets: it is a sum, also when wrapped in a product
-    whose only other factors are the number 1 (``Mul(1, a + b)``, as sympy builds them)."""
+def sum_body(body):
+    """``(body, bracketed)``: the body of a sum as it prints, a product ``Mul(1, a + b)`` (as
+    sympy's ``Sum`` builds them under ``evaluate(False)``) unwrapped to ``a + b``, and whether
+    it needs brackets because it is a sum (the caller adds them also for a leading sign)."""
     coefficient, factors = combined_factors(body)
-    return bool(body.is_Add or (coefficient is S.One and len(factors) == 1 and factors[0].is_Add))
+    if coefficient is S.One and len(factors) == 1:
+        body = factors[0]
+    return body, bool(body.is_Add)
 
 
 def is_bare_log(expr):

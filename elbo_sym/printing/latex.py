@@ -17,7 +17,7 @@ from sympy.printing.latex import LatexPrinter
 from ..algebra import SpaceIntegral
 from ..relations import latex_symbol
 from .arithmetic import (combined_factors, flat_terms, index_order, is_bare_log,
-                         needs_body_brackets, printed, product, split_fraction, split_sign)
+                         printed, product, split_fraction, split_sign, sum_body)
 
 _ENDS_NUMBER = re.compile(r"[0-9][} ]*$")
 
@@ -149,8 +149,9 @@ class ElboLatexPrinter(LatexPrinter):
         or starts with a sign is bracketed: ``\\sum_{j=1}^{J} \\left(1 + \\log ...\\right)``."""
         heads = "".join(r"\sum_{%s=%s}^{%s} " % (self._print(v), self._print(lo), self._print(hi))
                         for v, lo, hi in reversed(expr.limits))
-        body = self._print(expr.function)
-        if needs_body_brackets(expr.function) or body.startswith("-"):
+        function, bracketed = sum_body(expr.function)
+        body = self._print(function)
+        if bracketed or body.startswith("-"):
             body = r"\left(%s\right)" % body
         return heads + body
 

@@ -25,7 +25,7 @@ from sympy.printing.str import StrPrinter
 from ..algebra import SpaceIntegral
 from ..relations import ascii_symbol, unicode_symbol
 from .arithmetic import (combined_factors, flat_terms, index_order, is_bare_log,
-                         needs_body_brackets, printed, product, split_fraction, split_sign)
+                         printed, product, split_fraction, split_sign, sum_body)
 
 MINUS = "\u2212"
 
@@ -208,8 +208,9 @@ class ElboTextPrinter(StrPrinter):
         or starts with a sign is bracketed: ``∑_{j=1}^{J} (1 + log(σ_j^2))``."""
         heads = "".join(f"∑_{{{self._print(v)}={self._print(lo)}}}^{{{self._print(hi)}}} "
                         for v, lo, hi in reversed(expr.limits))
-        body = self._print(expr.function)
-        if needs_body_brackets(expr.function) or body.startswith((MINUS, "-")):
+        function, bracketed = sum_body(expr.function)
+        body = self._print(function)
+        if bracketed or body.startswith((MINUS, "-")):
             body = f"({body})"
         return heads + body
 
