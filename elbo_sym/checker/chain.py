@@ -16,8 +16,8 @@ class DerivationResult:
     derivation: Derivation
     steps: Tuple[StepResult, ...]
     # where the chain's terms are defined (a variance positive, what log takes positive, a
-    # denominator nonzero): (lhs, relation, rhs) facts the steps were checked under, beside
-    # the derivation's own assumptions
+    # denominator nonzero): the (lhs, relation, rhs) conditions its steps were checked under,
+    # beside the derivation's own assumptions; each step uses those of its own terms
     conditions: Tuple[Tuple[Expr, str, Expr], ...] = ()
 
     @property
@@ -48,9 +48,13 @@ def check_derivation(derivation, numeric=False, seed=0, timeout=DEFAULT_TIMEOUT)
         if numeric:
             try:
                 with time_limit(timeout):
-                    result = cross_check(result, previous, step.relation, step.expr, facts, seed)
+                    result = cross_check(result, previous, step.relation, step.expr,
+                                         facts + list(result.conditions), seed)
             except StepTimeout:
                 pass  # the symbolic verdict stands without a numeric opinion
         results.append(result)
         previous = step.expr
-    return DerivationResult(derivation, tuple(results))
+    conditions = []
+    for result in results:
+        conditions += [c for c in result.conditions if c not in conditions]
+    return DerivationResult(derivation, tuple(results), tuple(conditions))

@@ -12,6 +12,7 @@ from sympy import (Add, Integer, Mul, Pow, Rational, S, Sum, Symbol, binomial, e
 
 from ..algebra import (KL, Defined, DensityBase, Entropy, Expectation, SpaceIntegral,
                        split_independent, substitute)
+from ..algebra.binders import is_dummy, rename_bound
 from ..rules import REWRITES, TooComplex
 from ..rules.base import Normalizer
 
@@ -70,6 +71,19 @@ def safe_pow(base, exp):
     return Pow(base, exp)
 
 
+def canonical_dummies(node):
+    """``node`` with each bound variable that is a pure dummy (no family density names it:
+    the variable of N(z; m, v), an integral over such a variable) renamed to the first
+    ``_eK`` the node does not use, so that alpha-equivalent terms have one normal form."""
+    for b in node.bound_symbols:
+        if isinstance(b, Symbol) and b.name.startswith("_e") or not is_dummy(node, b):
+            continue
+        taken = {s.name for s in node.atoms(Symbol)}
+        name = next(f"_e{k}" for k in range(len(taken) + 1) if f"_e{k}" not in taken)
+        node = rename_bound(node, b, Symbol(name, real=True))
+    return node
+
+
 def canonical(expr):
     """Expanded form, with log laws; refuses expansions that would explode."""
     if estimated_terms(expr) > MAX_TERMS:
@@ -111,10 +125,12 @@ class NormalForm(Normalizer):
         """The node with normalized children (measures and bound variables stay as they are)."""
         if expr.is_Atom or isinstance(expr, DensityBase):
             return expr
-        if isinstance(expr, Expectation):
-            return Expectation(canonical(self.normalize(expr.integrand)), expr.density)
-        if isinstance(expr, SpaceIntegral):
-            return SpaceIntegral(canonical(self.normalize(expr.integrand)), expr.variables)
+        if isinstance(expr, (Expectation, SpaceIntegral)):
+            expr = canonical_dummies(expr)
+            integrand = canonical(self.normalize(expr.integrand))
+            if isinstance(expr, Expectation):
+                return Expectation(integrand, expr.density)
+            return SpaceIntegral(integrand, expr.variables)
         if isinstance(expr, (Defined, KL, Entropy)):
             return expr  # whole until their own rule unfolds them
         if isinstance(expr, Sum):

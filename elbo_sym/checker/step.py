@@ -2,25 +2,24 @@
 
 Equalities are proven by equal normal forms; inequalities by a certificate. First only the
 cited rules (plus algebra) are enabled; if that fails, all of them, and the rules that were
-missing from the citation are named.
+missing from the citation are named. A step is checked where its terms are defined (see
+``context``); a term with no value (a division by zero) leaves it unknown.
 """
-import random
 from dataclasses import dataclass, field
 from typing import Any, Optional, Tuple
 
-from sympy import Expr, Indexed, Number, Sum, cancel, preorder_traversal, sympify
-from sympy import Tuple as SympyTuple
+from sympy import Expr, S, cancel, sympify
 
-from ..algebra import DensityBase, Expectation, SpaceIntegral
 from ..errors import DomainError
-from ..relations import REFUTED, UNKNOWN, VERIFIED, holds
+from ..relations import EQ, REFUTED, STRICT, UNKNOWN, VERIFIED, canonical, orient
 from ..rules import RULE_NAMES, TooComplex
 from ..rules.bounds import assumed, jensen_gaps, kl_candidates
-from . import assumptions as assumptions_mod
+from . import counterexample
 from .certificates import find_certificate
-from .normal_form import OPAQUE, NormalForm
+from .context import StepContext, prepare
+from .normal_form import NormalForm
 
-_TOLERANCE = 1e-9
+_NO_VALUE = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,7 @@ class StepResult:
     counterexample: Tuple[Tuple[Expr, Expr], ...] = ()  # (symbol, value) pairs
     numeric: Optional[Any] = None       # the numeric judge's Outcome, when it ran
     inconsistent: bool = False          # the two judges disagree: a bug in elbo-check
+    conditions: Tuple[Tuple[Expr, str, Expr], ...] = ()  # where the step's terms are defined
 
     @property
     def verified(self):
@@ -42,113 +42,60 @@ class StepResult:
 
 @dataclass
 class _Attempt:
-    holds: Optional[bool]   # True proven, False shown false, None undecided
+    holds: Optional[bool]   # True proven, None undecided
     used: set = field(default_factory=set)
     residual: Optional[Expr] = None
     reason: Optional[str] = None
-    counterexample: tuple = ()
-
-
-def variables_of(expr):
-    """(bound, names, sizes): the variables bound somewhere in ``expr`` by an expectation, an
-    integral or a sum; the variables of its densities; the symbols that bound a sum."""
-    bound, names, sizes = set(), set(), set()
-    for node in preorder_traversal(expr):
-        if isinstance(node, Expectation):
-            bound.update(node.bound_variables)
-        elif isinstance(node, SpaceIntegral):
-            bound.update(node.variables)
-        elif isinstance(node, Sum):
-            for index, lo, hi in node.limits:
-                bound.add(index)
-                sizes.update(lo.free_symbols | hi.free_symbols)
-        elif isinstance(node, DensityBase):
-            names.update(node.variables + node.given)
-    return bound, names, sizes
 
 
 def _ordered(names):
     return tuple(n for n in RULE_NAMES if n in names)
 
 
+def _no_value(expr):
+    return expr.has(*_NO_VALUE)
 
 
-def _satisfies(facts, values):
-    """Whether every assumed fact is known to hold at ``values``."""
-    for lhs, rel, rhs in facts:
-        try:
-            d = complex((lhs - rhs).xreplace(values).evalf(30))
-        except (TypeError, ValueError, ZeroDivisionError):
-            return False
-        if abs(d.imag) > _TOLERANCE or not holds(d.real, rel, _TOLERANCE):
-            return False
-    return True
+NO_VALUE_REASON = "a term has no value (a division by zero, or an infinite or undefined result)"
 
 
-def _numeric_counterexample(residual, relation, sizes=(), facts=(), seed=0):
-    """Values of the free symbols at which a residual free of opaque atoms breaks the step,
-    every assumed fact holding there; ``sizes`` (symbols that bound a sum) take whole values
-    from 1 to 5."""
-    if residual.has(*OPAQUE, Indexed):
-        return ()
-    symbols = sorted(residual.free_symbols, key=str)
-    rng = random.Random(seed)
-    for _ in range(32):
-        values = {}
-        for s in symbols:
-            if s in sizes:
-                values[s] = Number(rng.randint(1, 5))
-            elif s.is_positive:
-                values[s] = Number(rng.randint(1, 30)) / 10
-            elif s.is_nonnegative:
-                values[s] = Number(rng.randint(0, 30)) / 10
-            else:
-                values[s] = Number(rng.randint(-20, 20)) / 10
-        if not _satisfies([f for f in facts if f[0].free_symbols | f[2].free_symbols <= set(values)],
-                          values):
-            continue
-        try:
-            value = complex(residual.xreplace(values).evalf(30))
-        except (TypeError, ValueError, ZeroDivisionError):
-            continue
-        if abs(value.imag) > _TOLERANCE:
-            continue
-        broken = abs(value.real) > _TOLERANCE if relation == "=" else value.real < -_TOLERANCE
-        if relation in ("<", ">") and abs(value.real) <= _TOLERANCE:
-            broken = True
-        if broken:
-            return tuple((s, values[s]) for s in symbols)
-    return ()
+def _equality(left, right, nf):
+    residual = left - right
+    if residual == 0 or cancel(residual) == 0:
+        return _Attempt(True, set(nf.fired))
+    return _Attempt(None, set(nf.fired), residual, "the two sides differ (residual: left − right)")
 
 
-def _attempt(lhs, relation, rhs, enabled, facts):
+def _inequality(ctx, relation, left, right, nf, enabled):
+    larger, smaller = orient(left, relation, right)
+    residual = larger - smaller
+    pool = []
+    if "kl-nonneg" in enabled:
+        pool += kl_candidates([ctx.lhs, ctx.rhs])
+    if "jensen" in enabled:
+        pool += jensen_gaps([ctx.lhs, ctx.rhs])
+    if "monotonicity" in enabled:
+        pool += assumed(ctx.facts.facts)
+    normalized = [(rule, nf.of(term)) for rule, term in pool]
+    normalized = [(rule, term) for rule, term in normalized if not _no_value(term)]
+    certificate = find_certificate(residual, normalized, strict=relation in STRICT)
+    if certificate is not None:
+        return _Attempt(True, set(nf.fired) | certificate.rules)
+    return _Attempt(None, set(nf.fired), residual,
+                    "no certificate: the larger side minus the smaller (the residual) is not a "
+                    "nonnegative combination of the terms that "
+                    + ", ".join(sorted({r for r, _ in pool}) or ["no rule"]) + " give")
+
+
+def _attempt(ctx: StepContext, relation: str, enabled) -> _Attempt:
     nf = NormalForm(enabled)
     try:
-        left, right = nf.of(lhs), nf.of(rhs)
-        if relation == "=":
-            residual = left - right
-            if residual == 0:
-                return _Attempt(True, set(nf.fired))
-            if cancel(residual) == 0:
-                return _Attempt(True, set(nf.fired))
-            return _Attempt(None, set(nf.fired), residual, "the two sides differ (residual: left − right)")
-        residual = left - right if relation in (">=", ">") else right - left
-        strict = relation in (">", "<")
-        pool = []
-        if "kl-nonneg" in enabled:
-            pool += kl_candidates([lhs, rhs])
-        if "jensen" in enabled:
-            pool += jensen_gaps([lhs, rhs])
-        if "monotonicity" in enabled:
-            pool += assumed(facts)
-        normalized = [(rule, nf.of(term)) for rule, term in pool]
-        certificate = find_certificate(residual, normalized, strict=strict)
-        if certificate is not None:
-            return _Attempt(True, set(nf.fired) | certificate.rules)
-        return _Attempt(None, set(nf.fired), residual,
-                        "no certificate: the larger side minus the smaller (the residual) is not a "
-                        "nonnegative combination of the terms that "
-                        + ", ".join(sorted({r for r, _ in pool}) or ["no rule"]) + " give")
+        left, right = nf.of(ctx.lhs), nf.of(ctx.rhs)
+        if _no_value(left) or _no_value(right):
+            return _Attempt(None, set(nf.fired), None, NO_VALUE_REASON)
+        if relation == EQ:
+            return _equality(left, right, nf)
+        return _inequality(ctx, relation, left, right, nf, enabled)
     except TooComplex as exc:
         return _Attempt(None, set(nf.fired), None, str(exc))
     except RecursionError:
@@ -157,40 +104,55 @@ def _attempt(lhs, relation, rhs, enabled, facts):
         return _Attempt(None, set(nf.fired), None, f"the step is not meaningful: {exc}")
 
 
-def check_step(lhs, relation, rhs, cited=(), assumptions=()):
-    """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples."""
-    lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
-    assumptions = [(sympify(a, strict=True), r, sympify(b, strict=True)) for a, r, b in assumptions]
-    sizes = variables_of(SympyTuple(lhs, rhs))[2]
-    bound, names, _ = variables_of(SympyTuple(lhs, rhs, *(e for a, _, b in assumptions for e in (a, b))))
-    facts = assumptions_mod.build(assumptions, bound, names)
-    sizes = {facts.apply(s) for s in sizes}
-    lhs, rhs = facts.apply(lhs), facts.apply(rhs)
-    cited = tuple(cited)
+def _verified(ctx, relation, cited):
+    """The VERIFIED result, or None: cited rules (and algebra) first, then every rule."""
     everything = frozenset(RULE_NAMES)
-    first = _attempt(lhs, relation, rhs, frozenset(cited) | {"algebra"}, facts.facts) if cited else None
-    if first is not None and first.holds:
-        return StepResult(VERIFIED, cited, _ordered(first.used | ({"algebra"} & set(cited))))
-    full = _attempt(lhs, relation, rhs, everything, facts.facts)
-    if full.holds:
-        missing = set(full.used) - set(cited) - {"algebra"} if cited else set()
-        for rule in sorted(missing):
-            trial = frozenset(cited) | (missing - {rule}) | {"algebra"}
-            if _attempt(lhs, relation, rhs, trial, facts.facts).holds:
-                missing.discard(rule)
-        used = (set(cited) & full.used) | missing if cited else full.used
-        return StepResult(VERIFIED, cited, _ordered(used), _ordered(missing))
-    residual = full.residual
-    restore = facts.restore
+    if cited:
+        first = _attempt(ctx, relation, frozenset(cited) | {"algebra"})
+        if first.holds:
+            return StepResult(VERIFIED, cited, _ordered(first.used | ({"algebra"} & set(cited))),
+                              conditions=ctx.conditions), None
+    full = _attempt(ctx, relation, everything)
+    if not full.holds:
+        return None, full
+    missing = set(full.used) - set(cited) - {"algebra"} if cited else set()
+    for rule in sorted(missing):
+        trial = frozenset(cited) | (missing - {rule}) | {"algebra"}
+        if _attempt(ctx, relation, trial).holds:
+            missing.discard(rule)
+    used = (set(cited) & full.used) | missing if cited else full.used
+    return StepResult(VERIFIED, cited, _ordered(used), _ordered(missing),
+                      conditions=ctx.conditions), None
+
+
+def _failure(ctx, relation, cited, attempt):
+    """The verdict on a step no attempt proved: refuted by a constant residual of the wrong
+    sign or by a counterexample that respects every fact, else unknown."""
+    residual = attempt.residual
+    restore = ctx.restore
     shown = residual.xreplace(restore) if residual is not None else None
+    base = dict(rules_cited=cited, reason=attempt.reason, residual=shown, conditions=ctx.conditions)
     if residual is not None and residual.is_number and residual.is_comparable:
-        wrong = residual != 0 if relation == "=" else residual < 0 or (relation in ("<", ">") and residual == 0)
-        if wrong:
-            return StepResult(REFUTED, cited, (), (), f"{full.reason}; it is the constant {shown}",
-                              shown)
+        value = float(residual)
+        if counterexample.breaks(value, relation):
+            return StepResult(REFUTED, **{**base, "reason": f"{attempt.reason}; it is the constant {shown}"})
     if residual is not None:
-        found = _numeric_counterexample(residual, relation, sizes, facts.facts)
+        found = counterexample.search(residual, relation, ctx.facts.facts)
         if found:
             values = tuple((s.xreplace(restore), v) for s, v in found)
-            return StepResult(REFUTED, cited, (), (), full.reason, shown, values)
-    return StepResult(UNKNOWN, cited, (), (), full.reason, shown)
+            return StepResult(REFUTED, counterexample=values, **base)
+    return StepResult(UNKNOWN, **base)
+
+
+def check_step(lhs, relation, rhs, cited=(), assumptions=()) -> StepResult:
+    """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples."""
+    relation = canonical(relation)
+    lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
+    assumptions = [(sympify(a, strict=True), canonical(r), sympify(b, strict=True))
+                   for a, r, b in assumptions]
+    cited = tuple(cited)
+    ctx = prepare(lhs, rhs, assumptions)
+    if _no_value(ctx.lhs) or _no_value(ctx.rhs):
+        return StepResult(UNKNOWN, cited, reason=NO_VALUE_REASON, conditions=ctx.conditions)
+    result, failed = _verified(ctx, relation, cited)
+    return result if result is not None else _failure(ctx, relation, cited, failed)

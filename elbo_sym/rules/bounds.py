@@ -9,69 +9,70 @@ from itertools import combinations
 from sympy import exp, log, preorder_traversal
 
 from ..algebra import KL, Density, DensityBase, Expectation
-from ..relations import EQ, orient
+from ..relations import LOWER, UPPER, orient
 
 MAX_KL_CANDIDATES = 24
 MAX_POOL = 48
 MAX_CONDITIONING = 2
 
 
-def _densities(exprs):
+def _nodes(exprs, kind):
+    """The distinct nodes of type ``kind`` in ``exprs``, in order of appearance."""
     found = []
     for e in exprs:
         for node in preorder_traversal(e):
-            if isinstance(node, DensityBase) and node not in found:
+            if isinstance(node, kind) and node not in found:
                 found.append(node)
     return found
 
 
-def _variables(exprs):
-    out = set()
-    for d in _densities(exprs):
-        out.update(d.variables + d.given)
-    return out
-
-
-def kl_candidates(exprs):
-    """KL(a || b) >= 0 for densities a, b over the same variables, present in the step or
-    obtained from a family present in it by conditioning a measure's variables otherwise."""
-    present = _densities(exprs)
+def density_pool(exprs):
+    """The densities a KL candidate may compare: those present in the step, and for each
+    family present, its densities over a present density's variables conditioned on up to
+    MAX_CONDITIONING other variables of the step (q(z|x) brings p(z|x) and p(z) into play)."""
+    present = _nodes(exprs, DensityBase)
     pool = list(present)
-    families = {d.args[0] for d in present if isinstance(d, Density)}
-    allvars = sorted(_variables(exprs), key=str)
+    families = sorted({d.args[0] for d in present if isinstance(d, Density)}, key=str)
+    allvars = sorted({v for d in present for v in d.variables + d.given}, key=str)
     for d in present:
         if not isinstance(d, Density):
             continue
         others = [v for v in allvars if v not in d.variables]
-        for fam in sorted(families, key=str):
+        for family in families:
             for k in range(min(len(others), MAX_CONDITIONING) + 1):
                 for given in combinations(others, k):
                     if len(pool) >= MAX_POOL:
-                        break
-                    cand = Density(fam, d.variables, given)
-                    if cand not in pool:
-                        pool.append(cand)
-    out = []
-    for node in (n for e in exprs for n in preorder_traversal(e)):
-        if isinstance(node, KL) and ("kl-nonneg", node) not in out:
-            out.append(("kl-nonneg", node))
-    measures = [n.density for e in exprs for n in preorder_traversal(e) if isinstance(n, Expectation)]
-    firsts = [d for d in pool if d in measures or any(isinstance(n, KL) and n.first == d
-                                                      for e in exprs for n in preorder_traversal(e))]
-    for a in firsts or pool:
+                        return pool
+                    candidate = Density(family, d.variables, given)
+                    if candidate not in pool:
+                        pool.append(candidate)
+    return pool
+
+
+def kl_candidates(exprs):
+    """("kl-nonneg", KL(a || b)) facts, each >= 0 by Gibbs' inequality: every KL in the step,
+    then KL(a || b) for a a measure of the step (an expectation's density, a KL's first
+    argument; any density of the pool when there is none) and b a density of the pool over
+    the same variables. At most MAX_KL_CANDIDATES."""
+    out = [("kl-nonneg", kl) for kl in _nodes(exprs, KL)]
+    pool = density_pool(exprs)
+    measures = {n.density for n in _nodes(exprs, Expectation)} | {kl.first for kl in _nodes(exprs, KL)}
+    firsts = [d for d in pool if d in measures] or pool
+    for a in firsts:
         for b in pool:
+            if len(out) >= MAX_KL_CANDIDATES:
+                return out
             if a != b and set(a.variables) == set(b.variables):
                 term = ("kl-nonneg", KL(a, b))
                 if term not in out:
                     out.append(term)
-            if len(out) >= MAX_KL_CANDIDATES:
-                return out
     return out
 
 
 def jensen_gaps(exprs):
     """log E_d[f] - E_d[log f] >= 0 for f > 0 (log is concave), and
-    E_d[exp f] - exp(E_d[f]) >= 0 (exp is convex)."""
+    E_d[exp f] - exp(E_d[f]) >= 0 (exp is convex) for real f: a function that may take
+    complex values (exp(i z)) gets no gap."""
     out = []
     for e in exprs:
         for node in preorder_traversal(e):
@@ -82,7 +83,8 @@ def jensen_gaps(exprs):
                     out.append(("jensen", gap))
             if isinstance(node, exp) and isinstance(node.args[0], Expectation):
                 inner = node.args[0]
-                out.append(("jensen", Expectation(exp(inner.integrand), inner.density) - node))
+                if inner.integrand.is_extended_real:   # Jensen is about real functions
+                    out.append(("jensen", Expectation(exp(inner.integrand), inner.density) - node))
     return out
 
 
@@ -90,7 +92,7 @@ def assumed(assumptions):
     """``assume a >= b`` (or a > b) gives a - b >= 0; ``a <= b`` gives b - a >= 0."""
     out = []
     for lhs, rel, rhs in assumptions:
-        if rel != EQ:
+        if rel in LOWER + UPPER:
             larger, smaller = orient(lhs, rel, rhs)
             out.append(("monotonicity", larger - smaller))
     return out
