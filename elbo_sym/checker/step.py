@@ -139,9 +139,21 @@ def _failure(ctx, relation, cited, attempt):
     if residual is not None:
         found = counterexample.search(residual, relation, ctx.facts.facts)
         if found:
-            values = tuple((s.xreplace(restore), v) for s, v in found)
-            return StepResult(REFUTED, counterexample=values, **base)
+            return StepResult(REFUTED, counterexample=_as_written(ctx, dict(found)), **base)
     return StepResult(UNKNOWN, **base)
+
+
+def _as_written(ctx, found):
+    """A counterexample in the variables as written: a variable an assumption shifted
+    (beta = 1 + beta_shift) gets its own value back."""
+    substitution = ctx.facts.substitution
+    fresh = set().union(*(image.free_symbols for image in substitution.values())) \
+        if substitution else set()
+    out = [(s.xreplace(ctx.restore), v) for s, v in found.items() if s not in fresh]
+    for original, image in substitution.items():
+        if image.free_symbols and image.free_symbols <= set(found):
+            out.append((original.xreplace(ctx.restore), image.xreplace(found)))
+    return tuple(sorted(out, key=lambda pair: str(pair[0])))
 
 
 def check_step(lhs, relation, rhs, cited=(), assumptions=()) -> StepResult:
