@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sympy import (Abs, E, Indexed, IndexedBase, Integer, Pow, Rational, Sum, Symbol, exp,
-                   log, pi, sqrt)
+from sympy import Abs, E, Integer, Pow, Rational, Sum, Symbol, exp, log, pi, sqrt
 
-from elbo_sym.algebra import KL, Defined, Density, Entropy, Expectation, Gaussian, SpaceIntegral
+from elbo_sym.algebra import (KL, Defined, Density, Entropy, Expectation, Gaussian,
+                              IndexedVariable, SpaceIntegral)
 from elbo_sym.derivation import Assumption, Definition, Derivation
 from elbo_sym.errors import InputError
 from elbo_sym.parser import parse_expression, parse_file, parse_text
@@ -75,7 +75,7 @@ TABLE = [
     ("1/2", Rational(1, 2)),
     ("2.25", Rational(9, 4)),
     # variables, parameters, constants
-    ("x", x), ("z_1", Symbol("z_1")), ("mu", mu), ("sigma", sigma), ("beta", Symbol("beta")),
+    ("x", x), ("z_1", IndexedVariable("z", 1)), ("mu", mu), ("sigma", sigma), ("beta", Symbol("beta")),
     ("J", J), ("pi", pi), ("e", E),
     # arithmetic
     ("a + b", a + b), ("a - b", a - b), ("a * b", a * b), ("a / b", a / b), ("a ^ 2", a ** 2),
@@ -90,7 +90,7 @@ TABLE = [
     ("q_phi(z | x)", Density("q_phi", (z,), (x,))),
     ("r(z)", Density("r", (z,))),
     ("p(z, x)", p_(x, z)),
-    ("p(z_1 | x)", Density("p", (Symbol("z_1"),), (x,))),
+    ("p(z_1 | x)", Density("p", (IndexedVariable("z", 1),), (x,))),
     # logarithm
     ("log p(x)", log(p_(x))), ("log(a + 1)", log(a + 1)), ("ln a", log(a)),
     ("log p(x, z) / q(z)", log(p_(x, z) / q_(z))),
@@ -108,8 +108,8 @@ TABLE = [
     # integral, sum, Gaussian
     ("int p(x, z) dz", SpaceIntegral(p_(x, z), (z,))),
     ("int (p(x, z) + q(z)) dz", SpaceIntegral(p_(x, z) + q_(z), (z,))),
-    ("sum_{j=1}^{J} mu_j", Sum(IndexedBase("mu")[j], (j, 1, J))),
-    ("sum_{j=1}^{3} z_j", Sum(IndexedBase("z")[j], (j, 1, 3))),
+    ("sum_{j=1}^{J} mu_j", Sum(IndexedVariable("mu", j), (j, 1, J))),
+    ("sum_{j=1}^{3} z_j", Sum(IndexedVariable("z", j), (j, 1, 3))),
     ("N(z; mu, sigma^2)", Gaussian(z, mu, sigma ** 2)),
 ]
 
@@ -146,8 +146,8 @@ PRECEDENCE = [
     ("log p(x) - log q(z)", log(p_(x)) - log(q_(z))),
     ("log(x) y", y * log(x)),
     ("sum_{j=1}^{J} mu_j sigma_j^2 + 1",
-     Sum(IndexedBase("mu")[j] * IndexedBase("sigma")[j] ** 2, (j, 1, J)) + 1),
-    ("sum_{j=1}^{J} (mu_j + 1) - 1", Sum(IndexedBase("mu")[j] + 1, (j, 1, J)) - 1),
+     Sum(IndexedVariable("mu", j) * IndexedVariable("sigma", j) ** 2, (j, 1, J)) + 1),
+    ("sum_{j=1}^{J} (mu_j + 1) - 1", Sum(IndexedVariable("mu", j) + 1, (j, 1, J)) - 1),
     ("int log p(x, z) dz", SpaceIntegral(log(p_(x, z)), (z,))),
     ("int q(z | x) p(x, z) / q(z | x) dz",
      SpaceIntegral(q_(z, given=(x,)) * p_(x, z) / q_(z, given=(x,)), (z,))),
@@ -183,13 +183,13 @@ def test_caller_evaluate_context_does_not_matter():
 def test_sum_index_makes_elements():
     s = parse_expression("sum_{j=1}^{J} sigma_j^2 log p(z_j)")
     assert isinstance(s, Sum)
-    assert s.has(Indexed(IndexedBase("sigma"), j))
-    assert s.has(Density("p", (IndexedBase("z")[j],)))
+    assert s.has(IndexedVariable("sigma", j))
+    assert s.has(Density("p", (IndexedVariable("z", j),)))
     assert not s.has(Symbol("sigma_j"))
 
 
 def test_sum_over_gaussians_and_expectations():
-    zj, muj, sj = (IndexedBase(n)[j] for n in ("z", "mu", "sigma"))
+    zj, muj, sj = (IndexedVariable(n, j) for n in ("z", "mu", "sigma"))
     same("sum_{j=1}^{J} E_{z_j ~ N(z_j; mu_j, sigma_j^2)}[ z_j^2 ]",
          Sum(Expectation(zj ** 2, Gaussian(zj, muj, sj ** 2)), (j, 1, J)))
     same("sum_{j=1}^{J} log q(z_j | x)", Sum(log(Density("q", (zj,), (x,))), (j, 1, J)))
@@ -613,3 +613,231 @@ def test_greek_letters_are_read_as_their_names():
     with pytest.raises(InputError) as err:
         parse_text("x\n= σ(x)\n", "greek.deriv")
     assert (err.value.line, err.value.column) == (2, 3)  # the position of what was typed
+
+
+# -- issue 8: silent misparses are located input errors ------------------------------------
+
+def assert_exact_error(text, where, message):
+    """The error is exactly ``t.deriv:LINE:COL: error: MESSAGE``."""
+    err = error_of(text)
+    assert str(err).split("\n")[0] == f"t.deriv:{where}: error: {message}"
+    return err
+
+
+E_HINT = "E needs its density: E_{q(z|x)}[...]"
+SUM_HINT = "a sum needs bounds: sum_{j=1}^{J} f"
+
+
+@pytest.mark.parametrize("text, where", [
+    ("x\n= E_q[ f ]\n", "2:3"),                 # was: the variable E_q times f
+    ("x\n= 1 + E[ f ]\n", "2:7"),               # was: the variable E times f
+    ("x\n= 2 E [f]\n", "2:5"),
+    ("x\n= E_q f\n", "2:3"),
+    ("x\n= E_q(f)\n", "2:3"),                   # was: 'E_q' is not defined
+    ("x\n= E_1\n", "2:3"),
+])
+def test_expectation_without_its_density(text, where):
+    assert_exact_error(text, where, E_HINT)
+
+
+def test_a_bare_e_not_before_a_bracket_is_still_a_variable():
+    same("x + E", x + Symbol("E"))
+    same("E_{q(z|x)}[ z ]", Expectation(z, q_(z, given=(x,))))
+
+
+@pytest.mark.parametrize("text, where, message", [
+    ("x\n= sum_y f\n", "2:3", SUM_HINT),        # was: the variable sum_y times f
+    ("x\n= 1 + sum_j(x)\n", "2:7", SUM_HINT),
+    ("x\n= int_z f\n", "2:3", "an integral is written int f dz: the variable comes last, "
+                              "after d"),
+    ("x\n= prod_t f\n", "2:3", "products are not part of the language: write "
+                               "sum_{t=1}^{T} log f for log prod_{t=1}^{T} f"),
+    ("let sum_x = 2\nx\n= x\n", "1:5", f"'sum_x' cannot be a let: {SUM_HINT}"),
+    ("let E_q = 2\nx\n= x\n", "1:5", f"'E_q' cannot be a let: {E_HINT}"),
+])
+def test_binder_names_without_their_syntax(text, where, message):
+    assert_exact_error(text, where, message)
+
+
+@pytest.mark.parametrize("text, where, message", [
+    # was: product - rule, refuted with a counterexample at product = 2/5
+    ("log p(x)\n= log p(x, z) - log p(z | x)   product-rule\n", "2:32",
+     "did you forget 'by'? (product-rule is a rule name)"),
+    # was: a factor linearity
+    ("x\n= E_{q(z)}[ z ] linearity\n", "2:17",
+     "did you forget 'by'? (linearity is a rule name)"),
+    ("x\n= x kl-definition, linearity\n", "2:5",
+     "did you forget 'by'? (kl-definition, linearity are rule names)"),
+    ("x\n= x   kl-definition ,linearity,kl-nonneg, jensen  \n", "2:7",
+     "did you forget 'by'? (kl-definition, linearity, kl-nonneg, ... are rule names)"),
+    # on a continuation line, and on the start line with its first step
+    ("x\n= a\n    + b\n    algebra\n", "4:5", "did you forget 'by'? (algebra is a rule name)"),
+    ("p(z | x) = p(x | z) p(z) / p(x)   bayes-rule\n= p(x, z) / p(x)\n", "1:35",
+     "did you forget 'by'? (bayes-rule is a rule name)"),
+    ("log p(x) jensen\n= 0\n", "1:10", "did you forget 'by'? (jensen is a rule name)"),
+    ("x\n= algebra\n", "2:3", "did you forget 'by'? (algebra is a rule name)"),
+])
+def test_forgotten_by(text, where, message):
+    assert_exact_error(text, where, message)
+
+
+def test_rule_names_after_by_or_inside_an_expression_are_no_forgotten_by():
+    (d,) = parse_text("x\n= x   by algebra, product-rule\n= x + y algebra z\n", "t.deriv")
+    assert d.steps[0].rules == ("algebra", "product-rule")
+    assert ev(d.steps[1].expr) == x + y * Symbol("algebra") * z
+    # a let of that name is what the author means
+    (d,) = parse_text("let jensen = 2\nx\n= x jensen\n", "t.deriv")
+    assert d.steps[0].expr == Symbol("x") * Defined("jensen", (), Integer(2))
+    # a missing comma between cited rules is a syntax error, not a forgotten by
+    assert_exact_error("x\n= x by product-rule linearity\n", "2:21",
+                       "unexpected 'linearity'; expected ','")
+
+
+def test_forgotten_by_on_a_long_line_is_quick():
+    started = time.monotonic()
+    assert_exact_error("x\n= x " + "algebra, " * 5000 + "algebra\n", "2:5",
+                       "did you forget 'by'? (algebra is a rule name)")
+    (d,) = parse_text("x\n= x by " + "algebra, " * 5000 + "algebra\n", "t.deriv")
+    assert d.steps[0].rules == ("algebra",)
+    assert time.monotonic() - started < 5
+
+
+# -- issue 8: indexed variables ------------------------------------------------------------
+
+def test_a_numbered_name_is_an_indexed_variable():
+    assert parse_expression("z_1") == IndexedVariable("z", 1)
+    assert parse_expression("mu_12") == IndexedVariable("mu", 12)
+    assert parse_expression("x_0") == IndexedVariable("x", 0)
+    assert parse_expression("sigma_1_2") == IndexedVariable("sigma_1", 2)
+    assert parse_expression("z_a") == Symbol("z_a")        # outside a sum, a plain name
+    assert parse_expression("σ_1") == IndexedVariable("sigma", 1)
+    assert_exact_error("x\n= z_01\n", "2:3", "an index is written without leading zeros: z_1")
+
+
+def test_element_j_at_j_1_is_the_variable_written_z_1():
+    s = parse_expression("sum_{j=1}^{2} z_j mu_j")
+    z_1, mu_1 = parse_expression("z_1"), parse_expression("mu_1")
+    assert IndexedVariable("z", j).xreplace({j: 1}) == z_1 == IndexedVariable("z", 1)
+    assert ev(s.function.xreplace({j: 1})) == z_1 * mu_1
+    assert ev(s.doit()) == z_1 * mu_1 + IndexedVariable("z", 2) * IndexedVariable("mu", 2)
+
+
+def test_indexed_variables_in_densities_gaussians_integrals_and_expectations():
+    z1, z2, mu1 = IndexedVariable("z", 1), IndexedVariable("z", 2), IndexedVariable("mu", 1)
+    assert parse_expression("p(z_1 | x)") == Density("p", (z1,), (x,))
+    assert parse_expression("N(z_1; mu_1, 1)") == Gaussian(z1, mu1, 1)
+    assert parse_expression("int p(z_1) dz_1") == SpaceIntegral(Density("p", (z1,)), (z1,))
+    assert parse_expression("E_{z_1 ~ q(z_1, z_2)}[ z_1 ]") == \
+        Expectation(z1, Density("q", (z1, z2)))
+    assert parse_expression("sum_{j=1}^{2} KL(q(z_j) || p(z_j))") == \
+        Sum(KL(Density("q", (IndexedVariable("z", j),)), Density("p", (IndexedVariable("z", j),))),
+            (j, 1, 2))
+    assert_exact_error("x\n= sum_{z_1=1}^{2} x\n", "2:8",
+                       "'z_1' is an indexed variable and cannot be a summation index")
+
+
+def test_families_are_not_indexed():
+    assert parse_expression("p_1(x)") == Density("p_1", (x,))
+    assert parse_expression("log p_j(x)") == log(Density("p_j", (x,)))
+    message = ("families are not indexed: 'p_j' is one family whatever j is; index its "
+               "variables instead (p(x_j))")
+    assert_exact_error("x\n= sum_{j=1}^{2} log p_j(x)\n", "2:21", message)
+    # the p_j inside the sum is the one pointed at
+    assert_exact_error("x\n= p_j(x) + sum_{j=1}^{2} log p_j(x)\n", "2:30", message)
+    assert_exact_error("x\n= sum_{k=1}^{2} q_phi_k(z | x)\n", "2:17",
+                       "families are not indexed: 'q_phi_k' is one family whatever k is; "
+                       "index its variables instead (q(x_k))")
+
+
+# -- issue 8: sum bounds -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, where, bound", [
+    ("x\n= sum_{j=1}^{2.5} x\n", "2:14", "2.5"),
+    ("x\n= sum_{j=1/2}^{3} x\n", "2:10", "1/2"),
+    ("x\n= sum_{j=1}^{pi} x\n", "2:14", "pi"),
+    ("x\n= sum_{j=1}^ 0.5 x\n", "2:14", "0.5"),
+])
+def test_a_sum_bound_that_is_no_whole_number(text, where, bound):
+    assert_exact_error(text, where, "the bounds of a sum are whole numbers or names, and "
+                                    f"'{bound}' is no whole number")
+
+
+def test_whole_and_symbolic_sum_bounds_are_fine():
+    for text in ("sum_{j=1}^{2^3} x", "sum_{j=-1}^{sqrt(4)} x", "sum_{j=1}^{J/2} x",
+                 "sum_{j=1}^{J + 1/2} x", "sum_{j=0}^{3.0} x"):
+        assert isinstance(parse_expression(text), Sum), text
+
+
+# -- issue 8: lets and binders -------------------------------------------------------------
+
+def test_let_argument_is_not_captured_by_the_bodys_expectation():
+    """let f(y) = E_{N(z; 0, 1)}[ y z ]: f(z) is 0 for every z, never E[z z] = 1."""
+    (d,) = parse_text("let f(y) = E_{N(z; 0, 1)}[ y z ]\nf(z)\n= 1\n", "t.deriv")
+    use = d.start
+    assert isinstance(use, Defined) and use.arguments == (z,)
+    e = use.body
+    assert isinstance(e, Expectation) and isinstance(e.density, Gaussian)
+    (bound,) = e.bound_symbols
+    assert bound != z and bound.name != "z"
+    assert e.density == Gaussian(bound, 0, 1)
+    assert ev(e.integrand) == z * bound
+    assert z in use.body.free_symbols and bound not in use.body.free_symbols
+
+
+@needs_conformance
+def test_let_capture_conformance_file_is_not_verified():
+    from elbo_sym.checker import check_derivation
+    (d,) = parse_file(CONFORMANCE / "binders" / "let-capture-expectation.deriv")
+    assert d.start.body.density.variable != z
+    assert check_derivation(d).steps[0].verdict != "verified"
+
+
+def test_a_family_variable_that_would_capture_is_an_error():
+    """q's z cannot be renamed (it names a marginal of q): the author must rename."""
+    err = error_of("let f(y) = E_{q(z)}[ y z ]\nf(z)\n= 0\n")
+    assert (err.line, err.column) == (2, 1) and "rename" in err.message, str(err)
+
+
+def test_a_parameter_the_body_binds_stays_bound():
+    (d,) = parse_text("let g(z) = E_{N(z; 0, 1)}[ z ]\ng(5)\n= 0\n", "t.deriv")
+    assert d.start == Defined("g", (Integer(5),), Expectation(z, Gaussian(z, 0, 1)))
+
+
+def test_a_bound_variable_shadows_a_let_of_its_name():
+    (d,) = parse_text("let j = 5\nsum_{j=1}^{2} j\n= 3\n", "t.deriv")
+    assert d.start == Sum(j, (j, 1, 2)) and d.start.doit() == 3
+    five = Defined("z", (), Integer(5))
+    (d,) = parse_text("let z = 5\nE_{N(z; 0, 1)}[ z ] + z\n= 5\n", "t.deriv")
+    assert d.start.args == (Expectation(z, Gaussian(z, 0, 1)), five)
+    (d,) = parse_text("let z = 5\nint z q(z) dz\n= 0\n", "t.deriv")
+    assert d.start == SpaceIntegral(z * q_(z), (z,))
+    (d,) = parse_text("let z = 5\nKL(q(z) || p(z)) + H(q(z))\n= 0\n", "t.deriv")
+    assert d.start.args == (KL(q_(z), p_(z)), Entropy(q_(z)))
+    # mu_j inside a sum over j is element j of mu, whatever let is named mu_j
+    (d,) = parse_text("let mu_j = 5\nsum_{j=1}^{2} mu_j\n= 0\n", "t.deriv")
+    assert d.start == Sum(IndexedVariable("mu", j), (j, 1, 2))
+
+
+def test_lets_are_lexically_scoped():
+    """A let's body means what it meant on its own line: a binder at the use does not reach
+    into it, only into the arguments."""
+    five = Defined("z", (), Integer(5))
+    (d,) = parse_text("let z = 5\nlet f(y) = y + z\nE_{q(z)}[ f(z) ]\n= 0\n", "t.deriv")
+    use = d.start.integrand
+    assert use.arguments == (z,) and ev(use.body) == ev(z + five)
+    (d,) = parse_text("let F = mu_j\nlet f(a) = a + 1\nsum_{j=1}^{2} F f(mu_j)\n= 0\n",
+                      "t.deriv")
+    folded, applied = d.start.function.args
+    assert folded == Defined("F", (), Symbol("mu_j"))
+    muj = IndexedVariable("mu", j)
+    assert applied.arguments == (muj,) and ev(applied.body) == muj + 1
+    # a parameter shadows a let of its name in the body
+    (d,) = parse_text("let c = 2\nlet f(c) = c + 1\nf(3)\n= 4\n", "t.deriv")
+    assert ev(d.start.body) == 4 and ev(d.definitions[1].body) == Symbol("c") + 1
+
+
+def test_the_grammar_names_no_absolute_path():
+    grammar = Path(__file__).resolve().parents[1] / "elbo_sym" / "parser" / "derivation.lark"
+    assert "/work/" not in grammar.read_text(encoding="utf-8")
+    assert "/work/" not in Path(__file__).read_text(encoding="utf-8").replace(
+        '"/work/"', "")

@@ -29,7 +29,9 @@ from sympy.core.parameters import evaluate
 
 from ..derivation import Assumption, Definition, Derivation, Step, mixes_directions
 from ..errors import InputError
-from .transformer import DENSITY_FAMILY, RESERVED, ExprBuilder, LocatedError, relation_of
+from ..rules.catalogue import RULE_NAMES
+from .transformer import (DENSITY_FAMILY, RESERVED, ExprBuilder, LocatedError, misread_binder,
+                          relation_of)
 
 MAX_NESTING = 200          # brackets
 MAX_TREE_DEPTH = 1000      # parse-tree levels (unary chains such as - - - x, x^x^x...)
@@ -42,6 +44,9 @@ _RELATION_START = ("<=", ">=", "=", "<", ">", "≤", "≥")
 _CONTINUES = ("+", "*", "/", "^", ")", "]", "}", ",", "|", ";", "~")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+_BY = re.compile(r"(?<![A-Za-z0-9_])by(?![A-Za-z0-9_])")
+_RULE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 _START_OF_KIND = {"header": "start_header", "let": "start_let", "assume": "start_assume",
                   "step": "start_step", "expr": "start_expr"}
@@ -299,6 +304,8 @@ class _Reader:
             if not body[len(rel):].strip():
                 col = len(self.code[ll.first - 1]) - len(self.code[ll.first - 1].lstrip()) + 1
                 raise self.error_in(ll, f"a step needs an expression after '{rel}'", 1, col)
+        if ll.kind in ("step", "expr"):
+            self.check_forgotten_by(ll, lets)
         try:
             tree = _get_parser().parse(ll.text, start=_START_OF_KIND[ll.kind])
         except UnexpectedInput as exc:
@@ -343,6 +350,18 @@ class _Reader:
             raise self.error_in(ll, f"'{opener}' is never closed (expected "
                                     f"'{_OPENERS[opener]}')", oline, ocol)
 
+    def check_forgotten_by(self, ll, lets):
+        """A step (or the start of the chain) that ends in rule names not after ``by``: the
+        author forgot ``by``, and the names would be read as an expression."""
+        names, start = _trailing_rules(ll.text)
+        if not names or _BY.search(ll.text, 0, start) or names[0] in lets:
+            return
+        names = list(dict.fromkeys(names))
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        what = f"{shown} is a rule name" if len(names) == 1 else f"{shown} are rule names"
+        line, column = _position(ll.text, start)
+        raise self.error_in(ll, f"did you forget 'by'? ({what})", line, column)
+
     def syntax_error(self, ll, exc):
         if isinstance(exc, UnexpectedCharacters):
             ch = ll.text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(ll.text) else "?"
@@ -375,6 +394,9 @@ class _Reader:
         name = str(name_tok)
         if name in RESERVED or DENSITY_FAMILY.match(name):
             raise self.error_in(ll, f"'{name}' already means something and cannot be a let",
+                                name_tok.line, name_tok.column)
+        if misread_binder(name):
+            raise self.error_in(ll, f"'{name}' cannot be a let: {misread_binder(name)}",
                                 name_tok.line, name_tok.column)
         if name in lets:
             raise self.error_in(ll, f"'{name}' is already defined (line {lets[name].line})",
@@ -421,6 +443,39 @@ def _depth(tree):
                 return deepest
         stack.extend((c, d + 1) for c in node.children if isinstance(c, Tree))
     return deepest
+
+
+def _trailing_rules(text):
+    """The catalogue rule names, comma-separated, that ``text`` ends with, and the offset of
+    the first; read backwards from the end, so a long line costs one pass."""
+    names, start = [], None
+    end = _skip_space_back(text, len(text))
+    while True:
+        i = end
+        while i > 0 and text[i - 1] in _RULE_CHARS:
+            i -= 1
+        word = text[i:end]
+        if word not in RULE_NAMES or (i > 0 and text[i - 1] == "."):
+            break
+        names.append(word)
+        start = i
+        j = _skip_space_back(text, i)
+        if j == 0 or text[j - 1] != ",":
+            break
+        end = _skip_space_back(text, j - 1)
+    return names[::-1], start
+
+
+def _skip_space_back(text, i):
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return i
+
+
+def _position(text, offset):
+    """(line, column), 1-based, of ``offset`` in ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def _end_of(text):

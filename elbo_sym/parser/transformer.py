@@ -16,13 +16,13 @@ import re
 import mpmath
 from lark import Token, Tree
 from lark.visitors import Transformer_NonRecursive
-from sympy import (Abs, Add, E, Indexed, IndexedBase, Integer, Mul, Pow, Rational, S,
-                   Sum, Symbol, exp, log, pi)
+from sympy import (Abs, Add, E, Indexed, Integer, Mul, Pow, Rational, S, Sum, Symbol, exp,
+                   log, pi)
 from sympy.core.symbol import Str
 from sympy.core.parameters import evaluate
 
 from ..algebra import KL, Defined, Density, DensityBase, Entropy, Expectation, Gaussian, \
-    SpaceIntegral
+    IndexedVariable, SpaceIntegral, is_variable, substitute
 from ..errors import DomainError
 from ..rules.catalogue import RULE_NAMES, nearest_rules
 
@@ -46,6 +46,28 @@ KNOWN_FUNCTIONS = ("log", "ln", "exp", "sqrt", "abs", "KL", "D_KL", "H", "N")
 RESERVED = KEYWORDS | set(KNOWN_FUNCTIONS) | {"E", "pi", "e"}
 
 DENSITY_FAMILY = re.compile(r"[pqr](?:_[A-Za-z0-9]+)*\Z")
+# z_1, mu_12: a name whose last `_` part is a whole number is an indexed variable
+INDEXED_NAME = re.compile(r"(.+)_([0-9]+)\Z")
+
+E_HINT = "E needs its density: E_{q(z|x)}[...]"
+
+
+def misread_binder(name):
+    """The hint for a name that spells a binder without its syntax (``E_q``, ``sum_y``,
+    ``int_z``, ``prod_t``), else None.
+
+    Read as they stand, such names are plain variables: ``E_q[ f ]`` would be the variable E_q
+    times f, and a step about it refuted with a counterexample at E_q = -1.377."""
+    if name.startswith("E_"):
+        return E_HINT
+    if name.startswith("sum_"):
+        return "a sum needs bounds: sum_{j=1}^{J} f"
+    if name.startswith("int_"):
+        return "an integral is written int f dz: the variable comes last, after d"
+    if name.startswith("prod_"):
+        return ("products are not part of the language: write sum_{t=1}^{T} log f "
+                "for log prod_{t=1}^{T} f")
+    return None
 
 from ..relations import canonical as relation_of
 
@@ -99,13 +121,35 @@ def _fin(x):
     return x
 
 
-def _replace(expr, mapping):
-    """``expr.xreplace(mapping)`` without evaluating what it rebuilds.
+def _instantiate(body, mapping):
+    """``body`` with the free occurrences of ``mapping``'s keys replaced, never captured by a
+    binder of ``body`` (``substitute``), and without evaluating what it rebuilds.
 
-    Every other node is built with an explicit ``evaluate=False``; this is the one place that
-    needs sympy's global switch (whose every flip clears sympy's cache, hence only here)."""
-    with evaluate(False):
-        return expr.xreplace(mapping)
+    Under sympy's ``evaluate(False)`` a Sum that is rebuilt wraps its body in ``1*(...)`` (its
+    constructor multiplies by its orientation): that wrapper is taken off again."""
+    with evaluate(False):   # the one use of sympy's global switch (a flip clears its cache)
+        result = substitute(body, mapping)
+    if not result.has(Sum):
+        return result
+    kept = body.atoms(Sum)
+    memo = {}
+
+    def unwrap(e):
+        if e in memo:
+            return memo[e]
+        new = e
+        if e.args and e not in kept:
+            args = [unwrap(a) for a in e.args]
+            if isinstance(e, Sum):
+                while isinstance(args[0], Mul) and len(args[0].args) == 2 \
+                        and args[0].args[0] == 1:
+                    args[0] = args[0].args[1]
+            if any(a is not b for a, b in zip(args, e.args)):
+                new = _rebuild(e, args)
+        memo[e] = new
+        return new
+
+    return unwrap(result)
 
 
 class _Args(list):
@@ -255,11 +299,47 @@ def _neg(x):
 
 
 def _differential_variable(sym):
-    """``z`` for the symbol ``dz`` (and ``z_1`` for ``dz_1``), else None."""
-    if isinstance(sym, Symbol) and len(sym.name) > 1 and sym.name[0] == "d" \
-            and sym.name[1].isalpha():
+    """``z`` for the symbol ``dz`` (and the indexed variable z_1 for ``dz_1``), else None."""
+    if isinstance(sym, (Symbol, IndexedVariable)) and len(sym.name) > 1 \
+            and sym.name[0] == "d" and sym.name[1].isalpha():
+        if isinstance(sym, IndexedVariable):
+            return IndexedVariable(sym.name[1:], sym.index)
         return Symbol(sym.name[1:])
     return None
+
+
+def written_name(variable):
+    """The name a variable is written with (``z``, ``z_1``), or None for one that no single
+    name spells (``z_j``, whose index is bound by a sum)."""
+    if isinstance(variable, Symbol):
+        return variable.name
+    if isinstance(variable, IndexedVariable) and variable.index.is_Integer:
+        return f"{variable.name}_{variable.index}"
+    return None
+
+
+def _visible(expr):
+    """The nodes of ``expr`` as the author wrote them, preorder: a let's use shows its
+    arguments, never its body (which belongs to the let's own line, lexically closed)."""
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        yield e
+        if isinstance(e, Defined):
+            stack.extend(reversed(e.arguments))
+        else:
+            stack.extend(reversed(e.args))
+
+
+def _rebuild(e, args):
+    """``e`` with new ``args``, evaluating nothing."""
+    if isinstance(e, Sum):
+        # Sum's constructor multiplies the body by its orientation, 1, which is the body
+        # itself only with evaluation on (with it off, 1*(...) would stay)
+        return Sum(args[0], *args[1:])
+    if isinstance(e, (Add, Mul, Pow)) or getattr(e, "is_Function", False):
+        return e.func(*args, evaluate=False)
+    return e.func(*args)
 
 
 def check_rules(tokens):
@@ -281,7 +361,7 @@ class ExprBuilder(Transformer_NonRecursive):
     """Builds sympy objects bottom-up; ``lets`` maps let names to ``Definition``s in scope.
 
     Every constructor is called with ``evaluate=False`` (or builds a plain object), so nothing
-    here needs sympy's global ``evaluate`` switch, except ``_replace``."""
+    here needs sympy's global ``evaluate`` switch, except ``_instantiate``."""
 
     def __init__(self, lets=None, text=""):
         super().__init__(visit_tokens=False)
@@ -289,6 +369,8 @@ class ExprBuilder(Transformer_NonRecursive):
         self.text = text            # the logical line, for quoting the author in messages
         self._originals = ()        # the current node's children as parsed
         self.numbers = _Numbers()
+        self._used_lets = set()     # parameterless lets met on this line, by name
+        self._families = []         # (family name, its token), for locating errors
 
     def _call_userfunc(self, tree, new_children=None):
         # A DomainError from the algebra becomes a located error at that node; no VisitError
@@ -338,6 +420,9 @@ class ExprBuilder(Transformer_NonRecursive):
             _fail(f"'{n}' is a keyword and cannot stand here", tok)
         if n in BRACKETED_ONLY:
             _fail(f"{n} needs its arguments in brackets: {n}(...)", tok)
+        hint = misread_binder(n)
+        if hint is not None or (n == "E" and self._next_char(tok) == "["):
+            _fail(hint or E_HINT, tok)
         if n == "pi":
             return pi
         if n == "e":
@@ -347,8 +432,87 @@ class ExprBuilder(Transformer_NonRecursive):
             if d.params:
                 _fail(f"{n} takes {len(d.params)} argument{'s' * (len(d.params) != 1)}: "
                       f"{n}({', '.join(str(p) for p in d.params)})", tok)
+            self._used_lets.add(n)
             return Defined(n, (), d.body)
-        return Symbol(n)
+        return self.variable(n, tok)
+
+    def variable(self, n, where):
+        """The variable named ``n``: ``z_1`` is the indexed variable z_1 (element 1 of z, the
+        same object as z_j at j = 1 inside a sum), any other name a Symbol."""
+        m = INDEXED_NAME.match(n)
+        if m is None:
+            return Symbol(n)
+        base, digits = m.groups()
+        if len(digits) > 1 and digits[0] == "0":
+            _fail(f"an index is written without leading zeros: {base}_{digits.lstrip('0') or 0}",
+                  where)
+        if len(digits) > MAX_DIGITS:
+            _fail(f"index too long ({len(digits)} digits; at most {MAX_DIGITS})", where)
+        return IndexedVariable(base, Integer(int(digits)))
+
+    def _next_char(self, tok):
+        """The first character after ``tok`` that is not a space, or ''."""
+        end = getattr(tok, "end_pos", None)
+        rest = self.text[end:].lstrip() if end is not None else ""
+        return rest[:1]
+
+    # -- binders --------------------------------------------------------------------------
+    def rebind(self, expr, defined, symbols=None):
+        """``expr`` with each parameterless let named in ``defined`` replaced by
+        ``defined[name]``, and each Symbol in ``symbols`` by its value.
+
+        Lexical scope: a let's use is rebuilt from its arguments (so the let's own body,
+        closed on its line, is never touched) and instantiated again."""
+        symbols = symbols or {}
+        if not defined and not symbols:
+            return expr
+        memo = {}
+
+        def go(e):
+            hit = memo.get(e)
+            if hit is not None:
+                return hit
+            if isinstance(e, Defined):
+                if not e.arguments:
+                    new = defined.get(e.name, e)
+                else:
+                    args = tuple(go(a) for a in e.arguments)
+                    new = e if args == e.arguments else self.instantiate(e.name, args)
+            elif isinstance(e, Symbol):
+                new = symbols.get(e, e)
+            elif not e.args:
+                new = e
+            else:
+                args = [go(a) for a in e.args]
+                new = e if all(a is b for a, b in zip(args, e.args)) else _rebuild(e, args)
+            memo[e] = new
+            return new
+
+        return go(expr)
+
+    def shadow(self, expr, variables):
+        """``expr`` inside the scope of a binder of ``variables``: a parameterless let named
+        like one of them is that variable there (``let j = 5`` does not reach the j of
+        ``sum_{j=1}^{2} j``)."""
+        defined = {}
+        for v in variables:
+            n = written_name(v)
+            if n is not None and n in self._used_lets:
+                defined[n] = v
+        return self.rebind(expr, defined)
+
+    def as_variable(self, x, where):
+        """A density's variable: a parameterless let of that name means the variable there."""
+        if isinstance(x, Defined) and not x.arguments and x.name in self._used_lets:
+            return self.variable(x.name, where)
+        return x
+
+    def instantiate(self, name, args):
+        """The let ``name`` at ``args``: its body with its parameters replaced, avoiding
+        capture by the body's binders."""
+        d = self.lets[name]
+        body = _instantiate(d.body, dict(zip(d.params, args))) if d.params else d.body
+        return Defined(name, tuple(args), body)
 
     # -- arithmetic ---------------------------------------------------------------------
     def additive(self, meta, children):
@@ -438,27 +602,54 @@ class ExprBuilder(Transformer_NonRecursive):
         index = str(index_tok)
         if index in RESERVED or index == "sum":
             _fail(f"'{index}' cannot be a summation index", index_tok)
-        lower, upper = _fin(children[4]), _fin(children[-1])
-        return (Symbol(index), lower, upper)
+        if INDEXED_NAME.match(index):
+            _fail(f"'{index}' is an indexed variable and cannot be a summation index",
+                  index_tok)
+        bounds = (_fin(children[4]), _fin(children[-1]))
+        for bound, node in zip(bounds, (self._originals[4], self._originals[-1])):
+            if bound.is_Rational:
+                whole = bound.is_Integer
+            else:
+                value = self.numbers.value(bound)
+                whole = value is None or (abs(value.imag) < _TINY and
+                                          abs(value.real - _MP.nint(value.real)) < _TINY)
+            if not whole:
+                _fail(f"the bounds of a sum are whole numbers or names, and "
+                      f"'{self.quote(node)}' is no whole number", node)
+        return (Symbol(index), *bounds)
 
     def sum_bare(self, meta, children):
         (index, lower, upper), body = children
         if isinstance(body, _Differential):
-            return body.wrap(lambda f: self._sum(f, index, lower, upper))
-        return self._sum(body, index, lower, upper)
+            return body.wrap(lambda f: self._sum(f, index, lower, upper, meta))
+        return self._sum(body, index, lower, upper, meta)
 
-    @staticmethod
-    def _sum(body, index, lower, upper):
-        """Sum over ``index``; inside it ``mu_j`` is element j of ``mu``."""
+    def _sum(self, body, index, lower, upper, meta):
+        """Sum over ``index``; inside it ``mu_j`` is the indexed variable mu_j, element j of
+        ``mu`` (a let named j or mu_j is shadowed there). Families are not indexed."""
         suffix = "_" + index.name
-        swap = {}
-        for s in body.atoms(Symbol):
-            if s.name.endswith(suffix) and len(s.name) > len(suffix):
-                swap[s] = IndexedBase(s.name[:-len(suffix)])[index]
-        if swap:
-            body = _replace(body, swap)
-        with evaluate(True):   # Sum's constructor would otherwise wrap the body in 1*(...)
-            return Sum(body, (index, lower, upper))
+        symbols, defined = {}, {}
+        if index.name in self._used_lets:
+            defined[index.name] = index
+        for e in _visible(body):
+            if isinstance(e, (Symbol, Defined)) and e.name.endswith(suffix) \
+                    and len(e.name) > len(suffix):
+                element = IndexedVariable(e.name[:-len(suffix)], index)
+                if isinstance(e, Symbol):
+                    symbols[e] = element
+                elif not e.arguments:
+                    defined[e.name] = element
+            elif isinstance(e, Density) and e.family.endswith(suffix):
+                self._family_error(e.family, index, meta)
+        body = self.rebind(body, defined, symbols)
+        return Sum(body, (index, lower, upper))
+
+    def _family_error(self, family, index, meta):
+        start, end = getattr(meta, "start_pos", None), getattr(meta, "end_pos", None)
+        where = next((tok for name, tok in self._families if name == family and
+                      (start is None or start <= tok.start_pos < end)), meta)
+        _fail(f"families are not indexed: '{family}' is one family whatever {index} is; "
+              f"index its variables instead ({family[0]}(x_{index}))", where)
 
     def int_bare(self, meta, children):
         body = children[-1]
@@ -466,7 +657,7 @@ class ExprBuilder(Transformer_NonRecursive):
             _fail("an integral is written 'int f dz': the integrand must end with d and the "
                   "variable (bracket it when it holds + or -)", meta)
         (variable, _), rest = body.pending[0], body.pending[1:]
-        integral = SpaceIntegral(_fin(body.inner), (variable,))
+        integral = SpaceIntegral(self.shadow(_fin(body.inner), (variable,)), (variable,))
         return _Differential(integral, rest, meta) if rest else integral
 
     # -- applications -------------------------------------------------------------------
@@ -488,8 +679,8 @@ class ExprBuilder(Transformer_NonRecursive):
             _fail(f"only N(z; mean, variance) takes a ';', not {name}(...)", tok)
         if len(rest) != 2:
             _fail("N takes a variable, a mean and a variance: N(z; mu, sigma^2)", tok)
-        var, (mean, variance) = _fin(first), rest
-        if not isinstance(var, Symbol):
+        var, (mean, variance) = self.as_variable(_fin(first), tok), rest
+        if not is_variable(var):
             _fail(f"the variable of N(...) is a name, and '{self.quote(self._originals[1])}' "
                   "is none", tok)
         if mean.has(var) or variance.has(var):
@@ -513,27 +704,32 @@ class ExprBuilder(Transformer_NonRecursive):
             _fail(f"KL compares densities over the same variables, and "
                   f"'{self.quote(self._originals[1])}' and '{self.quote(self._originals[3])}' "
                   "differ", tok)
-        return KL(a, b)
+        return KL(self.shadow(a, a.variables), self.shadow(b, a.variables))
 
     def _apply(self, meta, tok, args, given):
         name = str(tok)
         if DENSITY_FAMILY.match(name):
-            for v, src in zip(args + (given or []),
+            variables = [self.as_variable(v, tok) for v in args], \
+                [self.as_variable(v, tok) for v in given or ()]
+            for v, src in zip(variables[0] + variables[1],
                               args.sources + (given.sources if given else [])):
-                if not isinstance(v, Symbol):
-                    # Indexed variables appear only later, when a sum rewrites z_j.
+                if not is_variable(v):
                     _fail(f"the variables of a density are names, and '{src}' is none", tok)
-            return Density(name, list(args), list(given or ()))
+            self._families.append((name, tok))
+            return Density(name, *variables)
         if given is not None:
             _fail(f"only densities (p, q, r) take a '|', not {name}(...)", tok)
+        hint = misread_binder(name)
+        if hint is not None:
+            _fail(hint, tok)
         if name in self.lets:
             d = self.lets[name]
             if len(d.params) != len(args):
                 want = len(d.params)
                 _fail(f"{name} takes {want} argument{'s' * (want != 1)}, not {len(args)}", tok)
-            body = _replace(d.body, dict(zip(d.params, args))) if d.params else d.body
-            self._check_size(body, meta)
-            return Defined(name, tuple(args), body)
+            use = self.instantiate(name, args)
+            self._check_size(use.body, meta)
+            return use
         if name in UNARY_FUNCTIONS:
             if len(args) != 1:
                 _fail(f"{name} takes one argument, not {len(args)}", tok)
@@ -552,7 +748,7 @@ class ExprBuilder(Transformer_NonRecursive):
                 return Abs(x, evaluate=False)
             if not isinstance(x, DensityBase):
                 _fail(f"H takes a density, and '{args.sources[0]}' is none", tok)
-            return Entropy(x)
+            return Entropy(self.shadow(x, x.variables))
         if name in ("KL", "D_KL"):
             _fail(f"{name} compares two densities: {name}(q || p)", tok)
         if name == "N":
@@ -577,10 +773,10 @@ class ExprBuilder(Transformer_NonRecursive):
         if not isinstance(density, DensityBase):
             _fail(f"an expectation is taken under a density, and '{self.quote(sub_meta)}' is "
                   "none", sub_meta)
-        if var_tok is not None and Symbol(str(var_tok)) not in density.variables:
+        if var_tok is not None and self.variable(str(var_tok), var_tok) not in density.variables:
             _fail(f"{var_tok} is not a variable of '{self.quote(sub_meta)}' (those left of its "
                   "bar)", var_tok)
-        return Expectation(_fin(body), density)
+        return Expectation(self.shadow(_fin(body), density.variables), density)
 
     # -- whole lines --------------------------------------------------------------------
     def params(self, meta, children):
@@ -620,7 +816,9 @@ class ExprBuilder(Transformer_NonRecursive):
             if str(p) in seen:
                 _fail(f"parameter '{p}' appears twice", p)
             seen.add(str(p))
-        return ("let", name_tok, tuple(Symbol(str(p)) for p in params), _fin(body))
+        params = tuple(self.variable(str(p), p) for p in params)
+        # a parameter is bound in the body: a let of the same name does not reach it
+        return ("let", name_tok, params, self.shadow(_fin(body), params))
 
     def start_header(self, meta, children):
         name_tok = children[1]
