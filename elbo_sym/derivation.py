@@ -10,7 +10,7 @@ from sympy import Expr, sympify
 
 from .relations import EQ, GE, GT, LE, LOWER, LT, RELATIONS, UPPER, canonical, mixes_directions, strongest
 
-__all__ = ["Step", "Assumption", "Definition", "Derivation", "mixes_directions",
+__all__ = ["Step", "Assumption", "Definition", "ModelDeclaration", "Derivation", "mixes_directions",
            "EQ", "LE", "GE", "LT", "GT", "RELATIONS", "LOWER", "UPPER"]
 
 
@@ -56,6 +56,22 @@ class Definition:
 
 
 @dataclass(frozen=True)
+class ModelDeclaration:
+    """``model family(left | given) = factor factor ...``: the family's joint over ``left``
+    (given ``given``) is the product of the factors, a directed acyclic graph. A factor is a
+    density of one variable given its parents (possibly of another family, or a Gaussian), or
+    a ``Product`` of such over an index range."""
+
+    joint: Expr
+    factors: Tuple[Expr, ...]
+    line: Optional[int] = None
+
+    @property
+    def family(self) -> str:
+        return self.joint.family
+
+
+@dataclass(frozen=True)
 class Derivation:
     name: str
     title: str
@@ -65,6 +81,7 @@ class Derivation:
     definitions: Tuple[Definition, ...] = ()
     source: str = ""
     start_line: Optional[int] = None
+    models: Tuple[ModelDeclaration, ...] = ()
 
     @property
     def conclusion_relation(self):

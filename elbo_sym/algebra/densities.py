@@ -134,3 +134,51 @@ class Gaussian(DensityBase):
         m, v = self.args[1], self.args[2]
         return sum((binomial(k, 2 * i) * m ** (k - 2 * i) * v ** i * factorial2(2 * i - 1)
                     for i in range(k // 2 + 1)), start=0 * m)
+
+
+class Draws(DensityBase):
+    """``z_{1:K} ~ q(z | x)``: K independent draws, each distributed as ``base`` (a density over
+    one variable). The measure of an i.i.d. expectation ``E_{z_{1:K} ~ q(z | x)}[f]``; inside f,
+    a density at a draw (``q(z_k | x)``, ``p(x, z_k)``) is that density with z replaced by it."""
+
+    def __new__(cls, base, draws):
+        from .variables import VariableRange
+
+        if not isinstance(base, DensityBase) or len(base.variables) != 1:
+            raise DomainError(f"draws are taken from a density over one variable, not {base}")
+        if not isinstance(draws, VariableRange):
+            raise DomainError(f"draws are a range of variables (z_{{1:K}}), not {draws}")
+        return Expr.__new__(cls, base, draws)
+
+    @property
+    def family(self):
+        return getattr(self.args[0], "family", "N")
+
+    @property
+    def base(self):
+        return self.args[0]
+
+    @property
+    def draws(self):
+        return self.args[1]
+
+    @property
+    def variable(self):
+        """The base density's variable: z in z_{1:K} ~ q(z | x)."""
+        return self.args[0].variables[0]
+
+    @property
+    def variables(self):
+        return (self.args[1],)
+
+    @property
+    def given(self):
+        return getattr(self.args[0], "given", ())
+
+    @property
+    def free_symbols(self):
+        return (self.args[0].free_symbols - {self.variable}) | self.args[1].free_symbols
+
+    def at(self, index):
+        """The base density at draw ``index``: q(z_k | x) for k."""
+        return self.args[0].xreplace({self.variable: self.args[1].element(index)})

@@ -5,7 +5,7 @@ label is a ``Str``, not a ``Symbol``, so the plain variable ``z`` is a different
 neither ``has`` the other, and binding ``z_j`` binds nothing named ``z``. ``z_j`` with j = 1 is
 the same object as ``z_1`` written anywhere.
 """
-from sympy import Indexed, IndexedBase, Symbol
+from sympy import Expr, Indexed, IndexedBase, Symbol
 from sympy.core.symbol import Str
 
 
@@ -37,8 +37,9 @@ class IndexedVariable(Indexed):
 
 
 def is_variable(x) -> bool:
-    """Whether ``x`` can stand as a variable: a plain name or an indexed one."""
-    return isinstance(x, (Symbol, IndexedVariable))
+    """Whether ``x`` can stand as a variable of a density: a plain name, an indexed one, or a
+    range of indexed ones."""
+    return isinstance(x, (Symbol, IndexedVariable, VariableRange))
 
 
 def variable_name(x) -> str:
@@ -46,4 +47,43 @@ def variable_name(x) -> str:
     return x.name
 
 
-__all__ = ["IndexedVariable", "is_variable", "variable_name"]
+
+
+class VariableRange(Expr):
+    """``x_{lo:hi}``: the variables x_lo, ..., x_hi, standing together as one argument of a
+    density, one measure of an expectation or one integral. An empty range (hi < lo) is no
+    variable at all."""
+
+    is_commutative = True
+
+    def __new__(cls, name, lo, hi):
+        from sympy import sympify
+
+        label = name if isinstance(name, Str) else Str(str(name))
+        return Expr.__new__(cls, label, sympify(lo, strict=True), sympify(hi, strict=True))
+
+    @property
+    def name(self) -> str:
+        return self.args[0].name
+
+    @property
+    def lo(self):
+        return self.args[1]
+
+    @property
+    def hi(self):
+        return self.args[2]
+
+    @property
+    def free_symbols(self):
+        """The range itself (it stands for its elements) and the symbols of its bounds."""
+        return {self} | self.lo.free_symbols | self.hi.free_symbols
+
+    def element(self, index) -> "IndexedVariable":
+        return IndexedVariable(self.name, index)
+
+    def _eval_is_extended_real(self):
+        return True
+
+
+__all__ = ["IndexedVariable", "VariableRange", "is_variable", "variable_name"]
