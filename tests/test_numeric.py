@@ -9,6 +9,7 @@ from sympy import (Abs, Function, IndexedBase, Integral, Rational, Sum, exp, log
                    symbols)
 
 from elbo_sym.algebra import KL, Defined, Entropy, Expectation, Gaussian, SpaceIntegral
+from elbo_sym.algebra.variables import IndexedVariable
 from elbo_sym.derivations import DERIVATIONS
 from elbo_sym.numeric import Outcome, judge
 
@@ -22,7 +23,7 @@ p_zx = p(z, given=(x,))
 elbo = Expectation(log(p(x, z)) - log(q_zx), q_zx)
 N_q, N_0 = Gaussian(z, mu, s ** 2), Gaussian(z, 0, 1)
 s_pos = ((s, ">", 0),)
-mu_j, sigma_j, z_j = IndexedBase("mu")[j], IndexedBase("sigma")[j], IndexedBase("z")[j]
+mu_j, sigma_j, z_j = IndexedVariable("mu", j), IndexedVariable("sigma", j), IndexedVariable("z", j)
 
 TRUE = {
     "product-rule": (log(p(x)), "=", log(p(x, z)) - log(p_zx), ()),
@@ -90,7 +91,7 @@ def test_false_steps_are_violated_with_a_counterexample(name):
     assert outcome.message.startswith("violated at ")
     assert "left = " in outcome.message and "right = " in outcome.message
     left, right = values["left"], values["right"]
-    tol = 1e-8 * (1 + abs(left))
+    tol = 1e-9 * (1 + abs(left))
     if rel == "=":
         assert abs(left - right) > tol
     elif rel in ("<=", "<"):
@@ -156,13 +157,12 @@ def test_draws_sets_the_number_of_instances():
     Function("f")(x),
     IndexedBase("mu")[j],
     Integral(x, (x, 0, 1)),
-    Expectation(Abs(z), N_0),
     Expectation(sqrt(z ** 2), N_0),
     SpaceIntegral(1 + 0 * z + x, z),
     SpaceIntegral(z * p(x, z) / p(x, z), z),
     log(-1 - x ** 2),
     Expectation(log(z), N_q),
-], ids=["unknown-function", "indexed-outside-sum", "sympy-integral", "kink-under-expectation",
+], ids=["unknown-function", "indexed-outside-sum", "sympy-integral",
         "hidden-kink-under-expectation", "constant-integral", "divergent-integral",
         "log-of-negative", "log-of-negative-under-expectation"])
 def test_unsupported_constructs_are_not_applicable(lhs):
@@ -181,16 +181,16 @@ def test_integral_of_a_joint_is_the_marginal_to_high_accuracy():
     import numpy as np
 
     from elbo_sym.numeric.evaluate import Evaluator
+    from elbo_sym.numeric.facts import Plan
     from elbo_sym.numeric.instances import draw_instance
-    from elbo_sym.numeric.judge import _Prepared
 
-    prep = _Prepared(SpaceIntegral(p(x, z), z), p(x), [], {})
+    plan = Plan(SpaceIntegral(p(x, z), z), p(x), [], {})
     rng = np.random.default_rng(0)
     for regime in range(8):
-        ev = Evaluator(draw_instance(rng, {}, prep.structure, [], regime))
-        integral, marginal = ev.value(prep.lhs), ev.value(prep.rhs)
+        ev = Evaluator(draw_instance(rng, {}, plan.structure, [], regime))
+        (integral, _), (marginal, _) = ev.value(plan.lhs), ev.value(plan.rhs)
         assert abs(integral - marginal) <= 1e-10 * marginal
-        on_grid = float(ev._integrate(p(x, z), (z,), dict(ev.instance.values), 0))  # the fallback
+        on_grid = float(ev._integrate(p(x, z), (z,), dict(ev.instance.values), 0)[0])  # the fallback
         assert abs(on_grid - marginal) <= 1e-10 * marginal
 
 

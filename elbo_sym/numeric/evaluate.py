@@ -1,42 +1,64 @@
-"""Evaluating an expression of the probability algebra on one instance.
+"""Evaluating an expression of the probability algebra on one instance, with an error scale.
 
-Sums are expanded for the drawn sizes first, so that ``z[j]`` becomes the plain coordinates
-z[1], z[2], ...; a scan then finds the free values to draw and the variables of each family.
+Sums and products are expanded for the drawn sizes first, so that ``z[j]`` becomes the plain
+coordinates z_1, z_2, ...; a scan then finds the free values to draw, the variables of each
+family, and where the terms are defined (a variance positive, what log takes positive).
 Evaluation is vectorised: each expectation or integral adds one trailing array axis holding its
 quadrature nodes, so nested expectations cost one numpy pass per node set, not a Python loop.
+
+Every value comes with a *scale* ``m >= |value|``: a bound on the size of the terms it was
+computed from, propagated to first order (the sum of the addends' scales; |a| m_b + m_a |b| for
+a product; |f'(a)| m_a + |f(a)| for a function), with each quadrature's error estimate added
+as ``error / TOLERANCE``. The rounding and quadrature error of the value is then below
+``TOLERANCE * m``: 10^12 (log p(x, z) - log p(z | x)) - 10^12 log p(x) is 0 within it, although
+its value is 10^-3; and a value within it of 0 counts as 0 where 0 has no meaning (a
+denominator, the argument of log).
 """
+import math
 import operator
 from functools import lru_cache, reduce
 
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
+from numpy.polynomial.legendre import leggauss
 from sympy import (Abs, Add, Basic, Indexed, IndexedBase, Integer, Max, Min, Mul, Number,
-                   NumberSymbol, Pow, S, Sum, Symbol, acos, asin, atan, cos, cosh,
-                   default_sort_key, exp, log, sign, sin, sinh, tan, tanh)
+                   NumberSymbol, Pow, Product, S, Sum, Symbol, acos, asin, atan, ceiling, cos,
+                   cosh, default_sort_key, erf, erfc, exp, floor, log, sign, sin, sinh, tan,
+                   tanh)
+from sympy.functions.special.delta_functions import Heaviside
 
 from ..algebra import (KL, Defined, Density, DensityBase, Entropy, Expectation, Gaussian,
                        SpaceIntegral)
+from ..algebra.variables import IndexedVariable
 from .instances import Skip, Unsupported
 
-_FUNCTIONS = {exp: np.exp, Abs: np.abs, sin: np.sin, cos: np.cos, tan: np.tan, sinh: np.sinh,
-              cosh: np.cosh, tanh: np.tanh, atan: np.arctan, asin: np.arcsin, acos: np.arccos,
-              sign: np.sign}
-_KINKED = (Abs, sign, Max, Min)    # not smooth: integrals of them are refused
+TOLERANCE = 1e-11                  # relative to a value's scale: its rounding error is below this
 _MAX_TERMS = 64                    # a sum expanded to more terms than this is refused
 _MAX_NODES = 4_000_000             # array elements alive at once across nested quadratures
 _HERMITE_NODES = {1: 64, 2: 48, 3: 24, 4: 12, 5: 8, 6: 6}   # per dimension, by dimension
 _AGREE = 1e-11                     # the two Gauss-Hermite rules agree within this (relative)
 _GRID = {1: (40.0, 0.02), 2: (25.0, 0.0625)}    # integrals: half-width and step, by dimension
 _DECAY = 1e-12                     # an integrand must be this small at the grid's edge
+_SAFETY = 10.0                     # a quadrature's error estimate counts this many times
+# integrands with kinks or jumps: Gauss-Legendre panels on [-L, L] standard deviations, split
+# at every kink, P panels checked against P / 2; kinks found on a grid of G points, refined by
+# B bisections; at most R kinks per kinked term
+_KINK_HALF, _KINK_ORDER, _KINK_PANELS, _KINK_GRID, _KINK_BISECT, _KINK_ROOTS = 12.0, 8, 48, 241, 48, 4
+_KINK_AGREE = 1e-9                 # the two rules agree within this (relative): pieces are smooth
 _LOG_2PI = float(np.log(2 * np.pi))
 
 
-# -- sums --------------------------------------------------------------------------------
+def _short(e, width=60):
+    text = str(e)
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+# -- sums and products -------------------------------------------------------------------
 
 def size_symbols(expr):
-    """Symbols in the bounds of sums (J in sum_{j=1}^{J}), minus the sums' own indices."""
+    """Symbols in the bounds of sums and products (J in sum_{j=1}^{J}), minus their indices."""
     sizes, indices = set(), set()
-    for s in expr.atoms(Sum):
+    for s in expr.atoms(Sum, Product):
         for limit in s.limits:
             indices.add(limit[0])
             for bound in limit[1:]:
@@ -46,42 +68,55 @@ def size_symbols(expr):
 
 def _whole(bound):
     if not bound.is_Integer:
-        raise Unsupported(f"the sum bound {bound} is not a whole number once sizes are drawn")
+        raise Unsupported(f"the bound {_short(bound)} is not a whole number once sizes are drawn")
+    if abs(int(bound)) > 10 ** 9:
+        raise Unsupported("a sum or product bound is too large to write the terms out")
     return int(bound)
 
 
 def expand_sums(expr, sizes):
-    """``expr`` with sizes substituted and every Sum written out term by term."""
+    """``expr`` with sizes substituted, every Sum and Product written out term by term (one
+    whose upper bound is below its lower bound is empty: 0 and 1), and every element of a
+    family of variables written as ``IndexedVariable`` (z[1] inside a sum is z_1 outside)."""
     sizes = {k: Integer(v) for k, v in sizes.items()}
-    return _expand(expr.xreplace(sizes) if sizes else expr)
+    out = _expand(expr.xreplace(sizes) if sizes else expr)
+    if isinstance(out, Basic) and out.has(Indexed):
+        mapping = {a: IndexedVariable(a.base.label.name if hasattr(a.base.label, "name")
+                                      else str(a.base.label), *a.indices)
+                   for a in out.atoms(Indexed) if not isinstance(a, IndexedVariable)}
+        if mapping:
+            out = out.xreplace(mapping)
+    return out
 
 
 def _expand(e):
-    if not isinstance(e, Basic) or not e.has(Sum):
+    if not isinstance(e, Basic) or not e.has(Sum, Product):
         return e
-    if isinstance(e, Sum):
+    if isinstance(e, (Sum, Product)):
         *inner, (index, lower, upper) = e.limits
-        body = Sum(e.function, *inner) if inner else e.function
+        body = type(e)(e.function, *inner) if inner else e.function
         a, b = _whole(lower), _whole(upper)
-        if b < a - 1:
-            raise Unsupported(f"the sum over {index} runs from {a} down to {b}")
         if b - a + 1 > _MAX_TERMS:
-            raise Unsupported(f"the sum over {index} has {b - a + 1} terms")
+            raise Unsupported(f"the {'sum' if isinstance(e, Sum) else 'product'} over {index} "
+                              f"has {b - a + 1} terms")
         terms = [_expand(body.xreplace({index: Integer(k)})) for k in range(a, b + 1)]
-        return Add(*terms) if terms else S.Zero
+        if isinstance(e, Sum):
+            return Add(*terms) if terms else S.Zero
+        return Mul(*terms) if terms else S.One
     return e.func(*[_expand(a) for a in e.args])
 
 
 # -- scan --------------------------------------------------------------------------------
 
 class Structure:
-    """What an (expanded) expression needs: free atoms, family variables, positive atoms."""
+    """What an (expanded) expression needs: free atoms, family variables, domain conditions."""
 
     def __init__(self):
         self._free = {}
         self.families = {}        # family name -> set of its variables, then sorted tuple
         self.positive = set()     # atoms standing alone as a variance or under log / sqrt
         self.variables = set()    # atoms that are some density's variable
+        self.conditions = {}      # (expr, relation) -> None: where the free terms are defined
 
     def scan(self, expr, bound=frozenset()):
         _walk(expr, frozenset(bound), self)
@@ -94,6 +129,40 @@ class Structure:
         self.free = tuple(sorted(self._free, key=key))
         return self
 
+    def _condition(self, expr, relation, bound):
+        """``expr REL 0`` must hold where the term is defined; kept when free of bound
+        variables (a condition on the draws). One in integrated variables must hold for all
+        of their values, as the judge's densities are Gaussian over the whole line: log z
+        under E_{N(z; ...)} has no value, whichever nodes a quadrature would use."""
+        if bound and expr.has(*bound):
+            if not expr.has(*_OPAQUE) and not _everywhere(expr, relation):
+                what = {">": "positive", ">=": "nonnegative"}.get(relation, "nonzero")
+                raise Unsupported(f"{_short(expr)} must be {what}, but is not for every value of "
+                                  "the integrated variables")
+        elif _atom(expr):
+            if relation != "!=":
+                self.positive.add(expr)
+        elif not expr.is_number:
+            self.conditions[(expr, relation)] = None
+
+
+_OPAQUE = (DensityBase, Expectation, KL, Entropy, SpaceIntegral, Defined)
+
+
+def _everywhere(expr, relation):
+    """Whether ``expr REL 0`` holds for all real values of its variables (sympy's signs)."""
+    from sympy import Dummy
+
+    atoms = {a for a in expr.free_symbols if isinstance(a, Symbol)} | expr.atoms(Indexed)
+    real = {a: Dummy(real=True, positive=a.is_positive, nonnegative=a.is_nonnegative)
+            if isinstance(a, Symbol) else Dummy(real=True) for a in atoms}
+    e = expr.xreplace(real)
+    if relation == ">":
+        return bool(e.is_positive)
+    if relation == ">=":
+        return bool(e.is_nonnegative)
+    return bool(e.is_positive or e.is_negative)
+
 
 def _atom(e):
     return isinstance(e, (Symbol, Indexed))
@@ -102,18 +171,45 @@ def _atom(e):
 def _walk_density(d, bound, acc):
     if isinstance(d, Gaussian):
         acc.variables.add(d.variable)
-        if _atom(d.variance):
-            acc.positive.add(d.variance)
+        acc._condition(d.variance, ">", bound)
         for part in d.args:
             _walk(part, bound, acc)
         return
     if not isinstance(d, Density):
-        raise Unsupported(f"the density {d} is of no known kind")
+        raise Unsupported(f"the density {_short(d)} is of no known kind")
     both = d.variables + d.given
     acc.families.setdefault(d.family, set()).update(both)
     acc.variables.update(both)
     for v in both:
         _walk(v, bound, acc)
+
+
+def _check_number(e):
+    """A constant must be a finite real number that floating point can hold."""
+    if e.is_extended_real is False:
+        raise Unsupported(f"the step takes complex values ({_short(e)} is not real)")
+    if e.is_finite is False or e in (S.NaN, S.ComplexInfinity):
+        raise Unsupported(f"{_short(e)} is not a finite number")
+    if isinstance(e, Number):
+        _float(e)
+    elif isinstance(e, Pow) and isinstance(e.base, Number) and isinstance(e.exp, Number):
+        base, power = abs(_float(e.base)), _float(e.exp)
+        if base > 0 and abs(power * math.log10(base)) > 300:
+            raise Unsupported(f"the number {_short(e)} is too large or too small for floating point")
+
+
+def _float(e):
+    try:
+        value = float(e)
+    except OverflowError:
+        value = math.inf
+    except TypeError:
+        raise Unsupported(f"the step takes complex values ({_short(e)} is not real)") from None
+    if not math.isfinite(value):
+        digits = len(str(abs(int(e)))) if e.is_Integer else None
+        raise Unsupported("a number is too large for floating point"
+                          + (f" ({digits} digits)" if digits else f" ({_short(e)})"))
+    return np.float64(value)
 
 
 def _walk(e, bound, acc):
@@ -141,23 +237,64 @@ def _walk(e, bound, acc):
     elif isinstance(e, Symbol):
         if e not in bound:
             acc._free[e] = None
-    elif isinstance(e, (Number, NumberSymbol)):
-        if not e.is_extended_real:
-            raise Unsupported(f"{e} is not a real number")
-    elif isinstance(e, log) or (isinstance(e, Pow) and not e.exp.is_integer):
-        if _atom(e.args[0]):
-            acc.positive.add(e.args[0])
+    elif isinstance(e, (Number, NumberSymbol)) or (e.is_Atom and e.is_number):
+        _check_number(e)
+    elif isinstance(e, log):
+        if not isinstance(e.args[0], DensityBase):
+            acc._condition(e.args[0], ">", bound)
+        _walk(e.args[0], bound, acc)
+    elif isinstance(e, Pow):
+        if e.is_number:
+            _check_number(e)
+        if not e.exp.is_integer:
+            acc._condition(e.base, ">" if e.exp.is_negative else ">=", bound)
+        elif e.exp.is_negative and not _density_factor(e.base):
+            acc._condition(e.base, "!=", bound)
+        _walk(e.base, bound, acc)
+        _walk(e.exp, bound, acc)
+    elif isinstance(e, (Add, Mul, Max, Min)) or type(e) in _FUNCTIONS:
+        if isinstance(e, (Add, Mul)) and e.is_number:
+            _check_number(e)
         for a in e.args:
             _walk(a, bound, acc)
-    elif isinstance(e, _KINKED) and bound and e.has(*bound):
-        raise Unsupported(f"{e} is not smooth in the integrated variables: quadrature would be inexact")
-    elif isinstance(e, (Add, Mul, Pow, Max, Min)) or type(e) in _FUNCTIONS:
-        for a in e.args:
-            _walk(a, bound, acc)
-    elif isinstance(e, (Sum, IndexedBase)):
-        raise Unsupported(f"{e} could not be expanded")
+    elif isinstance(e, (Sum, Product, IndexedBase)):
+        raise Unsupported(f"{_short(e)} could not be expanded")
     else:
-        raise Unsupported(f"cannot evaluate {type(e).__name__} ({e}) numerically")
+        raise Unsupported(f"cannot evaluate {type(e).__name__} ({_short(e)}) numerically")
+
+
+# -- real functions: value and a bound on the derivative ----------------------------------
+
+def _vectorised(f):
+    g = np.vectorize(lambda t: f(t) if math.isfinite(t) else math.nan, otypes=[float])
+    return lambda a: g(np.asarray(a, dtype=float))
+
+
+def _erf_slope(a):
+    return 2 / math.sqrt(math.pi) * np.exp(-np.square(a))
+
+
+_FUNCTIONS = {
+    exp: (np.exp, np.exp),
+    sin: (np.sin, lambda a: 1.0), cos: (np.cos, lambda a: 1.0),
+    tan: (np.tan, lambda a: 1 + np.square(np.tan(a))),
+    sinh: (np.sinh, np.cosh), cosh: (np.cosh, np.cosh), tanh: (np.tanh, lambda a: 1.0),
+    atan: (np.arctan, lambda a: 1.0),
+    asin: (np.arcsin, lambda a: 1 / np.sqrt(1 - np.square(a))),
+    acos: (np.arccos, lambda a: 1 / np.sqrt(1 - np.square(a))),
+    erf: (_vectorised(math.erf), _erf_slope), erfc: (_vectorised(math.erfc), _erf_slope),
+    Abs: (np.abs, lambda a: 1.0),
+}
+_STEPS = {sign: np.sign, floor: np.floor, ceiling: np.ceil,
+          Heaviside: lambda a: np.where(a > 0, 1.0, np.where(a < 0, 0.0, 0.5))}
+_FUNCTIONS.update({k: (f, None) for k, f in _STEPS.items()})
+_KINKED = (Abs, sign, Max, Min, floor, ceiling, Heaviside)   # not smooth: quadrature splits
+
+
+@lru_cache(maxsize=1024)
+def _kinked(expr, variables):
+    """Whether ``expr`` has a kink or a jump in ``variables`` (|z|, max(z, 0), sign(z))."""
+    return any(k.has(*variables) for k in expr.atoms(*_KINKED))
 
 
 # -- evaluation --------------------------------------------------------------------------
@@ -179,6 +316,15 @@ def _tensor(points, weights, dim):
     return np.stack([g.ravel() for g in grids], axis=-1), w.ravel()
 
 
+def _checked(high, low, dim):
+    """Two rules in one node set: (nodes, weights of ``high`` padded with zeros, where the
+    nodes of ``low`` start, their weights)."""
+    nodes, weights = _tensor(*high, dim)
+    low_nodes, low_weights = _tensor(*low, dim)
+    return (np.concatenate([nodes, low_nodes]), np.concatenate([weights, np.zeros(len(low_nodes))]),
+            len(nodes), low_weights)
+
+
 @lru_cache(maxsize=16)
 def _hermite(dim, checked=False):
     """Standard-normal Gauss-Hermite nodes, tensor product: (nodes (M, dim), weights (M,), 0, None).
@@ -190,13 +336,44 @@ def _hermite(dim, checked=False):
         raise Unsupported(f"an expectation over {dim} variables at once is too costly")
     n = _HERMITE_NODES[dim]
     u, w = hermegauss(n)
-    nodes, weights = _tensor(u, w / w.sum(), dim)
     if not checked:
+        nodes, weights = _tensor(u, w / w.sum(), dim)
         return nodes, weights, 0, None
     low_u, low_w = hermegauss(max(n // 2, 2))
-    low, low_weights = _tensor(low_u, low_w / low_w.sum(), dim)
-    return (np.concatenate([nodes, low]), np.concatenate([weights, np.zeros(len(low))]),
-            len(nodes), low_weights)
+    return _checked((u, w / w.sum()), (low_u, low_w / low_w.sum()), dim)
+
+
+@lru_cache(maxsize=4)
+def _legendre():
+    return leggauss(_KINK_ORDER)
+
+
+def _kink_arguments(expr, variables):
+    """The expressions whose zeros are the kinks and jumps of ``expr`` in ``variables``."""
+    out = []
+    for k in expr.atoms(*_KINKED):
+        if not k.has(*variables):
+            continue
+        if isinstance(k, (floor, ceiling)):
+            raise Unsupported(f"{_short(k)} jumps at every whole number of the integrated variables")
+        if isinstance(k, (Max, Min)):
+            args = k.args
+            out.extend(args[i] - args[j] for i in range(len(args)) for j in range(i))
+        else:
+            out.append(k.args[0])
+    return tuple(out)
+
+
+def _panels(edges):
+    """Gauss-Legendre nodes and standard-normal weights on the panels between ``edges``
+    (sorted along the last axis; equal neighbours make empty panels of weight 0)."""
+    t, w = _legendre()
+    a, b = edges[..., :-1, None], edges[..., 1:, None]
+    mid, half = (a + b) / 2, (b - a) / 2
+    nodes = mid + half * t
+    weights = half * w * np.exp(-nodes ** 2 / 2) / math.sqrt(2 * math.pi)
+    shape = nodes.shape[:-2] + (-1,)
+    return nodes.reshape(shape), weights.reshape(shape)
 
 
 @lru_cache(maxsize=256)
@@ -258,59 +435,87 @@ def _along(column, depth):
     return column.reshape((1,) * depth + (-1,))
 
 
+def _zero(value, scale):
+    """Whether ``value`` is 0 within its error (anywhere, for arrays)."""
+    return bool(np.any(np.abs(value) <= TOLERANCE * scale))
+
+
+def _mul(a, b):
+    (va, ma), (vb, mb) = a, b
+    return va * vb, ma * np.abs(vb) + np.abs(va) * mb
+
+
 class Evaluator:
-    """Evaluates expressions on one ``Instance``: floats out, ``Skip`` for no value."""
+    """Evaluates expressions on one ``Instance``: floats out, ``Skip`` for no value.
+
+    ``env`` maps atoms to their values; ``value`` gives (value, scale), see the module's doc.
+    """
 
     def __init__(self, instance):
         self.instance = instance
         self._size = 1          # elements per array at the current quadrature depth
 
-    def value(self, expr):
+    def value(self, expr, env=None):
+        """(value, scale) of ``expr``: ``Skip`` where it has no finite real value."""
+        env = dict(self.instance.values) if env is None else env
         with np.errstate(all="ignore"):
-            v = np.asarray(self._v(expr, dict(self.instance.values), 0), dtype=float)
+            v, m = self._v(expr, env, 0)
+            v, m = np.asarray(v, dtype=float), np.asarray(m, dtype=float)
         if v.size != 1:
-            raise Unsupported(f"{expr} did not evaluate to one number")
-        v = float(v.reshape(()))
+            raise Unsupported(f"{_short(expr)} did not evaluate to one number")
+        v, m = float(v.reshape(())), float(m.reshape(()))
         if not np.isfinite(v):
-            raise Skip(f"{expr} is not finite here")
-        return v
+            raise Skip(f"{_short(expr)} has no finite value here")
+        if not np.isfinite(m):
+            raise Skip(f"{_short(expr)} is too large or too sensitive to rounding here")
+        return v, m
 
     # values ------------------------------------------------------------------------------
     def _v(self, e, env, depth):
         if isinstance(e, (Symbol, Indexed)):
             try:
-                return env[e]
+                v = env[e]
             except KeyError:
                 raise Unsupported(f"no value for {e}") from None
-        if isinstance(e, (Number, NumberSymbol)):
-            try:
-                return np.float64(float(e))
-            except TypeError:
-                raise Unsupported(f"{e} is not a real number") from None
+            return v, np.abs(v)
+        if isinstance(e, (Number, NumberSymbol)) or (e.is_Atom and e.is_number):
+            c = _float(e)
+            return c, abs(c)
         if isinstance(e, Add):
-            return reduce(operator.add, (self._v(a, env, depth) for a in e.args))
+            parts = [self._v(a, env, depth) for a in e.args]
+            return (reduce(operator.add, (v for v, _ in parts)),
+                    reduce(operator.add, (m for _, m in parts)))
         if isinstance(e, (Mul, Pow)) and _density_product(e):
-            s, l = self._slog(e, env, depth)
-            return s * np.exp(l)
+            s, l, ml = self._slog(e, env, depth)
+            v = s * np.exp(l)
+            return v, np.abs(v) * (1 + ml)
         if isinstance(e, Mul):
-            return reduce(operator.mul, (self._v(a, env, depth) for a in e.args))
+            return reduce(_mul, (self._v(a, env, depth) for a in e.args))
         if isinstance(e, Pow):
-            return np.power(np.asarray(self._v(e.base, env, depth), dtype=float),
-                            self._v(e.exp, env, depth))
+            return self._pow(e, env, depth)
         if isinstance(e, log):
-            s, l = self._slog(e.args[0], env, depth)
-            return np.where(s > 0, l, np.nan) if isinstance(s, np.ndarray) else (l if s > 0 else np.nan)
+            s, l, ml = self._slog(e.args[0], env, depth)
+            if not np.all(np.asarray(s) > 0):
+                raise Skip(f"log takes a nonpositive argument {_short(e.args[0])} here")
+            return l, np.abs(l) + ml
         if isinstance(e, DensityBase):
-            return np.exp(self._logpdf(e, env, depth))
+            l, ml = self._logpdf(e, env, depth)
+            v = np.exp(l)
+            return v, v * (1 + ml)
         if isinstance(e, Expectation):
             f = e.integrand
             return self._expect(lambda en, d: self._v(f, en, d), e.density, env, depth, f)
         if isinstance(e, KL):
             a, b = e.first, e.second
-            return self._expect(lambda en, d: self._logpdf(a, en, d) - self._logpdf(b, en, d), a, env, depth)
+
+            def gap(en, d):
+                (la, ma), (lb, mb) = self._logpdf(a, en, d), self._logpdf(b, en, d)
+                return la - lb, ma + mb
+            return self._expect(gap, a, env, depth)
         if isinstance(e, Entropy):
             a = e.density
-            return -self._expect(lambda en, d: self._logpdf(a, en, d), a, env, depth)
+            v, m = self._expect(lambda en, d: self._logpdf(a, en, d), a, env, depth)
+            return -v, m
         if isinstance(e, SpaceIntegral):
             found = _reference(e.integrand, e.variables)
             if found is None:
@@ -321,45 +526,98 @@ class Evaluator:
             return self._v(e.body, env, depth)
         if isinstance(e, (Max, Min)):
             ufunc = np.maximum if isinstance(e, Max) else np.minimum
-            return reduce(ufunc, (self._v(a, env, depth) for a in e.args))
-        f = _FUNCTIONS.get(type(e))
-        if f is not None:
-            return f(self._v(e.args[0], env, depth))
-        raise Unsupported(f"cannot evaluate {type(e).__name__} ({e}) numerically")
+            parts = [self._v(a, env, depth) for a in e.args]
+            return (reduce(ufunc, (v for v, _ in parts)),
+                    reduce(np.maximum, (m for _, m in parts)))
+        entry = _FUNCTIONS.get(type(e))
+        if entry is not None:
+            f, slope = entry
+            a, ma = self._v(e.args[0], env, depth)
+            v = f(a)
+            if slope is None:       # a step function: exact, unless its argument is 0 within error
+                if type(e) is not floor and type(e) is not ceiling and _zero(a, ma):
+                    raise Skip(f"{_short(e)} is at its jump within rounding here")
+                return v, np.abs(v)
+            return v, np.abs(v) + np.abs(slope(a)) * ma
+        raise Unsupported(f"cannot evaluate {type(e).__name__} ({_short(e)}) numerically")
+
+    def _pow(self, e, env, depth):
+        a, ma = self._v(e.base, env, depth)
+        a = np.asarray(a, dtype=float)
+        if e.exp.is_Integer:
+            n = int(e.exp)
+            if n < 0 and _zero(a, ma):
+                raise Skip(f"division by zero: {_short(e.base)} is 0 here")
+            v = np.power(a, float(n))
+            if e.is_number and not np.all(np.isfinite(v)):
+                raise Unsupported(f"the number {_short(e)} is too large for floating point")
+            if n == 0:
+                return v, np.abs(v)
+            return v, np.abs(v) + abs(n) * np.abs(np.power(a, float(n - 1))) * ma
+        r, mr = self._v(e.exp, env, depth)
+        if e.is_number and not np.all(np.isfinite(np.power(a, r))):
+            raise Unsupported(f"the number {_short(e)} is too large for floating point")
+        if e.exp.is_number:
+            if np.any(a < 0):
+                raise Skip(f"{_short(e)} is not real here")
+            if r < 0 and _zero(a, ma):
+                raise Skip(f"division by zero: {_short(e.base)} is 0 here")
+            v = np.power(a, r)
+            return v, np.abs(v) + np.abs(r) * np.abs(np.power(a, r - 1)) * ma
+        v = np.power(a, r)
+        return v, np.abs(v) * (1 + np.abs(r) * ma / np.abs(a) + np.abs(np.log(np.abs(a))) * mr)
 
     def _slog(self, e, env, depth):
-        """(sign, log |e|): products of densities in log space, so tails never underflow."""
+        """(sign, log |e|, scale of log |e|): products of densities in log space, so tails
+        never underflow."""
         if isinstance(e, DensityBase):
-            return 1.0, self._logpdf(e, env, depth)
+            l, ml = self._logpdf(e, env, depth)
+            return 1.0, l, ml
         if isinstance(e, Mul):
             parts = [self._slog(a, env, depth) for a in e.args]
-            return (reduce(operator.mul, (s for s, _ in parts)),
-                    reduce(operator.add, (l for _, l in parts)))
+            return (reduce(operator.mul, (s for s, _, _ in parts)),
+                    reduce(operator.add, (l for _, l, _ in parts)),
+                    reduce(operator.add, (m for _, _, m in parts)))
         if isinstance(e, Pow):
-            s, l = self._slog(e.base, env, depth)
+            s, l, ml = self._slog(e.base, env, depth)
             if e.exp.is_Integer:
                 n = int(e.exp)
-                return (s ** abs(n) if n else 1.0), (n * l if n else 0.0)
+                return (s ** abs(n) if n else 1.0), (n * l if n else 0.0), abs(n) * ml
             s = np.asarray(s)     # a real power of a negative number has no real value
-            return np.where(s > 0, 1.0, np.where(s == 0, 0.0, np.nan)), self._v(e.exp, env, depth) * l
+            if np.any(s < 0):
+                raise Skip(f"{_short(e)} is not real here")
+            r, mr = self._v(e.exp, env, depth)
+            return np.where(s > 0, 1.0, 0.0), r * l, np.abs(r) * ml + np.abs(l) * mr
         if isinstance(e, exp):
-            return 1.0, self._v(e.args[0], env, depth)
-        v = self._v(e, env, depth)
-        return np.sign(v), np.log(np.abs(v))
+            l, ml = self._v(e.args[0], env, depth)
+            return 1.0, l, ml
+        v, m = self._v(e, env, depth)
+        if _zero(v, m):
+            raise Skip(f"{_short(e)} is 0 here (within rounding)")
+        a = np.abs(v)
+        return np.sign(v), np.log(a), m / a
 
     def _logpdf(self, d, env, depth):
+        """(log density, its scale)."""
         if isinstance(d, Gaussian):
-            m, var = self._v(d.mean, env, depth), self._v(d.variance, env, depth)
-            if not np.all(np.asarray(var) > 0):
-                raise Skip(f"the variance {d.variance} of N({d.variable}; ...) is not positive here")
-            z = self._v(d.variable, env, depth)
-            return -0.5 * (_LOG_2PI + np.log(var)) - (z - m) ** 2 / (2 * var)
+            (m, mm), (var, mv) = self._v(d.mean, env, depth), self._v(d.variance, env, depth)
+            if not np.all(np.asarray(var) > TOLERANCE * np.asarray(mv)):
+                raise Skip(f"the variance {_short(d.variance)} of N({d.variable}; ...) is not positive here")
+            z, mz = self._v(d.variable, env, depth)
+            diff = z - m
+            sq = diff * diff / (2 * var)
+            log_var = np.log(var)
+            value = -0.5 * (_LOG_2PI + log_var) - sq
+            scale = (0.5 * (_LOG_2PI + np.abs(log_var) + mv / var) + sq
+                     + np.abs(diff) * (mz + mm) / var + sq * mv / var)
+            return value, scale
         model = self.instance.families[d.family]
         both = d.variables + d.given
         joint = model.logpdf(both, [self._v(v, env, depth) for v in both])
         if not d.given:
             return joint
-        return joint - model.logpdf(d.given, [self._v(v, env, depth) for v in d.given])
+        given = model.logpdf(d.given, [self._v(v, env, depth) for v in d.given])
+        return joint[0] - given[0], joint[1] + given[1]
 
     # quadrature ------------------------------------------------------------------------------
     def _deeper(self, count):
@@ -374,33 +632,39 @@ class Evaluator:
         With ``expr`` (the integrand as an expression) a rule of half the order checks the
         result; where they disagree (a ratio of densities that grows in the tails, say) the
         expectation is redone once under another density factor of density * integrand, and
-        failing that as the integral of density * integrand on the wide grid.
+        failing that as the integral of density * integrand on the wide grid. An integrand
+        with kinks or jumps in the integrated variables (|z|, max(z, 0)) takes composite
+        Gauss-Legendre rules instead, whose difference is its error estimate.
         """
         if isinstance(density, Gaussian):
-            m, var = self._v(density.mean, env, depth), self._v(density.variance, env, depth)
-            if not np.all(np.asarray(var) > 0):
-                raise Skip(f"the variance {density.variance} of N({density.variable}; ...) is not positive here")
-            variables, centres, chol = (density.variable,), [m], np.sqrt(np.asarray(var))
-            chol = [[chol]]
+            (m, _), (var, mv) = self._v(density.mean, env, depth), self._v(density.variance, env, depth)
+            if not np.all(np.asarray(var) > TOLERANCE * np.asarray(mv)):
+                raise Skip(f"the variance {_short(density.variance)} of N({density.variable}; ...) "
+                           "is not positive here")
+            variables, centres = (density.variable,), [m]
+            chol = [[np.sqrt(np.asarray(var))]]
         else:
             model = self.instance.families[density.family]
             variables, given = density.variables, density.given
             mean_a, gain, mean_b, chol = model.conditional(variables, given)
-            shifts = [self._v(v, env, depth) - mb for v, mb in zip(given, mean_b)]
+            shifts = [self._v(v, env, depth)[0] - mb for v, mb in zip(given, mean_b)]
             centres = [mean_a[i] + sum((gain[i, k] * shifts[k] for k in range(len(given))), 0.0)
                        for i in range(len(variables))]
+        if expr is not None and _kinked(expr, tuple(variables)):
+            return self._expect_kinked(expr, variables, centres, chol, env, depth)
         u, w, checked, w_low = _hermite(len(variables), expr is not None)
         placed = []
         for i, centre in enumerate(centres):
             spread = sum(_lift(np.asarray(chol[i][k])) * _along(u[:, k], depth) for k in range(i + 1))
             placed.append(_lift(np.asarray(centre)) + spread)
-        total, values = self._quadrature(integrand, variables, placed, w, env, depth)
+        total, scale, values = self._quadrature(integrand, variables, placed, w, env, depth)
         if not checked or values.ndim == 0 or values.shape[-1] == 1:
-            return total
+            return total, scale
         coarse = np.sum(values[..., checked:] * w_low, axis=-1)
-        scale = np.sum(np.abs(values[..., :checked]) * w[:checked], axis=-1)
-        if np.all(np.abs(total - coarse) <= _AGREE * scale):
-            return total
+        error = np.abs(total - coarse)
+        size = np.sum(np.abs(values[..., :checked]) * w[:checked], axis=-1)
+        if np.all(error <= _AGREE * size):
+            return total, scale + _SAFETY * error / TOLERANCE
         product = _weighted(density, expr)
         found = _reference(product, variables, density) if retry else None
         if found is not None:
@@ -408,14 +672,83 @@ class Evaluator:
             return self._expect(lambda en, d: self._v(ratio, en, d), reference, env, depth, ratio, False)
         return self._integrate(product, variables, env, depth)
 
+    def _expect_kinked(self, expr, variables, centres, chol, env, depth):
+        """E[expr] over one Gaussian variable where expr has kinks or jumps (|z - x|,
+        max(z, 0), sign(z)): the zeros of their arguments are found on a grid and refined by
+        bisection, and the integral is the sum of Gauss-Legendre panels between them, on each
+        of which the integrand is smooth; the same with half the panels checks it."""
+        if len(variables) != 1:
+            raise Unsupported(f"{_short(expr)} has kinks in {len(variables)} integrated variables "
+                              "at once")
+        variable = variables[0]
+        centre, spread = _lift(np.asarray(centres[0])), _lift(np.asarray(chol[0][0]))
+        inner = {k: _lift(v) for k, v in env.items()}
+
+        def at(u):                      # the environment with the variable at u (last axis)
+            e = dict(inner)
+            e[variable] = centre + spread * u
+            return e
+
+        grid = _along(np.linspace(-_KINK_HALF, _KINK_HALF, _KINK_GRID), depth)
+        roots = []
+        for g in _kink_arguments(expr, variables):
+            try:
+                values = np.asarray(self._v(g, at(grid), depth + 1)[0], dtype=float)
+            except Unsupported:     # a kink inside an inner integral: smoothed out by it
+                continue
+            values = np.broadcast_to(values, np.broadcast_shapes(values.shape, grid.shape))
+            change = np.signbit(values[..., :-1]) != np.signbit(values[..., 1:])
+            if not np.any(change):
+                continue
+            # the first R sign changes per point: their left grid index, or none (-1)
+            order = np.argsort(~change, axis=-1, kind="stable")[..., :_KINK_ROOTS]
+            found = np.take_along_axis(change, order, axis=-1)
+            line = np.linspace(-_KINK_HALF, _KINK_HALF, _KINK_GRID)
+            lo, hi = line[order], line[order + 1]
+            sign_lo = np.signbit(np.take_along_axis(values, order, axis=-1))
+            for _ in range(_KINK_BISECT):
+                mid = (lo + hi) / 2
+                g_mid = np.asarray(self._v(g, at(mid), depth + 1)[0], dtype=float)
+                left = np.signbit(np.broadcast_to(g_mid, mid.shape)) == sign_lo
+                lo, hi = np.where(left, mid, lo), np.where(left, hi, mid)
+            roots.append(np.where(found, (lo + hi) / 2, _KINK_HALF))
+        shape = np.broadcast_shapes(*(r.shape[:-1] for r in roots)) if roots else ()
+        breaks = [np.broadcast_to(r, shape + r.shape[-1:]) for r in roots]
+
+        def rule(panels):
+            edges = np.broadcast_to(np.linspace(-_KINK_HALF, _KINK_HALF, panels + 1),
+                                    shape + (panels + 1,))
+            edges = np.sort(np.concatenate([edges] + breaks, axis=-1), axis=-1)
+            nodes, weights = _panels(edges)
+            if nodes.ndim == 1:
+                nodes, weights = _along(nodes, depth), _along(weights, depth)
+            outer, self._size = self._size, self._deeper(nodes.shape[-1])
+            try:
+                values, scales = self._v(expr, at(nodes), depth + 1)
+                values = np.asarray(values, dtype=float)
+                return (np.sum(values * weights, axis=-1), np.sum(np.asarray(scales) * weights, axis=-1),
+                        np.sum(np.abs(values) * weights, axis=-1))
+            finally:
+                self._size = outer
+
+        total, scale, size = rule(_KINK_PANELS)
+        coarse, _, _ = rule(_KINK_PANELS // 2)
+        error = np.abs(total - coarse)
+        if not np.all(error <= _KINK_AGREE * size + TOLERANCE * scale):
+            raise Skip(f"E[{_short(expr)}] over {variable} is not accurate enough here")
+        return total, scale + _SAFETY * error / TOLERANCE
+
     def _quadrature(self, integrand, variables, placed, weights, env, depth):
-        """(sum of weights * integrand over a new trailing axis, the integrand's values)."""
+        """(sum of weights * integrand over a new trailing axis, the same of its scale, the
+        integrand's values)."""
         outer, self._size = self._size, self._deeper(len(weights))
         try:
             inner = {k: _lift(v) for k, v in env.items()}
             inner.update(zip(variables, placed))
-            values = np.asarray(integrand(inner, depth + 1))
-            return np.sum(values * _along(weights, depth), axis=-1), values
+            values, scales = integrand(inner, depth + 1)
+            values = np.asarray(values, dtype=float)
+            w = _along(weights, depth)
+            return np.sum(values * w, axis=-1), np.sum(np.asarray(scales) * w, axis=-1), values
         finally:
             self._size = outer
 
@@ -424,18 +757,19 @@ class Evaluator:
         dim = len(variables)
         nodes, weight, edge, coarse = _grid(dim)
         placed = [_along(nodes[:, k], depth) for k in range(dim)]
-        total, values = self._quadrature(lambda en, d: self._v(f, en, d), variables, placed,
-                                         np.full(len(nodes), weight), env, depth)
+        total, scale, values = self._quadrature(lambda en, d: self._v(f, en, d), variables, placed,
+                                                np.full(len(nodes), weight), env, depth)
         names = ", ".join(map(str, variables))
         if values.ndim == 0 or values.shape[-1] == 1:
             if np.all(values == 0):
-                return total
+                return total, scale
             raise Skip(f"the integral over {names} does not converge")
-        scale = np.sum(np.abs(values), axis=-1) * weight
+        size = np.sum(np.abs(values), axis=-1) * weight
         tail = np.max(np.abs(values[..., edge]), axis=-1) * (2 * _GRID[dim][0]) ** dim
-        if not np.all(tail <= _DECAY * scale):
+        if not np.all(tail <= _DECAY * size):
             raise Skip(f"the integral over {names} does not converge on the grid")
         rough = np.sum(values[..., coarse], axis=-1) * weight * 2 ** dim
-        if not np.all(np.abs(total - rough) <= _AGREE * scale):
+        error = np.abs(total - rough)
+        if not np.all(error <= _AGREE * size):
             raise Skip(f"the integrand over {names} is too narrow or not smooth enough for the grid")
-        return total
+        return total, scale + _SAFETY * error / TOLERANCE

@@ -58,15 +58,21 @@ class FamilyModel:
         return self._marginals[key]
 
     def logpdf(self, variables, values):
-        """log N(values; marginal over ``variables``); values broadcast against each other."""
+        """(log N(values; marginal over ``variables``), its scale); ``values`` are (value,
+        scale) pairs that broadcast against each other (see ``evaluate`` for scales)."""
         mean, precision, norm = self.marginal(variables)
-        diffs = [v - m for v, m in zip(values, mean)]
-        quad = 0.0
+        diffs = [v - m for (v, _), m in zip(values, mean)]
+        sizes = [np.abs(d) for d in diffs]
+        errors = [s + abs(m) for (_, s), m in zip(values, mean)]
+        quad, scale = 0.0, 0.0
         for i, di in enumerate(diffs):
             quad = quad + precision[i, i] * di * di
+            scale = scale + abs(precision[i, i]) * sizes[i] * (sizes[i] + 2 * errors[i])
             for j in range(i):
                 quad = quad + 2.0 * precision[i, j] * di * diffs[j]
-        return -0.5 * quad - norm
+                scale = scale + 2.0 * abs(precision[i, j]) * (
+                    sizes[i] * sizes[j] + sizes[i] * errors[j] + errors[i] * sizes[j])
+        return -0.5 * quad - norm, 0.5 * scale + abs(norm)
 
     def conditional(self, left, given):
         """(mean_A, gain K, mean_B, Cholesky factor of cov(A | B)): A | B = mean_A + K (B - mean_B) + L u."""
@@ -136,31 +142,32 @@ def atom_name(atom):
 
 
 def symbol_bounds(facts):
-    """(name, relation, number) for every fact that bounds a plain symbol by a number."""
+    """(atom, relation, number) for every fact that bounds a plain or indexed variable by a
+    number (``assume s > 0``, ``assume sigma_1 > 0``)."""
     out = []
     for lhs, rel, rhs in facts:
-        if isinstance(lhs, Symbol) and rhs.is_number and rhs.is_extended_real:
-            out.append((lhs.name, rel, float(rhs)))
-        elif isinstance(rhs, Symbol) and lhs.is_number and lhs.is_extended_real:
-            out.append((rhs.name, mirror(rel), float(lhs)))
+        if isinstance(lhs, (Symbol, Indexed)) and rhs.is_number and rhs.is_extended_real:
+            out.append((lhs, rel, float(rhs)))
+        elif isinstance(rhs, (Symbol, Indexed)) and lhs.is_number and lhs.is_extended_real:
+            out.append((rhs, mirror(rel), float(lhs)))
     return out
 
 
 def interval_for(atom, bounds, positive_hint=False):
-    """The interval to draw ``atom`` from: sympy assumptions, ``assume`` bounds, hints."""
+    """The interval to draw ``atom`` from: sympy assumptions, ``assume`` bounds on exactly
+    this atom (a fact about sigma says nothing about sigma_1), hints."""
     symbol = atom.base.label if isinstance(atom, Indexed) else atom
-    iv = Interval(integer=bool(symbol.is_integer))
-    if symbol.is_positive:
+    iv = Interval(integer=bool(getattr(symbol, "is_integer", False)))
+    if getattr(symbol, "is_positive", False):
         iv = iv.above(0.0, True)
-    elif symbol.is_nonnegative:
+    elif getattr(symbol, "is_nonnegative", False):
         iv = iv.above(0.0, False)
-    if symbol.is_negative:
+    if getattr(symbol, "is_negative", False):
         iv = iv.below(0.0, True)
-    elif symbol.is_nonpositive:
+    elif getattr(symbol, "is_nonpositive", False):
         iv = iv.below(0.0, False)
-    name = atom_name(atom)
-    for n, rel, c in bounds:
-        if n != name:
+    for a, rel, c in bounds:
+        if a != atom:
             continue
         if rel in (">", ">="):
             iv = iv.above(c, rel == ">")
@@ -173,14 +180,23 @@ def interval_for(atom, bounds, positive_hint=False):
     return iv
 
 
+_SIZE_CHOICES = 4
+
+
 def size_choices(symbol, bounds):
-    """The values a symbolic size may take: 1 to 4, within its ``assume`` bounds."""
+    """The values a symbolic size may take: four consecutive whole numbers from the least
+    that its ``assume`` bounds allow (1 to 4 without bounds; 5 to 8 under J >= 5)."""
     iv = interval_for(symbol, bounds)
-    choices = [k for k in range(1, 5)
-               if (iv.lo is None or k > iv.lo or (k == iv.lo and not iv.lo_strict))
-               and (iv.hi is None or k < iv.hi or (k == iv.hi and not iv.hi_strict))]
+    first = 1
+    if iv.lo is not None:
+        first = max(first, math.floor(iv.lo) + 1 if iv.lo_strict and float(iv.lo).is_integer()
+                    else math.ceil(iv.lo))
+    if first > 10 ** 6:
+        raise Unsupported(f"the assumptions on the size {symbol} make it too large to write out")
+    choices = [k for k in range(first, first + _SIZE_CHOICES)
+               if iv.hi is None or k < iv.hi or (k == iv.hi and not iv.hi_strict)]
     if not choices:
-        raise Unsupported(f"the assumptions on the size {symbol} leave it no value in 1..4")
+        raise Unsupported(f"the assumptions on the size {symbol} leave it no whole value")
     return choices
 
 
@@ -197,7 +213,7 @@ class Instance:
                 + tuple((str(a), float(self.values[a])) for a in atoms))
 
 
-def random_family(rng, name, variables, scales=_SCALES[0]):
+def random_family(rng, name, variables, scales=_SCALES[0], jitter=0.5):
     """A random joint Gaussian: mean in [-1, 1], covariance D (A A^T + 0.5 I) D, A in [-1, 1].
 
     The scales D, log-uniform in ``scales``, make narrow and wide variables alike, so that
@@ -207,7 +223,23 @@ def random_family(rng, name, variables, scales=_SCALES[0]):
     mean = rng.uniform(-1.0, 1.0, n)
     a = rng.uniform(-1.0, 1.0, (n, n))
     d = np.exp(rng.uniform(np.log(scales[0]), np.log(scales[1]), n))
-    return FamilyModel(name, variables, mean, (a @ a.T + 0.5 * np.eye(n)) * np.outer(d, d))
+    return FamilyModel(name, variables, mean, (a @ a.T + jitter * np.eye(n)) * np.outer(d, d))
+
+
+def draw_families(rng, structure, regime=0):
+    """One random Gaussian per family, in fixed order (see ``draw_instance``)."""
+    names = sorted(structure.families)
+    scales = _SCALES[(regime // 2) % 2]
+    if len(names) > 1 and regime % 2 == 1:
+        union = sorted(set().union(*structure.families.values()), key=default_sort_key)
+        master = random_family(rng, "*", union, scales)
+        families = {}
+        for name in names:
+            idx = [master.index[v] for v in structure.families[name]]
+            families[name] = FamilyModel(name, structure.families[name], master.mean[idx],
+                                         master.cov[np.ix_(idx, idx)])
+        return families
+    return {name: random_family(rng, name, structure.families[name], scales) for name in names}
 
 
 def draw_instance(rng, sizes, structure, bounds, regime=0):
@@ -222,20 +254,8 @@ def draw_instance(rng, sizes, structure, bounds, regime=0):
     for atom in structure.free:
         iv = interval_for(atom, bounds, atom in structure.positive)
         values[atom] = np.float64(iv.draw(rng, atom))
-    names = sorted(structure.families)
-    scales = _SCALES[(regime // 2) % 2]
-    if len(names) > 1 and regime % 2 == 1:
-        union = sorted(set().union(*structure.families.values()), key=default_sort_key)
-        master = random_family(rng, "*", union, scales)
-        families = {}
-        for name in names:
-            idx = [master.index[v] for v in structure.families[name]]
-            families[name] = FamilyModel(name, structure.families[name], master.mean[idx],
-                                         master.cov[np.ix_(idx, idx)])
-    else:
-        families = {name: random_family(rng, name, structure.families[name], scales) for name in names}
-    return Instance(dict(sizes), values, families)
+    return Instance(dict(sizes), values, draw_families(rng, structure, regime))
 
 
 __all__ = ["FamilyModel", "Instance", "Interval", "Skip", "Unsupported", "atom_name",
-           "draw_instance", "interval_for", "random_family", "size_choices", "symbol_bounds"]
+           "draw_families", "draw_instance", "interval_for", "random_family", "size_choices", "symbol_bounds"]

@@ -11,11 +11,12 @@ import numpy as np
 from sympy import default_sort_key, sympify
 
 from ..relations import EQ, GE, GT, LE, LT, canonical, holds
-from .evaluate import Evaluator, Structure, expand_sums, size_symbols
-from .instances import Skip, Unsupported, draw_instance, size_choices, symbol_bounds
+from .evaluate import TOLERANCE, Evaluator, size_symbols
+from .facts import Plan, _fact_str
+from .instances import Instance, Skip, Unsupported, draw_families, size_choices, symbol_bounds
 
 HOLDS, VIOLATED, NOT_APPLICABLE = "holds", "violated", "not-applicable"
-TOLERANCE = 1e-8
+_ATTEMPTS = 6          # per instance wanted: draws that break an assumption are rejected
 
 
 @dataclass(frozen=True)
@@ -26,17 +27,16 @@ class Outcome:
     message: str = ""
 
 
-def _broken(left, right, relation):
-    """Whether ``left REL right`` fails beyond the tolerance (strict relations conservatively)."""
-    tol = TOLERANCE * (1 + abs(left))
+def tolerance(left_scale, right_scale):
+    """How far two sides may differ by rounding and quadrature error: relative to the size of
+    the terms they were computed from (their scales), not to their values."""
+    return TOLERANCE * (1 + left_scale + right_scale)
+
+
+def _broken(left, right, relation, tol):
+    """Whether ``left REL right`` fails beyond ``tol`` (strict relations conservatively)."""
     return not holds(left - right, relation if relation in (EQ, GE, LE) else
                      {GT: GE, LT: LE}[relation], tol)
-
-
-def _fact_holds(left, right, relation):
-    if relation == EQ:
-        return holds(left - right, EQ, TOLERANCE * (1 + abs(left)))
-    return holds(left - right, relation)
 
 
 def _fmt(v, digits):
@@ -53,24 +53,6 @@ def _message(pairs, left, right):
     return f"violated at {where}: {sides}" if where else f"violated: {sides}"
 
 
-class _Prepared:
-    """The step and the facts for one choice of sizes: sums expanded, atoms and families found."""
-
-    def __init__(self, lhs, rhs, facts, sizes):
-        self.lhs, self.rhs = expand_sums(lhs, sizes), expand_sums(rhs, sizes)
-        self.structure = Structure().scan(self.lhs).scan(self.rhs).finish()
-        free = set(self.structure.free)
-        self.facts = []
-        for a, rel, b in facts:
-            a, b = expand_sums(a, sizes), expand_sums(b, sizes)
-            try:
-                atoms = Structure().scan(a).scan(b).finish().free
-            except Unsupported:
-                continue
-            if atoms and set(atoms) <= free:     # a fact about this step's values: check it
-                self.facts.append((a, rel, b))
-
-
 def judge(lhs, relation, rhs, assumptions=(), draws=8, seed=0):
     """Evaluate both sides on random instances; 'violated' at the first one that breaks the step."""
     relation = canonical(relation)
@@ -80,6 +62,8 @@ def judge(lhs, relation, rhs, assumptions=(), draws=8, seed=0):
         raise
     except Unsupported as exc:
         return Outcome(NOT_APPLICABLE, 0, None, f"not applicable: {exc}")
+    except RecursionError:
+        return Outcome(NOT_APPLICABLE, 0, None, "not applicable: the expression is nested too deeply")
     except Exception as exc:     # never crash the checker: a failure here only means "no opinion"
         return Outcome(NOT_APPLICABLE, 0, None,
                        f"not applicable: evaluation failed ({type(exc).__name__}: {exc})")
@@ -89,32 +73,35 @@ def _judge(lhs, relation, rhs, assumptions, draws, seed):
     lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
     facts = [(sympify(a, strict=True), canonical(r), sympify(b, strict=True))
              for a, r, b in assumptions]
-    bounds = symbol_bounds(facts)
     sizes = sorted(size_symbols(lhs) | size_symbols(rhs), key=default_sort_key)
+    bounds = symbol_bounds(facts)
     choices = {s: size_choices(s, bounds) for s in sizes}
     rng = np.random.default_rng(seed)
-    prepared = {}
+    plans = {}
     evaluated, attempts, skipped = 0, 0, None
-    while evaluated < draws and attempts < 4 * draws:
+    while evaluated < draws and attempts < _ATTEMPTS * draws:
         attempts += 1
         drawn = {s: int(rng.choice(choices[s])) for s in sizes}
         key = tuple(drawn.values())
-        if key not in prepared:
-            prepared[key] = _Prepared(lhs, rhs, facts, drawn)
-        prep = prepared[key]
-        instance = draw_instance(rng, drawn, prep.structure, bounds, attempts - 1)
-        evaluator = Evaluator(instance)
+        if key not in plans:
+            plans[key] = Plan(lhs, rhs, facts, drawn)
+        plan = plans[key]
         try:
-            if not all(_fact_holds(evaluator.value(a), evaluator.value(b), rel) for a, rel, b in prep.facts):
-                skipped = "the draws did not satisfy the assumptions"
+            values = plan.draw_values(rng)
+            instance = Instance(dict(drawn), values,
+                                draw_families(rng, plan.structure, attempts - 1))
+            evaluator = Evaluator(instance)
+            broken = plan.broken_fact(evaluator)
+            if broken is not None:
+                skipped = f"the draws did not satisfy the assumption {_fact_str(broken)}"
                 continue
-            left, right = evaluator.value(prep.lhs), evaluator.value(prep.rhs)
+            (left, ml), (right, mr) = evaluator.value(plan.lhs), evaluator.value(plan.rhs)
         except Skip as exc:
             skipped = str(exc)
             continue
         evaluated += 1
-        if _broken(left, right, relation):
-            pairs = instance.named_values(prep.structure.free)
+        if _broken(left, right, relation, tolerance(ml, mr)):
+            pairs = instance.named_values(plan.shown)
             return Outcome(VIOLATED, evaluated, pairs + (("left", left), ("right", right)),
                            _message(pairs, left, right))
     if evaluated < 2:
