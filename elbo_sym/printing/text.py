@@ -17,6 +17,8 @@ What is printed must be what was checked, so the printer is unambiguous:
   bracketed (``p(x)/(1/p(z))``). Expectations (``E_q(z | x)[...]``), ``∑``, ``∫`` and ``‖``
   keep their mathematical look: they are for reading, not for pasting back.
 """
+import re
+
 from sympy import S
 from sympy.concrete.summations import Sum
 from sympy.printing.pretty.pretty_symbology import greek_unicode
@@ -28,6 +30,10 @@ from .arithmetic import (combined_factors, flat_terms, index_order, is_bare_log,
                          printed, product, split_fraction, split_sign, sum_body)
 
 MINUS = "\u2212"
+
+# printed text that ends in a name (a letter, then letters, digits, _): a bracket after it
+# would read as an application
+_ENDS_IN_NAME = re.compile(r"(?<![A-Za-z0-9_\u0370-\u03ff])[A-Za-z\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff]*$")
 
 # One spelling per letter, so that two names never print alike: sympy's table also has the
 # aliases 'lamda' and 'Lamda' (those stay spelled; 'lambda' is λ, as the parser reads λ).
@@ -79,6 +85,12 @@ def _is_tight(expr):
         exp = expr.exp
         return not (exp.is_Number and exp.is_extended_negative)
     return not (expr.is_Add or expr.is_Mul or expr.is_Relational)
+
+
+def _is_fraction(expr):
+    """A power that prints as ``1/...`` (in a denominator: ``x/((1/log p(z)) p(x))``, where
+    ``1/log p(z) p(x)`` would read as 1/log(p(z) p(x)))."""
+    return bool(expr.is_Pow and expr.exp.is_Number and expr.exp.is_extended_negative)
 
 
 class ElboTextPrinter(StrPrinter):
@@ -174,15 +186,19 @@ class ElboTextPrinter(StrPrinter):
 
     def _juxtapose(self, lead, factors, followed):
         """Factors side by side; ``*`` where a factor would run into a number (``3*2^x``:
-        ``3 2^x`` reads as 32^x)."""
+        ``3 2^x`` reads as 32^x) or a bracket would follow a name (``a*(b + c)``: ``a (b + c)``
+        reads as the application a(b + c))."""
         parts = list(lead)
+        several = len(lead) + len(factors) > 1
         for i, factor in enumerate(factors):
             last = i == len(factors) - 1 and not followed
             parts.append(self._paren_if(factor.is_Add or factor.is_Relational
-                                        or (_is_open(factor) and not last), factor))
+                                        or (_is_open(factor) and not last)
+                                        or (several and _is_fraction(factor)), factor))
         out = parts[0]
         for part in parts[1:]:
-            out += ("*" if part[:1].isdigit() else " ") + part
+            glued = part[:1].isdigit() or (part[:1] == "(" and _ENDS_IN_NAME.search(out))
+            out += ("*" if glued else " ") + part
         return out
 
     def _print_Pow(self, expr):
