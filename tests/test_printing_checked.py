@@ -153,6 +153,32 @@ def test_powers_and_digit_factors_print_as_the_parser_reads_them():
         assert text(Pow(x, Pow(z, 2))) == "x^(z^2)"
 
 
+def test_a_bracket_after_a_name_is_no_application():
+    a, b = Symbol("a"), Symbol("b")
+    px = Density("p", (x,))
+    with evaluate(False):
+        assert text(Mul(a, Add(b, x))) == "a*(b + x)"          # a (b + x) reads as a(b + x)
+        assert text(Mul(Symbol("sigma"), Add(b, x))) == "σ*(b + x)"
+        assert text(Mul(2, Add(b, x))) == "2 (b + x)"
+        assert text(Mul(px, Add(b, x))) == "p(x) (b + x)"
+        assert text(Mul(a, log(px), b)) == "a*(log p(x)) b"
+
+
+def test_a_fraction_inside_a_denominator_product_is_bracketed():
+    px = Density("p", (x,))
+    with evaluate(False):
+        e = Mul(x, Pow(Pow(log(px), -1), -1), Pow(px, -1))
+    assert text(e) == "x/((1/log p(x)) p(x))"     # 1/log p(x) p(x) is 1/log(p(x) p(x))
+
+
+def test_text_where_lines_print_let_names_as_symbols():
+    (derivation,) = parse_text(
+        "derivation d\nlet L_theta(x) = log p(x)\n  L_theta(x)\n  = log p(x)  by definition\n",
+        "d.deriv")
+    assert format_derivation(check_derivation(derivation)).splitlines()[1] == (
+        "  where L_θ(x) = log p(x)")
+
+
 # ------------------------------------------------------------------ 4. nested sums
 
 

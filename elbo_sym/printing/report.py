@@ -1,7 +1,7 @@
 """Check results as people and programs read them: a terminal report and the JSON document of
 the contract. Both take their words from ``step_message``."""
 from ..checker import VERIFIED
-from .text import relation_symbol, text
+from .text import relation_symbol, text, unicode_name
 
 MARKS = {"verified": "✓", "refuted": "✗", "unknown": "?"}
 COLOURS = {"verified": "green", "refuted": "red", "unknown": "yellow"}
@@ -86,7 +86,7 @@ def format_derivation(result, colour=False, quiet=False, strict=False):
         lines.append(f"  source: {d.source}")
     for definition in d.definitions:
         params = f"({', '.join(text(p) for p in definition.params)})" if definition.params else ""
-        lines.append(f"  where {definition.name}{params} = {text(definition.body)}")
+        lines.append(f"  where {unicode_name(definition.name)}{params} = {text(definition.body)}")
     if not quiet:
         rows = [("", "  " + text(d.start), None, None)]
         for step, res in zip(d.steps, result.steps):
