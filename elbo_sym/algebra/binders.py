@@ -20,10 +20,11 @@ Two facts of this algebra shape the protocol:
 """
 from typing import Dict, Iterable, Tuple
 
-from sympy import Basic, Expr, Mul, Sum, Symbol
+from sympy import Basic, Expr, Mul, Symbol
+from sympy.concrete.expr_with_limits import ExprWithLimits
 
 from ..errors import DomainError
-from .variables import IndexedVariable
+from .variables import IndexedVariable, VariableRange
 
 
 class Binder:
@@ -41,7 +42,7 @@ class Binder:
 
 def bound_symbols(node: Basic) -> Tuple[Expr, ...]:
     """The variables ``node`` itself binds (not those of binders inside it)."""
-    if isinstance(node, (Binder, Sum)):
+    if isinstance(node, (Binder, ExprWithLimits)):
         return tuple(node.bound_symbols)
     return ()
 
@@ -57,21 +58,36 @@ def bound_anywhere(expr: Basic) -> set:
     return out
 
 
+def _interval(v):
+    """(name, lo, hi) for an element (lo = hi = its index) or a range; None otherwise."""
+    if isinstance(v, IndexedVariable) and len(v.indices) == 1:
+        return v.name, v.indices[0], v.indices[0]
+    if isinstance(v, VariableRange):
+        return v.name, v.lo, v.hi
+    return None
+
+
+def _below(a, b) -> bool:
+    """Whether a < b is certain (their difference is a negative number)."""
+    gap = a - b
+    return bool(gap.is_number and gap.is_negative)
+
+
 def may_equal(a: Expr, b: Expr) -> bool:
-    """Whether variables ``a`` and ``b`` may be the same variable: equal, or elements of the
-    same indexed family whose indices are not provably different (z_j may be z_1; z_j is never
-    z_{j+1}; z_1 is never z_2; z and z_1 are different variables)."""
+    """Whether variables ``a`` and ``b`` may be, or overlap, the same variable: equal, or
+    elements or ranges of the same indexed family whose indices are not provably apart (z_j may
+    be z_1; z_j is never z_{j+1}; z_1 is never z_2; x_t may lie in x_{1:T}; z and z_1 are
+    different variables)."""
     if a == b:
         return True
-    if not (isinstance(a, IndexedVariable) and isinstance(b, IndexedVariable)):
+    ia, ib = _interval(a), _interval(b)
+    if ia is None or ib is None or ia[0] != ib[0]:
         return False
-    if a.name != b.name or len(a.indices) != len(b.indices):
+    _, lo_a, hi_a = ia
+    _, lo_b, hi_b = ib
+    if _below(hi_a, lo_a) or _below(hi_b, lo_b):      # an empty range is no variable
         return False
-    for i, k in zip(a.indices, b.indices):
-        gap = i - k
-        if gap.is_number and gap != 0:
-            return False
-    return True
+    return not (_below(hi_a, lo_b) or _below(hi_b, lo_a))
 
 
 def depends_on(expr: Basic, variables: Iterable[Expr]) -> bool:
@@ -83,9 +99,9 @@ def depends_on(expr: Basic, variables: Iterable[Expr]) -> bool:
     free = expr.free_symbols
     if any(v in free for v in variables):
         return True
-    templates = [f for f in free if isinstance(f, IndexedVariable)]
+    templates = [f for f in free if isinstance(f, (IndexedVariable, VariableRange))]
     return any(may_equal(f, v) for f in templates for v in variables
-               if isinstance(v, IndexedVariable))
+               if isinstance(v, (IndexedVariable, VariableRange)))
 
 
 def split_independent(term: Expr, variables: Iterable[Expr]) -> Tuple[Expr, Expr]:
@@ -146,9 +162,9 @@ def rename_bound(node: Basic, variable: Expr, fresh: Expr) -> Basic:
     """``node`` with its bound ``variable`` renamed to ``fresh`` (alpha-conversion). Outside a
     sum's own bounds the variable occurs only in the binder's scope, so a uniform replacement
     is exact (binders inside that bind it again are renamed alike, which keeps their meaning)."""
-    if isinstance(node, Sum):
+    if isinstance(node, ExprWithLimits):
         limits = [(fresh if v == variable else v, lo, hi) for v, lo, hi in node.limits]
-        return Sum(node.function.xreplace({variable: fresh}), *limits)
+        return node.func(node.function.xreplace({variable: fresh}), *limits)
     return node.xreplace({variable: fresh})
 
 
@@ -177,9 +193,9 @@ def _subst(e, m):
     bound = bound_symbols(e)
     if not bound:
         return e.func(*[_subst(a, m) for a in e.args])
-    if isinstance(e, Sum) and len(e.limits) > 1:
+    if isinstance(e, ExprWithLimits) and len(e.limits) > 1:
         *inner, outer = e.limits
-        return _subst(Sum(Sum(e.function, *inner), outer), m)
+        return _subst(e.func(e.func(e.function, *inner), outer), m)
     inner = {k: v for k, v in m.items() if not (k.free_symbols & set(bound))}
     incoming = set().union(*(v.free_symbols for v in inner.values())) if inner else set()
     for b in bound:
@@ -192,10 +208,10 @@ def _subst(e, m):
             taken = _names_in(e) | {s.name for s in incoming if hasattr(s, "name")} \
                 | {k.name for k in m if hasattr(k, "name")}
             e = rename_bound(e, b, fresh_variable(b, taken))
-    if isinstance(e, Sum):
+    if isinstance(e, ExprWithLimits):
         (index, lo, hi), = e.limits
         body = _subst(e.function, inner) if inner else e.function
-        return Sum(body, (index, _subst(lo, m), _subst(hi, m)))
+        return e.func(body, (index, _subst(lo, m), _subst(hi, m)))
     return e.func(*[_subst(a, inner) for a in e.args]) if inner else e
 
 

@@ -1,0 +1,343 @@
+"""Declared models: a family's joint as a directed acyclic graph, and the independences it implies.
+
+``model p(x, z_1, z_2) = p(x | z_1) p(z_1 | z_2) p(z_2)`` says that family p is Markov with
+respect to the graph z_2 -> z_1 -> x. A factor may stand under ``prod_{t=1}^{T}``, so a graph
+is a template: ``concrete`` instantiates it for whole values of its counts.
+
+What the checker uses is ``split_joint``: the joint of a set S of the family's variables is, by
+the Hammersley-Clifford theorem for positive densities, the product of the joints of the
+cliques of the graph on S whose edges join the pairs that no d-separation makes independent
+given the rest of S, divided by the joints of the separators (when that graph is chordal). The
+decomposition depends on S alone, so two spellings of one quantity meet: q(x_t | x_{t-1}, x_0)
+and q(x_t | x_{t-1}) in a Markov chain, Bayes' rule on them, p(y, z) = p(y) p(z) for
+independent priors.
+
+Symbolic indices (x_{t-1} under a sum over t, x_T) are decided by instantiating every whole
+value of the index symbols up to a bound that covers every order and gap between the index
+expressions (the positions are differences of symbols and small offsets, so any configuration
+has a copy within the bound); a pair whose independence differs between instances is treated as
+dependent (no split), which is always sound.
+"""
+from dataclasses import dataclass
+from itertools import combinations, product
+from typing import Dict, List, Optional, Tuple
+
+from sympy import Expr, Integer, Mul, Product, Symbol
+
+from ..algebra import Density, DensityBase, Gaussian, IndexedVariable, VariableRange
+from ..errors import DomainError
+
+MAX_INSTANCES = 4096
+VALIDATION_SIZES = range(1, 5)
+
+
+class ModelError(DomainError):
+    """A malformed model; ``factor`` is the index of the factor at fault (None: the joint)."""
+
+    def __init__(self, message: str, factor: Optional[int] = None):
+        super().__init__(message)
+        self.factor = factor
+
+
+@dataclass(frozen=True)
+class Factor:
+    child: Expr                     # z, z_1, x_{t-1}
+    parents: Tuple[Expr, ...]
+    density: Expr                   # as written: p(x | z), N(x; a z, s^2), p_theta(x_{t-1} | x_t)
+    index: Optional[Tuple[Expr, Expr, Expr]] = None     # (t, lo, hi) under prod_{t=lo}^{hi}
+
+
+@dataclass(frozen=True)
+class Model:
+    family: str
+    left: Tuple[Expr, ...]
+    given: Tuple[Expr, ...]
+    factors: Tuple[Factor, ...]
+
+    def xreplace(self, mapping) -> "Model":
+        """The model with symbols replaced (the step's own symbols for counts)."""
+        def r(e):
+            return e.xreplace(mapping)
+        factors = tuple(Factor(r(f.child), tuple(r(p) for p in f.parents), r(f.density),
+                               None if f.index is None else tuple(r(x) for x in f.index))
+                        for f in self.factors)
+        return Model(self.family, tuple(r(v) for v in self.left), tuple(r(v) for v in self.given),
+                     factors)
+
+    @property
+    def symbols(self) -> set:
+        """The symbols its concrete graph depends on: the counts of its ranges and products."""
+        out = set()
+        for v in self.left + self.given:
+            if isinstance(v, VariableRange):
+                out |= v.lo.free_symbols | v.hi.free_symbols
+            elif isinstance(v, IndexedVariable):
+                out |= v.index.free_symbols
+        for f in self.factors:
+            if f.index is not None:
+                out |= f.index[1].free_symbols | f.index[2].free_symbols
+            else:
+                out |= f.child.free_symbols - {f.child}
+        return {s for s in out if isinstance(s, Symbol)}
+
+    def names(self) -> set:
+        """The variables (or families of indexed variables, by name) the model speaks of."""
+        return {v.name for v in self.left + self.given}
+
+    def concrete(self, values: Dict[Expr, int]):
+        """(nodes, parents) of the graph for whole ``values`` of its symbols; roots include the
+        variables the model is conditioned on. Raises ModelError when it is no DAG over its
+        left side."""
+        left = [c for v in self.left for c in _elements(v, values)]
+        given = [c for v in self.given for c in _elements(v, values)]
+        parents: Dict[Expr, Tuple[Expr, ...]] = {}
+        for i, f in enumerate(self.factors):
+            for child, pars in _instances(f, values):
+                if child not in left:
+                    raise ModelError(f"the factor {_shown(f)} gives {child}, which the model's "
+                                     "left side does not name", i)
+                for p in pars:
+                    if p not in left and p not in given:
+                        raise ModelError(f"the factor {_shown(f)} depends on {p}, which the "
+                                         "model does not name", i)
+                if child in parents:
+                    raise ModelError(f"{child} is given by two factors", i)
+                parents[child] = pars
+        for v in left:
+            if v not in parents:
+                raise ModelError(f"{v} is on the model's left side but no factor gives it")
+        for v in given:
+            parents.setdefault(v, ())
+        _check_acyclic(parents)
+        return tuple(left + given), parents
+
+
+def _shown(f: Factor) -> str:
+    from ..printing.text import text
+
+    return text(f.density)
+
+
+def _whole(e: Expr, values) -> int:
+    v = e.xreplace(values)
+    if not v.is_Integer:
+        raise ModelError(f"the index {e} is no whole number here")
+    return int(v)
+
+
+def _elements(v: Expr, values) -> List[Expr]:
+    if isinstance(v, VariableRange):
+        return [IndexedVariable(v.name, k) for k in range(_whole(v.lo, values), _whole(v.hi, values) + 1)]
+    if isinstance(v, IndexedVariable):
+        return [IndexedVariable(v.name, _whole(v.index, values))]
+    return [v]
+
+
+def _instances(f: Factor, values):
+    if f.index is None:
+        yield (_elements(f.child, values)[0],
+               tuple(c for p in f.parents for c in _elements(p, values)))
+        return
+    t, lo, hi = f.index
+    for k in range(_whole(lo, values), _whole(hi, values) + 1):
+        here = {**values, t: Integer(k)}
+        yield (_elements(f.child, here)[0], tuple(c for p in f.parents for c in _elements(p, here)))
+
+
+def _check_acyclic(parents):
+    state = {}
+    for start in parents:
+        if state.get(start) == 2:
+            continue
+        stack = [(start, iter(parents.get(start, ())))]
+        state[start] = 1
+        path = [start]
+        while stack:
+            node, children = stack[-1]
+            nxt = next(children, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+                path.pop()
+                continue
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):] + [nxt]
+                raise ModelError("the factors make a cycle: "
+                                 + " <- ".join(str(c) for c in cycle))
+            if state.get(nxt) is None:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, iter(parents.get(nxt, ()))))
+
+
+# -- building from a declaration -----------------------------------------------------------
+
+def _variables_of_model(model_names, expr):
+    """The model's variables in ``expr`` (a Gaussian's mean or variance): its parents."""
+    out = []
+    for s in sorted(expr.free_symbols, key=str):
+        if isinstance(s, (Symbol, IndexedVariable)) and s.name in model_names and s not in out:
+            out.append(s)
+    return out
+
+
+def _factor(expr, model_names, i, index=None):
+    if isinstance(expr, Product):
+        if index is not None or len(expr.limits) != 1:
+            raise ModelError("a factor is one density, or one prod over densities", i)
+        (t, lo, hi), = expr.limits
+        return [f for part in Mul.make_args(expr.function)
+                for f in _factor(part, model_names, i, (t, lo, hi))]
+    if isinstance(expr, Gaussian):
+        parents = _variables_of_model(model_names, expr.mean) + \
+            _variables_of_model(model_names, expr.variance)
+        return [Factor(expr.variable, tuple(parents), expr, index)]
+    if isinstance(expr, Density):
+        if len(expr.variables) != 1:
+            raise ModelError(f"a factor gives one variable, and {_shown_expr(expr)} gives "
+                             f"{len(expr.variables)}", i)
+        return [Factor(expr.variables[0], expr.given, expr, index)]
+    raise ModelError(f"a factor is a density, and {_shown_expr(expr)} is none", i)
+
+
+def _shown_expr(e):
+    from ..printing.text import text
+
+    return text(e)
+
+
+def build_model(joint: Expr, factors) -> Model:
+    """The model ``joint = factors...``, checked: every left variable given by exactly one
+    factor, parents among the model's variables, no cycle, at several whole sizes of its
+    counts. Raises ModelError (with the factor at fault) otherwise."""
+    if not isinstance(joint, Density):
+        raise ModelError("a model's left side is a density of a family: model p(x, z) = ...")
+    names = {v.name for v in joint.variables + joint.given}
+    parts = []
+    for i, f in enumerate(factors):
+        for part in Mul.make_args(f):
+            parts.extend(_factor(part, names, i))
+    model = Model(joint.family, joint.variables, joint.given, tuple(parts))
+    symbols = sorted(model.symbols, key=str)
+    for sizes in product(VALIDATION_SIZES, repeat=len(symbols)):
+        model.concrete(dict(zip(symbols, (Integer(k) for k in sizes))))
+    return model
+
+
+# -- d-separation ----------------------------------------------------------------------------
+
+def d_separated(parents, xs, ys, zs) -> bool:
+    """Whether xs and ys are d-separated given zs (the moralized ancestral graph)."""
+    relevant = set(xs) | set(ys) | set(zs)
+    stack = list(relevant)
+    while stack:
+        n = stack.pop()
+        for p in parents.get(n, ()):
+            if p not in relevant:
+                relevant.add(p)
+                stack.append(p)
+    adjacent = {n: set() for n in relevant}
+    for n in relevant:
+        ps = [p for p in parents.get(n, ()) if p in relevant]
+        for p in ps:
+            adjacent[n].add(p)
+            adjacent[p].add(n)
+        for a, b in combinations(ps, 2):
+            adjacent[a].add(b)
+            adjacent[b].add(a)
+    blocked = set(zs)
+    seen = set(xs)
+    stack = list(xs)
+    targets = set(ys)
+    while stack:
+        n = stack.pop()
+        if n in targets:
+            return False
+        for m in adjacent[n]:
+            if m not in seen and m not in blocked:
+                seen.add(m)
+                stack.append(m)
+    return True
+
+
+# -- decomposing a joint -----------------------------------------------------------------------
+
+def _chordal_cliques(vertices, edges):
+    """(cliques, separators) of a chordal graph by maximum cardinality search, or None."""
+    order, numbered = [], set()
+    weight = {v: 0 for v in vertices}
+    while len(order) < len(vertices):
+        v = max((u for u in vertices if u not in numbered), key=lambda u: (weight[u], -vertices.index(u)))
+        order.append(v)
+        numbered.add(v)
+        for u in vertices:
+            if u not in numbered and frozenset((u, v)) in edges:
+                weight[u] += 1
+    cliques = []
+    for i, v in enumerate(order):
+        earlier = [u for u in order[:i] if frozenset((u, v)) in edges]
+        if any(frozenset((a, b)) not in edges for a, b in combinations(earlier, 2)):
+            return None          # not chordal
+        clique = frozenset(earlier + [v])
+        cliques = [c for c in cliques if not c <= clique]
+        cliques.append(clique)
+    # separators: a maximum-weight spanning tree of the clique graph (Kruskal)
+    pairs = sorted(((len(a & b), i, j) for (i, a), (j, b) in combinations(enumerate(cliques), 2)),
+                   reverse=True)
+    component = list(range(len(cliques)))
+
+    def root(i):
+        while component[i] != i:
+            i = component[i]
+        return i
+    separators = []
+    for w, i, j in pairs:
+        if w and root(i) != root(j):
+            component[root(i)] = root(j)
+            separators.append(cliques[i] & cliques[j])
+    return cliques, separators
+
+
+def split_joint(model: Model, variables, instances) -> Optional[Tuple[list, list]]:
+    """(cliques, separators) of the joint over ``variables`` (templates, no ranges) under the
+    model, the same for every instance in ``instances`` (dicts of whole values); None when the
+    joint does not split or the instances disagree."""
+    variables = list(variables)
+    if len(variables) < 2 or not instances:
+        return None
+    independent = {}
+    for values in instances:
+        try:
+            nodes, parents = model.concrete(values)
+        except ModelError:
+            return None
+        concrete = []
+        for v in variables:
+            c = _elements(v, values)
+            if len(c) != 1 or c[0] not in parents:
+                return None
+            concrete.append(c[0])
+        if len(set(concrete)) != len(concrete):
+            return None          # two spellings name one variable here: no template answer
+        for (i, a), (j, b) in combinations(enumerate(concrete), 2):
+            rest = [c for c in concrete if c != a and c != b]
+            sep = d_separated(parents, [a], [b], rest)
+            if independent.setdefault((i, j), sep) != sep:
+                return None
+    edges = {frozenset((variables[i], variables[j])) for (i, j), sep in independent.items() if not sep}
+    if len(edges) == len(variables) * (len(variables) - 1) // 2:
+        return None              # complete: nothing splits
+    found = _chordal_cliques(variables, edges)
+    if found is None:
+        return None
+    return found
+
+
+def model_variables(model: Model, density: DensityBase) -> bool:
+    """Whether every variable of ``density`` is one the model speaks of."""
+    names = model.names()
+    return all(getattr(v, "name", None) in names for v in density.variables + density.given)
+
+
+__all__ = ["Factor", "Model", "ModelError", "build_model", "d_separated", "split_joint",
+           "model_variables"]
