@@ -216,8 +216,8 @@ def _subst(e, m):
 
 
 def _mentions(e: Basic, key: Expr) -> bool:
-    """Whether ``key`` may occur in ``e`` (structurally, bound or free: a cheap filter)."""
-    return e.has(key)
+    """Whether ``key`` occurs free in ``e`` (a cheap structural test first)."""
+    return e.has(key) and key in e.free_symbols
 
 
 __all__ = ["Binder", "bound_symbols", "bound_anywhere", "may_equal", "depends_on",

@@ -93,7 +93,7 @@ class Gaussian(DensityBase):
 
         variable = _variable(variable)
         mean, variance = sympify(mean, strict=True), sympify(variance, strict=True)
-        if mean.has(variable) or variance.has(variable):
+        if variable in mean.free_symbols or variable in variance.free_symbols:
             raise DomainError(f"{variable} stands both as the variable and in the parameters of N(...)")
         if variance.is_zero or variance.is_extended_negative:
             raise DomainError(f"the variance of N({variable}; ...) must be positive, not {variance}")
