@@ -7,7 +7,7 @@ import pytest
 from sympy import (Abs, I, Integer, Max, Pow, Rational, Sum, exp, log, pi, sign, sqrt,
                    symbols)
 
-from elbo_sym.algebra import KL, Expectation, Gaussian
+from elbo_sym.algebra import KL, Density, Expectation, Gaussian
 from elbo_sym.algebra.variables import IndexedVariable
 from elbo_sym.numeric import judge
 
@@ -163,8 +163,6 @@ def test_complex_values_are_never_made_real():
 
 def test_a_fact_about_a_variable_a_kl_binds_says_nothing_about_it():
     # conformance binders/kl-binds-its-variable.deriv: false, its gap is E_r[r(w)] E_q[z]
-    r_w = p(w).func(Integer(0).__class__ and p(w).args[0], (w,), ()) if False else None
-    from elbo_sym.algebra import Density
     r = Density("r", (w,), ())
     x_j = IndexedVariable("x", j)
     lhs = Expectation(KL(q(z), Gaussian(z, -r, 1)), r) + Sum(x_j, (j, 1, J))
