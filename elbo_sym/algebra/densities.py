@@ -19,7 +19,9 @@ def _variable(v):
 
 
 def _sorted_tuple(vs):
-    return Tuple(*sorted(set(_variable(v) for v in vs), key=default_sort_key))
+    from .variables import merge_variables
+
+    return Tuple(*sorted(set(merge_variables([_variable(v) for v in vs])), key=default_sort_key))
 
 
 class DensityBase(Expr):

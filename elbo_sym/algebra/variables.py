@@ -86,4 +86,56 @@ class VariableRange(Expr):
         return True
 
 
-__all__ = ["IndexedVariable", "VariableRange", "is_variable", "variable_name"]
+def merge_variables(variables):
+    """The same set of variables, with every range merged with the elements and ranges of its
+    family that adjoin or overlap it by a whole-number offset (x_0 and x_{1:T} are x_{0:T}) and
+    empty ranges (x_{2:1}) dropped. Two lone elements stay apart: p(z_1, z_2) keeps its
+    spelling."""
+    variables = list(variables)
+    if not any(isinstance(v, VariableRange) for v in variables):
+        return variables
+    out, families = [], {}
+    for v in variables:
+        if isinstance(v, VariableRange):
+            gap = v.hi - v.lo
+            if gap.is_number and gap < 0:
+                continue
+            families.setdefault(v.name, []).append([v.lo, v.hi, True])
+        elif isinstance(v, IndexedVariable) and len(v.indices) == 1:
+            families.setdefault(v.name, []).append([v.index, v.index, False])
+        else:
+            out.append(v)
+    for name, spans in families.items():
+        merged = True
+        while merged:
+            merged = False
+            for a in spans:
+                for b in spans:
+                    if a is b or not (a[2] or b[2]):
+                        continue
+                    gap = b[0] - a[1]          # b starts where a ends, or inside a
+                    back = b[1] - a[0]
+                    if gap.is_number and back.is_number and gap <= 1 and back >= 0:
+                        lo_gap = b[0] - a[0]
+                        hi_gap = b[1] - a[1]
+                        if lo_gap.is_number and hi_gap.is_number:
+                            a[0] = a[0] if lo_gap >= 0 else b[0]
+                            a[1] = a[1] if hi_gap <= 0 else b[1]
+                            a[2] = True
+                            spans.remove(b)
+                            merged = True
+                            break
+                    elif gap.is_number and gap == 1:
+                        a[1] = b[1]
+                        a[2] = True
+                        spans.remove(b)
+                        merged = True
+                        break
+                if merged:
+                    break
+        for lo, hi, is_range in spans:
+            out.append(VariableRange(name, lo, hi) if is_range else IndexedVariable(name, lo))
+    return out
+
+
+__all__ = ["IndexedVariable", "VariableRange", "is_variable", "merge_variables", "variable_name"]

@@ -16,7 +16,7 @@
 from dataclasses import dataclass
 from typing import Dict, Tuple
 
-from sympy import S, Expr, Pow, Sum, Symbol, Tuple as SympyTuple, log, preorder_traversal
+from sympy import S, Expr, Mul, Pow, Sum, Symbol, Tuple as SympyTuple, log, preorder_traversal
 
 from ..algebra import DensityBase, Gaussian, bound_anywhere, bound_symbols
 from ..relations import GT, NE
@@ -91,12 +91,28 @@ def domain_conditions(expr: Expr) -> Tuple[Fact, ...]:
 def _condition(out, term, rel, bound):
     if term.has(*OPAQUE) or term.free_symbols & bound or not term.free_symbols:
         return
+    term, rel = _simplest(term, rel)
     known = term.is_positive if rel == GT else term.is_nonzero
     if known:
         return
     fact = (term, rel, S.Zero)
     if fact not in out:
         out.append(fact)
+
+
+def _simplest(term, rel):
+    """The plainest statement of ``term REL 0``: positive numbers dropped from a product
+    (2 pi v > 0 is v > 0), a power x^k nonzero when x is, an even power positive when x is
+    nonzero, an odd one positive when x is."""
+    factors = [f for f in Mul.make_args(term) if not (f.is_number and f.is_positive)]
+    if len(factors) == 1:
+        f = factors[0]
+        if f.is_Pow and f.exp.is_Integer and f.exp > 0:
+            if rel == NE or f.exp % 2 == 0:
+                return f.base, NE
+            return f.base, rel
+        return f, rel
+    return Mul(*factors) if factors else term, rel
 
 
 def prepare(lhs: Expr, rhs: Expr, assumptions=()) -> StepContext:
@@ -106,16 +122,20 @@ def prepare(lhs: Expr, rhs: Expr, assumptions=()) -> StepContext:
     forward, back = _realify(raw, counts)
     lhs, rhs = lhs.xreplace(forward), rhs.xreplace(forward)
     assumed = [(a.xreplace(forward), r, b.xreplace(forward)) for a, r, b in assumptions]
-    conditions = []
-    for c in domain_conditions(lhs) + domain_conditions(rhs):
-        if c not in conditions:
-            conditions.append(c)
     everything = SympyTuple(lhs, rhs, *(e for a, _, b in assumed for e in (a, b)))
     bound = bound_anywhere(everything)
     names = set()
     for node in preorder_traversal(everything):
         if isinstance(node, DensityBase):
             names.update(node.variables + getattr(node, "given", ()))
+    # conditions the assumptions already settle (sigma^2 > 0 under sigma > 0) are not stated
+    settled = assumptions_mod.build(assumed, bound, names)
+    conditions = []
+    for c in domain_conditions(lhs) + domain_conditions(rhs):
+        term, rel = _simplest(settled.apply(c[0]), c[1])
+        if (term.is_positive if rel == GT else term.is_nonzero) or c in conditions:
+            continue
+        conditions.append(c)
     facts = assumptions_mod.build(assumed + conditions, bound, names)
     restore = {k: v.xreplace(back) for k, v in facts.restore.items()}
     restore.update(back)

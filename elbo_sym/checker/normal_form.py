@@ -7,14 +7,17 @@ enabled, and the engine records which ones fired, so the checker can tell what a
 """
 import math
 
-from sympy import (Add, Integer, Mul, Pow, Rational, S, Sum, Symbol, binomial, expand,
+from contextlib import contextmanager
+
+from sympy import (Add, Integer, Mul, Pow, Product, Rational, S, Sum, Symbol, binomial, expand,
                    expand_log, log, preorder_traversal)
 
-from ..algebra import (KL, Defined, DensityBase, Entropy, Expectation, SpaceIntegral,
-                       split_independent, substitute)
+from ..algebra import (KL, Defined, DensityBase, Entropy, Expectation, IndexedVariable,
+                       SpaceIntegral, split_independent, substitute)
 from ..algebra.binders import is_dummy, rename_bound
 from ..rules import REWRITES, TooComplex
 from ..rules.base import Normalizer
+from .indices import IndexSpace
 
 MAX_DEPTH = 400
 MAX_DIGITS = 5000
@@ -22,7 +25,7 @@ MAX_TERMS = 20000
 EXPLICIT_SUM_LIMIT = 16
 
 # what the normal form keeps whole: unknown quantities, not numbers or coefficients
-OPAQUE = (DensityBase, Expectation, SpaceIntegral, KL, Entropy, Defined, Sum)
+OPAQUE = (DensityBase, Expectation, SpaceIntegral, KL, Entropy, Defined, Sum, Product)
 
 
 def estimated_terms(expr):
@@ -93,11 +96,16 @@ def canonical(expr):
 
 
 class NormalForm(Normalizer):
-    """Normalizes expressions under a fixed set of enabled rules, remembering what fired."""
+    """Normalizes expressions under a fixed set of enabled rules, remembering what fired.
 
-    def __init__(self, enabled):
+    ``models`` maps a family to its declared ``Model`` (in the step's own symbols); ``facts``
+    are the step's facts, for reasoning about index ranges (``space``)."""
+
+    def __init__(self, enabled, models=None, facts=()):
         self._enabled = frozenset(enabled)
         self.fired = set()
+        self.models = dict(models or {})
+        self.space = IndexSpace(facts=facts)
         self._cache = {}
         self._depth = 0
 
@@ -106,11 +114,12 @@ class NormalForm(Normalizer):
 
     def of(self, expr):
         """The normal form of ``expr``: rewritten bottom-up, then expanded."""
-        return canonical(self.normalize(expr))
+        return self.canonical(self.normalize(expr))
 
     def normalize(self, expr):
-        if expr in self._cache:
-            return self._cache[expr]
+        key = (expr, self.space.key)
+        if key in self._cache:
+            return self._cache[key]
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -118,8 +127,22 @@ class NormalForm(Normalizer):
             out = self._apply_rules(self._rebuild(expr))
         finally:
             self._depth -= 1
-        self._cache[expr] = out
+        self._cache[key] = out
         return out
+
+    @contextmanager
+    def within(self, index, lo, hi):
+        """Normalize with ``index`` known to run over [lo, hi] (a sum's or product's body)."""
+        outer = self.space
+        self.space = outer.within(index, lo, hi)
+        try:
+            yield
+        finally:
+            self.space = outer
+
+    def canonical(self, expr):
+        """Expanded, and sums over the same summand merged over their common range."""
+        return merge_sums(canonical(expr), self)
 
     def _rebuild(self, expr):
         """The node with normalized children (measures and bound variables stay as they are)."""
@@ -127,7 +150,7 @@ class NormalForm(Normalizer):
             return expr
         if isinstance(expr, (Expectation, SpaceIntegral)):
             expr = canonical_dummies(expr)
-            integrand = canonical(self.normalize(expr.integrand))
+            integrand = self.canonical(self.normalize(expr.integrand))
             if isinstance(expr, Expectation):
                 return Expectation(integrand, expr.density)
             return SpaceIntegral(integrand, expr.variables)
@@ -135,11 +158,17 @@ class NormalForm(Normalizer):
             return expr  # whole until their own rule unfolds them
         if isinstance(expr, Sum):
             return self._sum(expr)
+        if isinstance(expr, Product):
+            return self._product(expr)
         args = [self.normalize(a) for a in expr.args]
         if isinstance(expr, Pow):
             return safe_pow(*args)
         if isinstance(expr, log):
-            return expand_log(log(args[0]), force=False)
+            inner = args[0]
+            if isinstance(inner, Product) and inner.function.is_positive:
+                # log of a product of positive factors is the sum of their logs (algebra)
+                return self.normalize(Sum(log(inner.function), *inner.limits))
+            return expand_log(log(inner), force=False)
         return expr.func(*args)
 
     def _apply_rules(self, node):
@@ -155,6 +184,15 @@ class NormalForm(Normalizer):
                 return self.normalize(guard_numbers(out))
         return node
 
+    # -- sums and products ----------------------------------------------------------------
+
+    def _index(self, function, prefix="_j"):
+        """The canonical index for a summand: the first ``_jK`` it does not use (names in
+        files cannot start with '_'); a whole number, its range known from ``within``."""
+        taken = {s.name for s in function.atoms(Symbol)}
+        name = next(f"{prefix}{k}" for k in range(len(taken) + 1) if f"{prefix}{k}" not in taken)
+        return Symbol(name, integer=True)
+
     def _sum(self, expr):
         """Sums are linear (algebra): split, pull out what is free of the index, and sum a
         constant to (count) c; small explicit ranges are expanded. A sum whose upper bound is
@@ -162,10 +200,11 @@ class NormalForm(Normalizer):
         closed form (count) c is used only where the count is provably >= 0 (``J`` in
         ``sum_{j=1}^{J}`` is a count, J >= 0; ``sum_{j=5}^{J} 1`` is J - 4 only under
         ``assume J >= 4``); elsewhere the constant's sum stays a sum. A sum whose bounds are not
-        provably whole numbers stays whole.
+        provably whole numbers stays whole. Each remaining sum is shifted so that its summand's
+        smallest index offset is 0 (sum_{t=2}^{T} f(x_{t-1}) is sum_{t=1}^{T-1} f(x_t)), so
+        that sums of one summand meet and ``merge_sums`` can telescope them.
 
-        The index is renamed canonically to the first ``_jK`` the summand does not use (names
-        in files cannot start with '_'), by the capture-avoiding ``substitute``."""
+        The index is renamed canonically by the capture-avoiding ``substitute``."""
         value = expr.function
         for limit in expr.limits:  # innermost first
             value = self._sum_over(value, *limit)
@@ -173,27 +212,123 @@ class NormalForm(Normalizer):
 
     def _sum_over(self, function, j, lo, hi):
         lo, hi = self.normalize(lo), self.normalize(hi)
-        taken = {s.name for s in function.atoms(Symbol)}
-        name = next(f"_j{k}" for k in range(len(taken) + 1) if f"_j{k}" not in taken)
-        # the index lies in [lo, hi]: what sympy can use of that, its sign, is kept
-        sign = {"positive": True} if lo.is_positive else \
-            {"nonnegative": True} if lo.is_nonnegative else {}
-        index = Symbol(name, integer=True, **sign)
-        body = canonical(self.normalize(substitute(function, {j: index})))
+        index = self._index(function)
+        renamed = substitute(function, {j: index})
         if not (lo.is_integer and hi.is_integer):
-            return Sum(body, (index, lo, hi))
+            return Sum(self.canonical(self.normalize(renamed)), (index, lo, hi))
         count = hi - lo + 1
         if count.is_Integer and count <= EXPLICIT_SUM_LIMIT:
-            return Add(*(self.normalize(substitute(body, {index: lo + k}))
+            return Add(*(self.normalize(substitute(renamed, {index: lo + k}))
                          for k in range(max(int(count), 0))))
         if count.is_nonpositive:
             return S.Zero
+        with self.within(index, lo, hi):
+            body = self.canonical(self.normalize(renamed))
         out = []
         for term in Add.make_args(body):
             const, rest = split_independent(term, (index,))
             if rest == 1:
-                rest = S.One if count.is_nonnegative else Sum(S.One, (index, lo, hi))
-                out.append(const * (count if rest == 1 else rest))
+                if count.is_nonnegative or self.space.nonnegative(count):
+                    out.append(const * count)
+                else:
+                    out.append(const * Sum(S.One, (index, lo, hi)))
+                continue
+            shift = _smallest_offset(rest, index)
+            if shift:
+                rest = substitute(rest, {index: index - shift})
+                out.append(const * Sum(rest, (index, lo + shift, hi + shift)))
             else:
                 out.append(const * Sum(rest, (index, lo, hi)))
         return Add(*out)
+
+    def _product(self, expr):
+        """Products: an empty one is 1, a short one is written out, the rest stays a product
+        over a canonical index with a normalized body."""
+        value = expr.function
+        for j, lo, hi in expr.limits:
+            lo, hi = self.normalize(lo), self.normalize(hi)
+            index = self._index(value)
+            renamed = substitute(value, {j: index})
+            count = hi - lo + 1
+            if lo.is_integer and hi.is_integer and count.is_Integer and count <= EXPLICIT_SUM_LIMIT:
+                value = Mul(*(self.normalize(substitute(renamed, {index: lo + k}))
+                              for k in range(max(int(count), 0))))
+                continue
+            if lo.is_integer and hi.is_integer and count.is_nonpositive:
+                value = S.One
+                continue
+            with self.within(index, lo, hi):
+                body = self.normalize(renamed)
+            value = Product(body, (index, lo, hi))
+        return value
+
+
+def _smallest_offset(expr, index):
+    """The smallest whole c among the indices ``index + c`` of the indexed variables in
+    ``expr`` (0 when there is none)."""
+    offsets = []
+    for v in expr.atoms(IndexedVariable):
+        for i in v.indices:
+            if index in i.free_symbols:
+                c = i - index
+                if c.is_Integer:
+                    offsets.append(int(c))
+    return min(offsets) if offsets else 0
+
+
+def _as_sum_term(term):
+    """(coefficient, Sum) when ``term`` is a coefficient times one single-limit sum."""
+    sums = [f for f in Mul.make_args(term) if isinstance(f, Sum) and len(f.limits) == 1]
+    if len(sums) != 1:
+        return None
+    s = sums[0]
+    return Mul(*[f for f in Mul.make_args(term) if f is not s]), s
+
+
+def merge_sums(expr, engine):
+    """Sums of one summand over ranges whose bounds differ by whole numbers, merged over their
+    common range [L, H], the rest written out (telescoping is what cancels then). Only where
+    L <= H + 1 holds for every value the indices may take."""
+    terms = Add.make_args(expr)
+    if sum(1 for t in terms if t.has(Sum)) < 2:
+        return expr
+    groups, others = {}, []
+    for t in terms:
+        found = _as_sum_term(t)
+        if found is None:
+            others.append(t)
+            continue
+        coeff, s = found
+        (index, lo, hi), = s.limits
+        groups.setdefault((s.function, index), []).append((coeff, lo, hi))
+    changed = False
+    for (body, index), items in groups.items():
+        merged = _merge_group(body, index, items, engine) if len(items) > 1 else None
+        if merged is None:
+            others.extend(c * Sum(body, (index, lo, hi)) for c, lo, hi in items)
+        else:
+            others.append(merged)
+            changed = True
+    return canonical(Add(*others)) if changed else expr
+
+
+def _merge_group(body, index, items, engine):
+    los = [lo for _, lo, _ in items]
+    his = [hi for _, _, hi in items]
+    if not all((a - los[0]).is_Integer for a in los) or not all((b - his[0]).is_Integer for b in his):
+        return None
+    L = max(los, key=lambda a: int(a - los[0]))
+    H = min(his, key=lambda b: int(b - his[0]))
+    if not engine.space.nonnegative(H - L + 1):
+        return None
+    out, total = [], S.Zero
+    for coeff, lo, hi in items:
+        total += coeff
+        for k in range(int(L - lo)):
+            out.append(coeff * engine.normalize(substitute(body, {index: lo + k})))
+        for k in range(int(hi - H)):
+            out.append(coeff * engine.normalize(substitute(body, {index: H + 1 + k})))
+    total = canonical(total)
+    if total != 0:
+        out.append(total * Sum(body, (index, L, H)))
+    return Add(*out)
