@@ -67,7 +67,7 @@ def test_json_conclusion_and_fields(beta_vae):
     assert entry["conditions"] == ["v > 0"]
     # every field of the contract's shape is still there
     assert list(entry) == ["name", "title", "ok", "conclusion", "assumptions", "conditions",
-                           "steps"]
+                           "models", "steps"]
     assert entry["name"] == "beta-vae" and entry["ok"] is True
     assert set(entry["steps"][0]) >= {"index", "line", "relation", "verdict", "rules_cited",
                                       "rules_used", "message"}
@@ -75,7 +75,7 @@ def test_json_conclusion_and_fields(beta_vae):
 
 def test_json_fields_are_empty_lists_without_assumptions():
     entry = json_derivation(check_derivation(BUILTINS["elbo"]))
-    assert entry["assumptions"] == [] and entry["conditions"] == []
+    assert entry["assumptions"] == [] and entry["conditions"] == [] and entry["models"] == []
 
 
 def test_latex_prints_assumptions_and_conditions_under_the_chain(beta_vae):

@@ -8,7 +8,7 @@ compiles with pdflatex: LaTeX's special characters are escaped, Greek letters be
 handles (Latin-1, most of Latin Extended-A, typographic quotes and dashes) stay, a few math
 signs become math, and any other character prints as its code point, ``[U+2603]``.
 """
-from .latex import GREEK_COMMANDS, latex, latex_name, latex_relation
+from .latex import GREEK_COMMANDS, latex, latex_name, latex_relation, model_latex
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
@@ -126,9 +126,16 @@ def definitions(result):
     return "".join(out)
 
 
+def models(result):
+    r"""The derivation's ``model`` lines, under its where lines: ``\noindent Model:
+    $p(x, z) = p(x \mid z)\, p(z)$.\par`` (the chain holds under the declared structure)."""
+    return "".join(f"\\noindent Model: ${model_latex(m)}$.\\par\n"
+                   for m in result.derivation.models)
+
+
 def body(result):
-    """One derivation without its heading: where lines, the chain, what it assumed."""
-    return definitions(result) + align(result) + qualification(result)
+    """One derivation without its heading: where lines, models, the chain, what it assumed."""
+    return definitions(result) + models(result) + align(result) + qualification(result)
 
 
 def section(result):

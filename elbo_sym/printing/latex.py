@@ -8,13 +8,23 @@ subscript (``x2`` and ``x_2`` both x_{2}) and reads suffixes as accents (``xprim
 command (``\sigma``), a single character or a number as written, or any other word upright
 (``\mathrm{x2}``; upright because an italic ``ab`` is the product a b on the page); the parts
 after the first are a subscript, separated by commas (``a_b_c`` is a_{b,c}, ``a_bc`` a_{bc}).
+
+The checker's own names print apart from any name a file can write (see
+``text.internal_name``): the canonical index ``_j0`` is ``\hat{\jmath}_{0}``, the dummy ``_e1``
+``\hat{e}_{1}`` (no written name prints a ``\hat``), and a renamed bound variable keeps its
+primes (``z'``, ``\sigma'``; no written name prints a prime).
+
+Ranges print as written, ``x_{1:T}``; i.i.d. draws as ``\mathbb{E}_{z_{1:K} \sim q(z \mid x)}``;
+products like sums, ``\prod_{t=1}^{T}``, outermost first.
 """
 import re
 
 from sympy import S, Symbol
+from sympy.concrete.products import Product
+from sympy.concrete.summations import Sum
 from sympy.printing.latex import LatexPrinter
 
-from ..algebra import SpaceIntegral
+from ..algebra import Draws, SpaceIntegral
 from ..relations import latex_symbol
 from .arithmetic import (combined_factors, flat_terms, index_order, is_bare_log,
                          printed, product, split_fraction, split_sign, sum_body)
@@ -37,14 +47,36 @@ def _latex_part(part):
     return r"\mathrm{%s}" % part
 
 
+# the checker's own names: canonical sum indices _j0, _j1, ..., canonical dummies _e0, ...
+_INTERNAL_NAME = re.compile(r"_([A-Za-z]+)([0-9]+)")
+_DOTLESS = {"i": r"\imath", "j": r"\jmath"}
+
+
+def _internal_latex(name):
+    r"""``_j0`` is ``\hat{\jmath}_{0}``, ``_e12`` is ``\hat{e}_{12}``; None for other names."""
+    match = _INTERNAL_NAME.fullmatch(name)
+    if match is None:
+        return None
+    letters, digits = match.groups()
+    body = _DOTLESS.get(letters, letters if len(letters) == 1 else r"\mathrm{%s}" % letters)
+    return r"\hat{%s}_{%s}" % (body, digits)
+
+
 def latex_name(name):
     r"""The LaTeX of a written name, one name one output: ``sigma_z`` is ``\sigma_{z}``,
-    ``x2`` is ``\mathrm{x2}``, ``x_2`` is ``x_{2}``, ``lamda`` is ``\mathrm{lamda}``."""
-    head, *subs = str(name).split("_")
+    ``x2`` is ``\mathrm{x2}``, ``x_2`` is ``x_{2}``, ``lamda`` is ``\mathrm{lamda}``. The
+    checker's names: ``_j0`` is ``\hat{\jmath}_{0}``, ``z'`` is ``z'``, ``sigma_z'`` is
+    ``\sigma_{z}'``."""
+    name = str(name)
+    internal = _internal_latex(name)
+    if internal is not None:
+        return internal
+    stem = name.rstrip("'")
+    head, *subs = stem.split("_")
     tex = _latex_part(head)
     if subs:
         tex += "_{%s}" % ",".join(_latex_part(p) for p in subs)
-    return tex
+    return tex + name[len(stem):]
 
 
 def _compact_index(tex):
@@ -147,7 +179,15 @@ class ElboLatexPrinter(LatexPrinter):
     def _print_Sum(self, expr):
         """Outermost sum first (sympy's ``limits`` are innermost first); a body that is a sum
         or starts with a sign is bracketed: ``\\sum_{j=1}^{J} \\left(1 + \\log ...\\right)``."""
-        heads = "".join(r"\sum_{%s=%s}^{%s} " % (self._print(v), self._print(lo), self._print(hi))
+        return self._big_operator(r"\sum", expr)
+
+    def _print_Product(self, expr):
+        """``\\prod_{t=1}^{T} p(x_{t-1} \\mid x_{t})``, printed like a sum."""
+        return self._big_operator(r"\prod", expr)
+
+    def _big_operator(self, command, expr):
+        heads = "".join(r"%s_{%s=%s}^{%s} " % (command, self._print(v), self._print(lo),
+                                                self._print(hi))
                         for v, lo, hi in reversed(expr.limits))
         function, bracketed = sum_body(expr.function)
         body = self._print(function)
@@ -166,6 +206,19 @@ class ElboLatexPrinter(LatexPrinter):
     def _print_Gaussian(self, expr):
         return r"\mathcal{N}(%s)" % "; ".join(
             [self._print(expr.variable), self._join((expr.mean, expr.variance))])
+
+    def _print_VariableRange(self, expr):
+        """``x_{1:T}``, ``\\sigma_{2:t-1}``: the variables x_lo, ..., x_hi."""
+        base = latex_name(expr.name)
+        lo = _compact_index(self._print(index_order(expr.lo)))
+        hi = _compact_index(self._print(index_order(expr.hi)))
+        if "_" in base:
+            base = "{%s}" % base
+        return "%s_{%s:%s}" % (base, lo, hi)
+
+    def _print_Draws(self, expr):
+        """``z_{1:K} \\sim q(z \\mid x)``: K independent draws of the base density."""
+        return r"%s \sim %s" % (self._print(expr.draws), self._print(expr.base))
 
     def _print_Expectation(self, expr):
         return r"\mathbb{E}_{%s}\left[ %s \right]" % (
@@ -206,4 +259,26 @@ def latex(expr):
     return printed(ElboLatexPrinter(), expr, r"\text{(an expression nested too deeply to print)}")
 
 
-__all__ = ["ElboLatexPrinter", "latex", "latex_name", "latex_relation"]
+def factors_latex(factors):
+    r"""Factors side by side with a thin space, in their written order: the right side of a
+    ``model`` line, ``p(x \mid z)\, p(z)`` (a product that is not the last factor is
+    bracketed, since ``\prod`` takes what follows it)."""
+    printer = ElboLatexPrinter()
+    out = []
+    try:
+        for i, factor in enumerate(factors):
+            tex = printer._print(factor)
+            if i < len(factors) - 1 and isinstance(factor, (Sum, Product, SpaceIntegral)):
+                tex = r"\left(%s\right)" % tex
+            out.append(tex)
+    except RecursionError:
+        return r"\text{(an expression nested too deeply to print)}"
+    return r"\, ".join(out) or "1"
+
+
+def model_latex(model):
+    r"""A ``ModelDeclaration`` as math: ``p(x, z) = p(x \mid z)\, p(z)``."""
+    return "%s = %s" % (latex(model.joint), factors_latex(list(model.factors)))
+
+
+__all__ = ["ElboLatexPrinter", "latex", "latex_name", "latex_relation", "model_latex"]

@@ -1,7 +1,7 @@
 """Check results as people and programs read them: a terminal report and the JSON document of
 the contract. Both take their words from ``step_message``."""
 from ..checker import VERIFIED
-from .text import relation_symbol, text, unicode_name
+from .text import model_text, relation_symbol, text, unicode_name
 
 MARKS = {"verified": "✓", "refuted": "✗", "unknown": "?"}
 COLOURS = {"verified": "green", "refuted": "red", "unknown": "yellow"}
@@ -87,6 +87,8 @@ def format_derivation(result, colour=False, quiet=False, strict=False):
     for definition in d.definitions:
         params = f"({', '.join(text(p) for p in definition.params)})" if definition.params else ""
         lines.append(f"  where {unicode_name(definition.name)}{params} = {text(definition.body)}")
+    for model in d.models:
+        lines.append(f"  model {model_text(model)}")
     if not quiet:
         rows = [("", "  " + text(d.start), None, None)]
         for step, res in zip(d.steps, result.steps):
@@ -133,6 +135,7 @@ def json_derivation(result, strict=False):
     return {"name": d.name, "title": d.title, "ok": result.ok(strict),
             "conclusion": conclusion(result),
             "assumptions": assumption_texts(result), "conditions": condition_texts(result),
+            "models": [model_text(m) for m in d.models],
             "steps": [json_step(s, i, r) for i, (s, r) in enumerate(zip(d.steps, result.steps), 1)]}
 
 

@@ -14,19 +14,26 @@ What is printed must be what was checked, so the printer is unambiguous:
   reads Greek letters and the Unicode minus but neither superscripts nor ``·``. So powers print
   as ``σ^2`` (not ``σ²``) and a factor that starts with a digit after another factor is joined
   by ``*`` (``3*2^x``, not ``3·2^x``); a denominator that is not a single tight factor is
-  bracketed (``p(x)/(1/p(z))``). Expectations (``E_q(z | x)[...]``), ``∑``, ``∫`` and ``‖``
-  keep their mathematical look: they are for reading, not for pasting back.
+  bracketed (``p(x)/(1/p(z))``). Ranges of variables print as the parser reads them
+  (``x_{1:T}``, ``x_{2:t-1}``). Expectations (``E_q(z | x)[...]``, i.i.d. draws
+  ``E_{z_{1:K} ~ q(z | x)}[...]``), ``∑``, ``∏``, ``∫`` and ``‖`` keep their mathematical look:
+  they are for reading, not for pasting back (the language writes ``sum_{j=1}^{J}`` and
+  ``prod_{t=1}^{T}``; ``∏`` is printed like ``∑`` so that a sum and a product look alike).
+- Names the checker makes never print like a name a file can write (file names match
+  ``[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*``, Greek spelled out): see ``internal_name``.
 """
 import re
+import unicodedata
 
 from sympy import S
+from sympy.concrete.products import Product
 from sympy.concrete.summations import Sum
 from sympy.printing.pretty.pretty_symbology import greek_unicode
 from sympy.printing.str import StrPrinter
 
-from ..algebra import SpaceIntegral
+from ..algebra import Draws, SpaceIntegral
 from ..relations import ascii_symbol, unicode_symbol
-from .arithmetic import (combined_factors, flat_terms, index_order, is_bare_log,
+from .arithmetic import (TOO_DEEP, combined_factors, flat_terms, index_order, is_bare_log,
                          printed, product, split_fraction, split_sign, sum_body)
 
 MINUS = "\u2212"
@@ -49,11 +56,42 @@ def relation_symbol(rel, unicode=True):
     return unicode_symbol(rel) if unicode else ascii_symbol(rel)
 
 
+# the checker's own names: canonical sum indices _j0, _j1, ..., canonical dummies _e0, ...
+INTERNAL_NAME = re.compile(r"_([A-Za-z]+)([0-9]+)")
+_SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def internal_name(name):
+    """How a name the checker made prints, or None for any other name.
+
+    The checker renames bound variables to compare normal forms: sum indices become ``_j0``,
+    ``_j1``, ..., pure dummies ``_e0``, ..., and a bound variable renamed away from a clash
+    gets primes (``z'``, ``z''``). They reach the reader in residuals, so they must read as
+    variables yet never as a name a file can write (``j_0`` and ``j0`` are both possible user
+    names). ``_jK`` prints as ``ĵ`` with the digits of K as subscripts: ``_j0`` is ``ĵ₀``,
+    ``_e12`` is ``ê₁₂`` (a hat on the letters, a circumflex, precomposed where Unicode has the
+    letter). A printed file name holds only ASCII letters, digits, ``_`` and the Greek letters
+    of ``unicode_name``, so neither the hat nor a subscript digit ever occurs in one. Primed
+    names are handled by ``unicode_name`` (the prime cannot occur in a file's name either)."""
+    match = INTERNAL_NAME.fullmatch(str(name))
+    if match is None:
+        return None
+    letters, digits = match.groups()
+    hatted = "".join(unicodedata.normalize("NFC", c + "\u0302") for c in letters)
+    return hatted + digits.translate(_SUBSCRIPT_DIGITS)
+
+
 def unicode_name(name):
     """A symbol name with its Greek parts as letters: ``sigma_z`` is ``σ_z``, ``z_1`` stays.
     Injective: each part is either a canonical Greek name (one letter each) or printed as
-    written, and a written part holds no Greek letter."""
-    return "_".join(_GREEK.get(part, part) for part in str(name).split("_"))
+    written, and a written part holds no Greek letter. The checker's names print apart:
+    ``_j0`` is ``ĵ₀`` (``internal_name``), trailing primes stay (``sigma'`` is ``σ'``)."""
+    name = str(name)
+    internal = internal_name(name)
+    if internal is not None:
+        return internal
+    stem = name.rstrip("'")
+    return "_".join(_GREEK.get(part, part) for part in stem.split("_")) + name[len(stem):]
 
 
 def _compact_index(index_text):
@@ -63,7 +101,7 @@ def _compact_index(index_text):
 
 def _is_open(expr):
     """True when the printed form runs on to the right with no closing bracket."""
-    return is_bare_log(expr) or isinstance(expr, (Sum, SpaceIntegral))
+    return is_bare_log(expr) or isinstance(expr, (Sum, Product, SpaceIntegral))
 
 
 def _needs_pow_brackets(base):
@@ -222,7 +260,15 @@ class ElboTextPrinter(StrPrinter):
     def _print_Sum(self, expr):
         """Outermost sum first (sympy's ``limits`` are innermost first); a body that is a sum
         or starts with a sign is bracketed: ``∑_{j=1}^{J} (1 + log(σ_j^2))``."""
-        heads = "".join(f"∑_{{{self._print(v)}={self._print(lo)}}}^{{{self._print(hi)}}} "
+        return self._big_operator("∑", expr)
+
+    def _print_Product(self, expr):
+        """``∏_{t=1}^{T} p(x_{t-1} | x_t)``, printed like a sum (outermost first, a body
+        that is a sum or starts with a sign bracketed)."""
+        return self._big_operator("∏", expr)
+
+    def _big_operator(self, sign, expr):
+        heads = "".join(f"{sign}_{{{self._print(v)}={self._print(lo)}}}^{{{self._print(hi)}}} "
                         for v, lo, hi in reversed(expr.limits))
         function, bracketed = sum_body(expr.function)
         body = self._print(function)
@@ -245,8 +291,24 @@ class ElboTextPrinter(StrPrinter):
     def _print_Gaussian(self, expr):
         return f"N({self._print(expr.variable)}; {self._join((expr.mean, expr.variance))})"
 
+    def _print_VariableRange(self, expr):
+        """``x_{1:T}``, ``x_{2:t-1}``: the variables x_lo, ..., x_hi, as the language writes
+        them."""
+        lo = _compact_index(self._print(index_order(expr.lo)))
+        hi = _compact_index(self._print(index_order(expr.hi)))
+        return f"{unicode_name(expr.name)}_{{{lo}:{hi}}}"
+
+    def _print_Draws(self, expr):
+        """``z_{1:K} ~ q(z | x)``: K independent draws of the base density."""
+        return f"{self._print(expr.draws)} ~ {self._print(expr.base)}"
+
     def _print_Expectation(self, expr):
-        return f"E_{self._print(expr.density)}[{self._print(expr.integrand)}]"
+        """``E_q(z | x)[f]``; under i.i.d. draws the measure is braced as the language writes
+        it: ``E_{z_{1:K} ~ q(z | x)}[f]``."""
+        measure = self._print(expr.density)
+        if isinstance(expr.density, Draws):
+            measure = "{" + measure + "}"
+        return f"E_{measure}[{self._print(expr.integrand)}]"
 
     def _print_SpaceIntegral(self, expr):
         differentials = "".join(f" d{self._print(v)}" for v in expr.variables)
@@ -276,4 +338,18 @@ def text(expr):
     return printed(ElboTextPrinter(), expr)
 
 
-__all__ = ["ElboTextPrinter", "text", "relation_symbol", "unicode_name", "MINUS"]
+def model_text(model):
+    """``p(x, z_1, z_2) = p(x | z_1) p(z_1 | z_2) p(z_2)``: a ``ModelDeclaration`` as its
+    ``model`` line writes it, the factors side by side in their written order (a product
+    that is not the last factor is bracketed, since ``∏`` takes what follows it)."""
+    printer = ElboTextPrinter()
+    try:
+        factors = (printer._juxtapose([], list(model.factors), followed=False)
+                   if model.factors else "1")
+    except RecursionError:
+        factors = TOO_DEEP
+    return f"{text(model.joint)} = {factors}"
+
+
+__all__ = ["ElboTextPrinter", "text", "model_text", "internal_name", "relation_symbol",
+           "unicode_name", "MINUS"]
