@@ -89,7 +89,7 @@ class DrawChooser:
 ADD, OPEN, PROD, UNARY, POW, ATOM = range(6)
 
 VARIABLES = ("x", "z", "y", "mu", "sigma", "beta", "J")
-DENSITY_VARIABLES = ("x", "z", "y")
+DENSITY_VARIABLES = ("x", "z", "y", "z_1")   # z_1: an indexed variable (element 1 of z)
 FAMILIES = ("p", "q", "r", "p_theta", "q_phi")
 LET_NAMES = ("L", "F", "G", "ELBO", "Q", "C", "K1", "T_1")
 PARAM_NAMES = ("x", "z", "y", "mu", "sigma")
