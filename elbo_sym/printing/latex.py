@@ -186,8 +186,9 @@ class ElboLatexPrinter(LatexPrinter):
         return self._big_operator(r"\prod", expr)
 
     def _big_operator(self, command, expr):
-        heads = "".join(r"%s_{%s=%s}^{%s} " % (command, self._print(v), self._print(lo),
-                                                self._print(hi))
+        heads = "".join(r"%s_{%s=%s}^{%s} " % (command, self._print(v),
+                                                self._print(index_order(lo)),
+                                                self._print(index_order(hi)))
                         for v, lo, hi in reversed(expr.limits))
         function, bracketed = sum_body(expr.function)
         body = self._print(function)

@@ -268,7 +268,8 @@ class ElboTextPrinter(StrPrinter):
         return self._big_operator("∏", expr)
 
     def _big_operator(self, sign, expr):
-        heads = "".join(f"{sign}_{{{self._print(v)}={self._print(lo)}}}^{{{self._print(hi)}}} "
+        heads = "".join(f"{sign}_{{{self._print(v)}={self._print(index_order(lo))}}}"
+                        f"^{{{self._print(index_order(hi))}}} "
                         for v, lo, hi in reversed(expr.limits))
         function, bracketed = sum_body(expr.function)
         body = self._print(function)
