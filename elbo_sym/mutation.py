@@ -1,15 +1,25 @@
 """One-step mutants of a derivation, for measuring soundness: each is a plausible slip (a sign,
 a swapped KL, a swapped conditional, a reversed inequality, a dropped term, a term pulled out of
-an expectation, a changed constant). A sound checker verifies none of the false ones."""
+an expectation, a changed constant, a bound variable renamed to a free one, an index shifted by
+one, a sum's bound moved, a let's arguments exchanged). A sound checker verifies none of the
+false ones; which mutants are false is decided by proof, never by the numbers (``equivalence``).
+"""
 from dataclasses import dataclass, replace
+from itertools import combinations
+from typing import Optional, Sequence
 
-from sympy import Add, Integer, Rational, preorder_traversal
+from sympy import Add, Expr, Indexed, Integer, Rational, Sum, Symbol, default_sort_key, preorder_traversal
 
-from .algebra import KL, Density, Expectation
-from .derivation import Derivation
+from .algebra import KL, Defined, Density, Expectation
+from .derivation import Definition, Derivation, Step
 from .errors import DomainError
-from .relations import reverse
+from .relations import EQ, reverse
 
+SIGN, DROP, KL_SWAP, CONDITIONAL_SWAP, PULL_OUT, CONSTANT, REVERSE = (
+    "sign", "drop", "kl-swap", "conditional-swap", "pull-out", "constant", "reverse")
+BOUND_RENAME, INDEX_SHIFT, SUM_BOUND, LET_SWAP = "bound-rename", "index-shift", "sum-bound", "let-swap"
+KINDS = (SIGN, DROP, KL_SWAP, CONDITIONAL_SWAP, PULL_OUT, CONSTANT, REVERSE,
+         BOUND_RENAME, INDEX_SHIFT, SUM_BOUND, LET_SWAP)
 
 
 @dataclass(frozen=True)
@@ -18,6 +28,7 @@ class Mutant:
     index: int               # 1-based index of the mutated step
     kind: str
     description: str
+    original: Optional[Step] = None   # the step before the slip
 
     @property
     def step(self):
@@ -33,6 +44,11 @@ class Mutant:
     def facts(self):
         return [(a.lhs, a.relation, a.rhs) for a in self.derivation.assumptions]
 
+    @property
+    def relation_only(self):
+        """Whether only the relation changed (a reversed inequality), not the expression."""
+        return self.original is not None and self.original.expr == self.step.expr
+
 
 def _subtrees(expr):
     seen = []
@@ -42,36 +58,116 @@ def _subtrees(expr):
     return seen
 
 
-def expression_mutants(expr):
-    """(kind, description, mutated expression) for every slip the expression admits."""
+def _sum_symbols(expr):
+    """The indices of the sums in ``expr`` and the symbols that bound them: no variables."""
+    return {s for node in preorder_traversal(expr) if isinstance(node, Sum)
+            for j, lo, hi in node.limits for s in {j} | lo.free_symbols | hi.free_symbols}
+
+
+def _variables(expr, within=None):
+    """The variables free in ``expr`` (plain and indexed), in a fixed order. Inside ``within``
+    (the whole step), a sum's index and bounds are no variables; an element z_j whose index is
+    a sum's counts only when ``within`` is given (it is free inside that sum, not outside)."""
+    sizes = _sum_symbols(within if within is not None else expr)
+    found = {s for s in expr.free_symbols if isinstance(s, (Symbol, Indexed)) and s not in sizes
+             and (within is not None or not (s.free_symbols - {s}) & sizes)}
+    return sorted(found, key=default_sort_key)
+
+
+def _shifted(node, index):
+    """``node`` (z_j: an IndexedVariable or sympy's IndexedBase element) with j -> j + 1."""
+    return type(node)(node.base, *[i.xreplace({index: index + 1}) for i in node.indices])
+
+
+def _let_swaps(node, definitions):
+    """(description, Defined) for every two arguments of ``node`` exchanged, rebuilt from its
+    ``let``: the body is the definition's body at the exchanged arguments."""
+    found = [d for d in definitions if d.name == node.name and len(d.params) == len(node.arguments)]
+    if not found:
+        return
+    definition, args = found[0], node.arguments
+    for i, j in combinations(range(len(args)), 2):
+        swapped = list(args)
+        swapped[i], swapped[j] = args[j], args[i]
+        body = definition.body.xreplace(dict(zip(definition.params, swapped)))
+        yield (f"arguments {args[i]} and {args[j]} of {node.name} exchanged",
+               Defined(node.name, swapped, body))
+
+
+def expression_mutants(expr: Expr, free: Sequence[Expr] = (),
+                       definitions: Sequence[Definition] = ()) -> list:
+    """(kind, description, mutated expression) for every slip the expression admits.
+    ``free`` adds variables free elsewhere in the step (its left side), for renaming a bound
+    variable; ``definitions`` are the derivation's lets, for exchanging their arguments."""
     out = []
 
-    def add(kind, what, new):
+    def add(kind, what, build):
+        try:
+            new = build()
+        except DomainError:   # the slip makes no meaningful object (x on both sides of a bar)
+            return
         if new != expr:
             out.append((kind, what, new))
 
+    def at(node, new):
+        return lambda: expr.xreplace({node: new() if callable(new) else new})
+
+    free_vars = sorted(set(_variables(expr)) | set(free), key=default_sort_key)
     for node in _subtrees(expr):
-        try:
-            if isinstance(node, Add):
-                for t in node.args:
-                    rest = [a for a in node.args if a != t]
-                    add("sign", f"sign of {t} flipped", expr.xreplace({node: Add(*rest, -t)}))
-                    add("drop", f"{t} dropped", expr.xreplace({node: Add(*rest)}))
-            if isinstance(node, KL):
-                add("kl-swap", "KL arguments swapped", expr.xreplace({node: KL(node.second, node.first)}))
-            if isinstance(node, Density) and node.is_conditional:
-                swapped = Density(node.args[0], node.given, node.variables)
-                add("conditional-swap", f"{node} turned around", expr.xreplace({node: swapped}))
-            if isinstance(node, Expectation) and isinstance(node.integrand, Add):
+        if isinstance(node, Add):
+            for t in node.args:
+                rest = [a for a in node.args if a != t]
+                add(SIGN, f"sign of {t} flipped", at(node, lambda: Add(*rest, -t)))
+                add(DROP, f"{t} dropped", at(node, lambda: Add(*rest)))
+        if isinstance(node, KL):
+            add(KL_SWAP, "KL arguments swapped", at(node, lambda: KL(node.second, node.first)))
+        if isinstance(node, Density) and node.is_conditional:
+            add(CONDITIONAL_SWAP, f"{node} turned around",
+                at(node, lambda: Density(node.args[0], node.given, node.variables)))
+        if isinstance(node, Expectation):
+            bound = node.bound_variables
+            if isinstance(node.integrand, Add):
                 for t in node.integrand.args:
-                    if t.has(*node.bound_variables):
+                    if t.has(*bound):
                         rest = Add(*[a for a in node.integrand.args if a != t])
-                        moved = Expectation(rest, node.density) + t
-                        add("pull-out", f"{t} moved out of the expectation", expr.xreplace({node: moved}))
-            if isinstance(node, (Integer, Rational)) and node not in (0, -1):
-                add("constant", f"{node} changed to {node + 1}", expr.xreplace({node: node + 1}))
-        except DomainError:
-            continue
+                        add(PULL_OUT, f"{t} moved out of the expectation",
+                            at(node, lambda: Expectation(rest, node.density) + t))
+            candidates = sorted(set(free_vars) | set(_variables(node, expr)), key=default_sort_key)
+            for b in bound:
+                if not node.integrand.has(b):
+                    continue
+                for v in candidates:
+                    if v in bound or v == b:
+                        continue
+                    add(BOUND_RENAME, f"bound {b} renamed to the free {v} in the integrand",
+                        at(node, lambda: Expectation(node.integrand.xreplace({b: v}), node.density)))
+        if isinstance(node, Sum):
+            indices = {j for j, _, _ in node.limits}
+            for element in _subtrees(node.function):
+                if isinstance(element, Indexed) and any(i.has(j) for i in element.indices for j in indices):
+                    for j in indices:
+                        if any(i.has(j) for i in element.indices):
+                            shifted = _shifted(element, j)
+                            add(INDEX_SHIFT, f"{element} shifted to {shifted}",
+                                at(node, lambda: Sum(node.function.xreplace({element: shifted}),
+                                                     *node.limits)))
+            for k, (j, lo, hi) in enumerate(node.limits):
+                def moved(limit):
+                    limits = list(node.limits)
+                    limits[k] = limit
+                    return lambda: Sum(node.function, *limits)
+
+                add(SUM_BOUND, f"upper bound {hi} of the sum over {j} changed to {hi - 1}",
+                    at(node, moved((j, lo, hi - 1))))
+                add(SUM_BOUND, f"upper bound {hi} of the sum over {j} changed to {hi + 1}",
+                    at(node, moved((j, lo, hi + 1))))
+                add(SUM_BOUND, f"lower bound {lo} of the sum over {j} changed to {lo + 1}",
+                    at(node, moved((j, lo + 1, hi))))
+        if isinstance(node, Defined) and len(node.arguments) >= 2:
+            for what, swapped in _let_swaps(node, definitions):
+                add(LET_SWAP, what, at(node, swapped))
+        if isinstance(node, (Integer, Rational)) and node not in (0, -1):
+            add(CONSTANT, f"{node} changed to {node + 1}", at(node, node + 1))
     return out
 
 
@@ -81,13 +177,85 @@ def _with_step(derivation, i, step):
     return replace(derivation, steps=tuple(steps))
 
 
-def mutants(derivation):
+def mutants(derivation: Derivation) -> list:
     """Every one-step mutant of ``derivation``."""
     out = []
     for i, step in enumerate(derivation.steps):
+        previous = derivation.start if i == 0 else derivation.steps[i - 1].expr
         if reverse(step.relation):
             out.append(Mutant(_with_step(derivation, i, replace(step, relation=reverse(step.relation))),
-                              i + 1, "reverse", f"{step.relation} reversed"))
-        for kind, what, new in expression_mutants(step.expr):
-            out.append(Mutant(_with_step(derivation, i, replace(step, expr=new)), i + 1, kind, what))
+                              i + 1, REVERSE, f"{step.relation} reversed", step))
+        for kind, what, new in expression_mutants(step.expr, _variables(previous),
+                                                  derivation.definitions):
+            out.append(Mutant(_with_step(derivation, i, replace(step, expr=new)), i + 1, kind, what,
+                              step))
     return out
+
+
+# Which mutants are false: decided by proof.
+
+EQUIVALENT, COUNTED = "equivalent", "counted"
+
+
+def equivalence(m: Mutant, timeout: Optional[float] = 10.0):
+    """The checker's result on the claim that makes ``m`` no slip at all, with every rule:
+    ``original = mutant`` for a changed expression; for a relation-only mutant (a reversed
+    inequality), ``previous = expression``, the two sides of the step being equal. A mutant is
+    excluded from the count only when this is verified."""
+    from .checker import UNKNOWN, StepResult, check_step
+    from .checker.limits import StepTimeout, time_limit
+
+    lhs, rhs = (m.previous, m.step.expr) if m.relation_only else (m.original.expr, m.step.expr)
+    try:
+        with time_limit(timeout):
+            return check_step(lhs, EQ, rhs, (), m.facts)
+    except (StepTimeout, DomainError) as exc:
+        return StepResult(UNKNOWN, reason=str(exc))
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A mutant's fate in the suite: excluded as proven equivalent, or counted with a verdict."""
+
+    mutant: Mutant
+    status: str                       # EQUIVALENT or COUNTED
+    verdict: Optional[str] = None     # the symbolic verdict (counted mutants)
+    final: Optional[str] = None       # after the numeric judge: refuted / unknown / verified
+    numeric: Optional[str] = None     # the numeric judge's status, when it ran
+    message: str = ""
+
+
+def judge_mutant(m: Mutant, draws: int = 64, timeout: Optional[float] = 10.0,
+                 numeric: bool = True) -> Judged:
+    """Exclude ``m`` if it is proven equivalent to the original step; otherwise its symbolic
+    verdict and, behind an unknown or verified one, the numeric judge on ``draws`` instances
+    (which may refute, never verify). An excluded mutant is still judged numerically: a
+    violation there means the equivalence proof is wrong, a bug reported as ``numeric``."""
+    from .checker import REFUTED, UNKNOWN, VERIFIED, StepResult, check_step
+    from .checker.limits import StepTimeout, time_limit
+
+    step = m.step
+
+    def numbers():
+        if not numeric:
+            return None, ""
+        from .numeric import judge
+
+        outcome = judge(m.previous, step.relation, step.expr, m.facts, draws=draws)
+        return outcome.status, outcome.message
+
+    if equivalence(m, timeout).verdict == VERIFIED:
+        status, message = numbers()
+        return Judged(m, EQUIVALENT, numeric=status, message=message)
+    try:
+        with time_limit(timeout):
+            result = check_step(m.previous, step.relation, step.expr, step.rules, m.facts)
+    except (StepTimeout, DomainError) as exc:
+        result = StepResult(UNKNOWN, reason=str(exc))
+    if result.verdict == REFUTED:
+        return Judged(m, COUNTED, REFUTED, REFUTED, message=result.reason or "")
+    status, message = numbers()
+    final = result.verdict
+    if result.verdict == UNKNOWN and status == "violated":
+        final = REFUTED
+    return Judged(m, COUNTED, result.verdict, final, status, message or result.reason or "")
