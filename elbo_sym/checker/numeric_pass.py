@@ -13,11 +13,12 @@ from .step import REFUTED, UNKNOWN, VERIFIED
 DRAWS = 8
 
 
-def cross_check(result, lhs, relation, rhs, assumptions=(), seed=0):
-    """``result`` with the numeric outcome attached and its verdict adjusted."""
+def cross_check(result, lhs, relation, rhs, assumptions=(), seed=0, models=()):
+    """``result`` with the numeric outcome attached and its verdict adjusted. ``models``: the
+    ``ModelDeclaration``s in force, whose graphs the random instances respect."""
     from ..numeric import VIOLATED, judge
 
-    outcome = judge(lhs, relation, rhs, assumptions, draws=DRAWS, seed=seed)
+    outcome = judge(lhs, relation, rhs, assumptions, draws=DRAWS, seed=seed, models=models)
     result = replace(result, numeric=outcome)
     if outcome.status == VIOLATED and result.verdict == VERIFIED:
         return replace(result, verdict=UNKNOWN, inconsistent=True,

@@ -27,10 +27,13 @@ from sympy import (Abs, Add, Basic, Indexed, IndexedBase, Integer, Max, Min, Mul
                    tanh)
 from sympy.functions.special.delta_functions import Heaviside
 
-from ..algebra import (KL, Defined, Density, DensityBase, Entropy, Expectation, Gaussian,
+from sympy import Expr
+
+from ..algebra import (KL, Defined, Density, DensityBase, Draws, Entropy, Expectation, Gaussian,
                        SpaceIntegral)
-from ..algebra.variables import IndexedVariable
-from .instances import Skip, Unsupported
+from ..algebra.variables import IndexedVariable, VariableRange
+from ..errors import DomainError
+from .instances import Skip, TooCostly, Unsupported
 
 TOLERANCE = 1e-11                  # relative to a value's scale: its rounding error is below this
 _MAX_TERMS = 64                    # a sum expanded to more terms than this is refused
@@ -56,14 +59,21 @@ def _short(e, width=60):
 # -- sums and products -------------------------------------------------------------------
 
 def size_symbols(expr):
-    """Symbols in the bounds of sums and products (J in sum_{j=1}^{J}), minus their indices."""
+    """The whole numbers a step's shape depends on: symbols in the bounds of sums, products and
+    ranges (J in sum_{j=1}^{J}, T in x_{1:T}, K in z_{1:K}) and in the indices of indexed
+    variables (T in x_T, t in a free x_t), minus the indices of sums and products."""
     sizes, indices = set(), set()
     for s in expr.atoms(Sum, Product):
         for limit in s.limits:
             indices.add(limit[0])
             for bound in limit[1:]:
                 sizes |= bound.free_symbols
-    return sizes - indices
+    for r in expr.atoms(VariableRange):
+        sizes |= r.lo.free_symbols | r.hi.free_symbols
+    for v in expr.atoms(Indexed):
+        for i in v.indices:
+            sizes |= i.free_symbols
+    return {s for s in sizes - indices if isinstance(s, Symbol)}
 
 
 def _whole(bound):
@@ -76,8 +86,11 @@ def _whole(bound):
 
 def expand_sums(expr, sizes):
     """``expr`` with sizes substituted, every Sum and Product written out term by term (one
-    whose upper bound is below its lower bound is empty: 0 and 1), and every element of a
-    family of variables written as ``IndexedVariable`` (z[1] inside a sum is z_1 outside)."""
+    whose upper bound is below its lower bound is empty: 0 and 1), every range of variables
+    written as its elements (x_{1:3} is x_1, x_2, x_3), densities at i.i.d. draws marked
+    (``AtDraw``), and every element of a family of variables written as ``IndexedVariable``
+    (z[1] inside a sum is z_1 outside). A density with a variable on both sides of its bar at
+    these sizes raises ``Skip``: the step says nothing there."""
     sizes = {k: Integer(v) for k, v in sizes.items()}
     out = _expand(expr.xreplace(sizes) if sizes else expr)
     if isinstance(out, Basic) and out.has(Indexed):
@@ -89,21 +102,127 @@ def expand_sums(expr, sizes):
     return out
 
 
+def _elements(variables):
+    """The variables with every range written as its elements."""
+    out = []
+    for v in variables:
+        if isinstance(v, VariableRange):
+            lo, hi = _whole(v.lo), _whole(v.hi)
+            if hi - lo + 1 > _MAX_TERMS:
+                raise TooCostly(f"the range {v} has {hi - lo + 1} variables")
+            out.extend(IndexedVariable(v.name, k) for k in range(lo, hi + 1))
+        else:
+            if isinstance(v, Indexed) and not all(i.is_Integer for i in v.indices):
+                raise Unsupported(f"{v} stands outside a sum over its index")
+            out.append(v)
+    return out
+
+
+def _draw_elements(draws):
+    """z_1, ..., z_K of ``z_{1:K} ~ q(z | x)`` (sizes substituted)."""
+    return _elements((draws.draws,))
+
+
+def _at_draws(expr, variable, draws):
+    """Densities in ``expr`` at a draw: p(x, z_2) becomes p(x, z) at z = z_2."""
+    mapping = {}
+    for d in expr.atoms(Density):
+        hit = [v for v in d.variables + d.given if v in draws]
+        if not hit:
+            continue
+        if len(hit) > 1:
+            raise Unsupported(f"{_short(d)} stands at two draws at once")
+        if variable in d.variables + d.given:
+            raise Unsupported(f"{_short(d)} names both the draw {hit[0]} and {variable}")
+        mapping[d] = AtDraw(d.xreplace({hit[0]: variable}), variable, hit[0])
+    return expr.xreplace(mapping) if mapping else expr
+
+
 def _expand(e):
-    if not isinstance(e, Basic) or not e.has(Sum, Product):
+    if not isinstance(e, Basic) or not e.has(Sum, Product, VariableRange):
         return e
+    if isinstance(e, Expectation) and isinstance(e.density, Draws):
+        d = e.density
+        base = _expand(d.base)
+        draws = _draw_elements(d)
+        integrand = _at_draws(_expand(e.integrand), d.variable, set(draws))
+        return Expectation(integrand, Draws(base, VariableRange(d.draws.name, *_bounds(draws, d))))
+    if isinstance(e, Density):
+        try:
+            return Density(e.args[0], _elements(e.variables), _elements(e.given))
+        except DomainError as exc:
+            raise Skip(str(exc)) from None
+    if isinstance(e, SpaceIntegral):
+        return SpaceIntegral(_expand(e.integrand), tuple(_elements(e.variables)))
+    if isinstance(e, VariableRange):
+        raise Unsupported(f"the range {e} stands outside a density or an integral")
     if isinstance(e, (Sum, Product)):
         *inner, (index, lower, upper) = e.limits
         body = type(e)(e.function, *inner) if inner else e.function
         a, b = _whole(lower), _whole(upper)
         if b - a + 1 > _MAX_TERMS:
-            raise Unsupported(f"the {'sum' if isinstance(e, Sum) else 'product'} over {index} "
+            raise TooCostly(f"the {'sum' if isinstance(e, Sum) else 'product'} over {index} "
                               f"has {b - a + 1} terms")
         terms = [_expand(body.xreplace({index: Integer(k)})) for k in range(a, b + 1)]
         if isinstance(e, Sum):
             return Add(*terms) if terms else S.Zero
         return Mul(*terms) if terms else S.One
     return e.func(*[_expand(a) for a in e.args])
+
+
+def _bounds(draws, d):
+    """(lo, hi) of the expanded draws (an empty range keeps its written bounds)."""
+    if draws:
+        return draws[0].index, draws[-1].index
+    return d.draws.lo, d.draws.hi
+
+
+class AtDraw(DensityBase):
+    """A density at an i.i.d. draw: ``inner`` (a density of the family, over its variables)
+    with ``variable`` standing at ``draw``: p(x, z_2) inside E_{z_{1:K} ~ q(z | x)} is p(x, z)
+    at z = z_2, the family's joint over x and z evaluated at the second draw."""
+
+    def __new__(cls, inner, variable, draw):
+        return Expr.__new__(cls, inner, variable, draw)
+
+    @property
+    def inner(self):
+        return self.args[0]
+
+    @property
+    def variable(self):
+        return self.args[1]
+
+    @property
+    def draw(self):
+        return self.args[2]
+
+    @property
+    def family(self):
+        return self.args[0].family
+
+    def _swap(self, variables):
+        return tuple(self.args[2] if v == self.args[1] else v for v in variables)
+
+    @property
+    def variables(self):
+        return self._swap(self.args[0].variables)
+
+    @property
+    def given(self):
+        return self._swap(self.args[0].given)
+
+    @property
+    def free_symbols(self):
+        return (self.args[0].free_symbols - {self.args[1]}) | self.args[2].free_symbols
+
+
+def parts(d):
+    """(family, its variables left and right of the bar, the variables standing there)."""
+    if isinstance(d, AtDraw):
+        inner = d.inner
+        return inner.family, inner.variables, inner.given, d.variables, d.given
+    return d.family, d.variables, d.given, d.variables, d.given
 
 
 # -- scan --------------------------------------------------------------------------------
@@ -169,6 +288,13 @@ def _atom(e):
 
 
 def _walk_density(d, bound, acc):
+    if isinstance(d, AtDraw):
+        family, left, given, at_left, at_given = parts(d)
+        acc.families.setdefault(family, set()).update(left + given)
+        acc.variables.update(at_left + at_given)
+        for v in at_left + at_given:
+            _walk(v, bound, acc)
+        return
     if isinstance(d, Gaussian):
         acc.variables.add(d.variable)
         acc._condition(d.variance, ">", bound)
@@ -213,10 +339,17 @@ def _float(e):
 
 
 def _walk(e, bound, acc):
-    if isinstance(e, Expectation):
+    if isinstance(e, Expectation) and isinstance(e.density, Draws):
+        d = e.density
+        inner = bound | set(_draw_elements(d))
+        _walk_density(d.base, inner | {d.variable}, acc)
+        _walk(e.integrand, inner, acc)
+    elif isinstance(e, Expectation):
         inner = bound | set(e.density.variables)
         _walk_density(e.density, inner, acc)
         _walk(e.integrand, inner, acc)
+    elif isinstance(e, (KL, Entropy)) and any(isinstance(a, Draws) for a in e.args):
+        raise Unsupported(f"{_short(e)} of i.i.d. draws")
     elif isinstance(e, KL):
         inner = bound | set(e.first.variables)
         _walk_density(e.first, inner, acc)
@@ -333,7 +466,7 @@ def _hermite(dim, checked=False):
     where they start and their weights: one pass of the integrand then serves both rules.
     """
     if dim not in _HERMITE_NODES:
-        raise Unsupported(f"an expectation over {dim} variables at once is too costly")
+        raise TooCostly(f"an expectation over {dim} variables at once is too costly")
     n = _HERMITE_NODES[dim]
     u, w = hermegauss(n)
     if not checked:
@@ -391,11 +524,89 @@ def _reference(integrand, variables, exclude=None):
         elif isinstance(factor, Density) and wanted <= set(factor.variables):
             rest = set(factor.variables + factor.given) - wanted
             reference = Density(factor.args[0], tuple(variables), tuple(rest))
+        elif isinstance(factor, AtDraw) and wanted <= set(factor.variables):
+            inner, z, draw = factor.inner, factor.variable, factor.draw
+            left = [z if v == draw else v for v in variables]
+            rest = set(inner.variables + inner.given) - set(left)
+            reference = AtDraw(Density(inner.args[0], tuple(left), tuple(rest)), z, draw)
         else:
             continue
         if reference != exclude:
             return reference, Mul(integrand, Pow(reference, -1))
     return None
+
+
+@lru_cache(maxsize=1024)
+def _blocks(density):
+    """The independent Gaussian blocks of a measure: the density itself, or one density per
+    draw of ``z_{1:K} ~ q(z | x)`` (q at z_k: each draw has the base density's law)."""
+    if isinstance(density, Draws):
+        z, base = density.variable, density.base
+        return tuple(base.xreplace({z: zk}) if isinstance(base, Gaussian) else AtDraw(base, z, zk)
+                     for zk in _draw_elements(density))
+    if isinstance(density, (Gaussian, Density, AtDraw)):
+        return (density,)
+    raise Unsupported(f"the density {_short(density)} is of no known kind")
+
+
+def _marginal(blocks, subset):
+    """The blocks' joint law over ``subset`` of their variables: a family's conditional over
+    fewer variables is its marginal (exact for the Gaussian families)."""
+    wanted, out = set(subset), []
+    for b in blocks:
+        left = [v for v in b.variables if v in wanted]
+        if len(left) == len(b.variables):
+            out.append(b)
+        elif left:
+            out.append(Density(b.args[0], left, b.given))
+    return tuple(out)
+
+
+def _log_parts(argument):
+    """log of a product of densities (and positive numbers) as the sum of their logs; None
+    for anything else."""
+    out = []
+    for f in Mul.make_args(argument):
+        if isinstance(f, DensityBase):
+            out.append(log(f))
+        elif isinstance(f, Pow) and isinstance(f.base, DensityBase) and f.exp.is_Integer:
+            out.append(f.exp * log(f.base))
+        elif f.is_number and f.is_positive:
+            out.append(log(f))
+        else:
+            return None
+    return out
+
+
+def _terms(e, variables):
+    """The addends of ``e`` (distributing factors constant in ``variables``, and splitting the
+    log of a product of densities)."""
+    if isinstance(e, Add):
+        return [t for a in e.args for t in _terms(a, variables)]
+    if isinstance(e, Mul):
+        rest = [a for a in e.args if a.free_symbols & variables]
+        if len(rest) == 1 and len(rest) < len(e.args):
+            inner = _terms(rest[0], variables)
+            if len(inner) > 1:
+                const = [a for a in e.args if a is not rest[0]]
+                return [Mul(*const, t) for t in inner]
+        return [e]
+    if isinstance(e, log):
+        split = _log_parts(e.args[0])
+        if split is not None and len(split) > 1:
+            return [t for part in split for t in _terms(part, variables)]
+    return [e]
+
+
+@lru_cache(maxsize=1024)
+def _groups(integrand, variables):
+    """((variables a group depends on, the sum of its terms), ...) in order of appearance."""
+    wanted = frozenset(variables)
+    groups = {}
+    for term in _terms(integrand, wanted):
+        groups.setdefault(frozenset(term.free_symbols & wanted), []).append(term)
+    return tuple((tuple(v for v in variables if v in key), Add(*terms))
+                 for key, terms in groups.items())
 
 
 @lru_cache(maxsize=256)
@@ -413,7 +624,7 @@ def _grid(dim):
     Gaussian-decaying integrands, so the step is fine enough once halving it changes nothing).
     """
     if dim not in _GRID:
-        raise Unsupported(f"an integral over {dim} variables at once is too costly")
+        raise TooCostly(f"an integral over {dim} variables at once is too costly")
     half, step = _GRID[dim]
     count = 2 * round(half / step) + 1
     line = np.linspace(-half, half, count)
@@ -503,25 +714,25 @@ class Evaluator:
             v = np.exp(l)
             return v, v * (1 + ml)
         if isinstance(e, Expectation):
-            f = e.integrand
-            return self._expect(lambda en, d: self._v(f, en, d), e.density, env, depth, f)
+            return self._expectation(e, env, depth)
         if isinstance(e, KL):
             a, b = e.first, e.second
 
             def gap(en, d):
                 (la, ma), (lb, mb) = self._logpdf(a, en, d), self._logpdf(b, en, d)
                 return la - lb, ma + mb
-            return self._expect(gap, a, env, depth)
+            return self._expect(gap, _blocks(a), env, depth)
         if isinstance(e, Entropy):
             a = e.density
-            v, m = self._expect(lambda en, d: self._logpdf(a, en, d), a, env, depth)
+            v, m = self._expect(lambda en, d: self._logpdf(a, en, d), _blocks(a), env, depth)
             return -v, m
         if isinstance(e, SpaceIntegral):
             found = _reference(e.integrand, e.variables)
             if found is None:
                 return self._integrate(e.integrand, e.variables, env, depth)
             reference, ratio = found
-            return self._expect(lambda en, d: self._v(ratio, en, d), reference, env, depth, ratio)
+            return self._expect(lambda en, d: self._v(ratio, en, d), _blocks(reference), env,
+                                depth, ratio)
         if isinstance(e, Defined):
             return self._v(e.body, env, depth)
         if isinstance(e, (Max, Min)):
@@ -611,23 +822,52 @@ class Evaluator:
             scale = (0.5 * (_LOG_2PI + np.abs(log_var) + mv / var) + sq
                      + np.abs(diff) * (mz + mm) / var + sq * mv / var)
             return value, scale
-        model = self.instance.families[d.family]
-        both = d.variables + d.given
-        joint = model.logpdf(both, [self._v(v, env, depth) for v in both])
-        if not d.given:
+        family, left, right, at_left, at_right = parts(d)
+        model = self.instance.families[family]
+        joint = model.logpdf(left + right, [self._v(v, env, depth) for v in at_left + at_right])
+        if not right:
             return joint
-        given = model.logpdf(d.given, [self._v(v, env, depth) for v in d.given])
+        given = model.logpdf(right, [self._v(v, env, depth) for v in at_right])
         return joint[0] - given[0], joint[1] + given[1]
 
     # quadrature ------------------------------------------------------------------------------
     def _deeper(self, count):
         size = self._size * count
         if size > _MAX_NODES:
-            raise Unsupported("nested expectations and integrals too costly to evaluate")
+            raise TooCostly("nested expectations and integrals too costly to evaluate")
         return size
 
-    def _expect(self, integrand, density, env, depth, expr=None, retry=True):
-        """E_density[integrand] by Gauss-Hermite over the density's (conditional) Gaussian.
+    def _expectation(self, e, env, depth):
+        """E_d[f], term by term: the integrand's terms are grouped by the integrated variables
+        they depend on, and each group is integrated over the marginal of d over its own
+        variables (exact for Gaussian families), so E_{q(x_{1:T} | x_0)}[sum_t f(x_{t-1}, x_t)]
+        costs T two-dimensional quadratures, not one T-dimensional one, and a term constant
+        in them is itself."""
+        blocks = _blocks(e.density)
+        self._measure_defined(blocks, env, depth)
+        variables = tuple(v for b in blocks for v in b.variables)
+        total = None
+        for subset, group in _groups(e.integrand, variables):
+            if subset:
+                part = self._expect(lambda en, d, g=group: self._v(g, en, d),
+                                    _marginal(blocks, subset), env, depth, group)
+            else:
+                part = self._v(group, env, depth)
+            total = part if total is None else (total[0] + part[0], total[1] + part[1])
+        return total if total is not None else (0.0, 0.0)
+
+    def _measure_defined(self, blocks, env, depth):
+        """A Gaussian measure whose variance is not positive has no expectation at all."""
+        for b in blocks:
+            if isinstance(b, Gaussian):
+                var, mv = self._v(b.variance, env, depth)
+                if not np.all(np.asarray(var) > TOLERANCE * np.asarray(mv)):
+                    raise Skip(f"the variance {_short(b.variance)} of N({b.variable}; ...) "
+                               "is not positive here")
+
+    def _expect(self, integrand, blocks, env, depth, expr=None, retry=True):
+        """E[integrand] by Gauss-Hermite over independent blocks, each a (conditional)
+        Gaussian: N(z; m, v), a family's conditional, a family's density at a draw.
 
         With ``expr`` (the integrand as an expression) a rule of half the order checks the
         result; where they disagree (a ratio of densities that grows in the tails, say) the
@@ -636,27 +876,37 @@ class Evaluator:
         with kinks or jumps in the integrated variables (|z|, max(z, 0)) takes composite
         Gauss-Legendre rules instead, whose difference is its error estimate.
         """
-        if isinstance(density, Gaussian):
-            (m, _), (var, mv) = self._v(density.mean, env, depth), self._v(density.variance, env, depth)
-            if not np.all(np.asarray(var) > TOLERANCE * np.asarray(mv)):
-                raise Skip(f"the variance {_short(density.variance)} of N({density.variable}; ...) "
-                           "is not positive here")
-            variables, centres = (density.variable,), [m]
-            chol = [[np.sqrt(np.asarray(var))]]
-        else:
-            model = self.instance.families[density.family]
-            variables, given = density.variables, density.given
-            mean_a, gain, mean_b, chol = model.conditional(variables, given)
-            shifts = [self._v(v, env, depth)[0] - mb for v, mb in zip(given, mean_b)]
-            centres = [mean_a[i] + sum((gain[i, k] * shifts[k] for k in range(len(given))), 0.0)
-                       for i in range(len(variables))]
-        if expr is not None and _kinked(expr, tuple(variables)):
-            return self._expect_kinked(expr, variables, centres, chol, env, depth)
+        variables, centres, spreads = [], [], []      # spreads: (row, column, factor)
+        for b in blocks:
+            start = len(variables)
+            if isinstance(b, Gaussian):
+                (m, _), (var, mv) = self._v(b.mean, env, depth), self._v(b.variance, env, depth)
+                if not np.all(np.asarray(var) > TOLERANCE * np.asarray(mv)):
+                    raise Skip(f"the variance {_short(b.variance)} of N({b.variable}; ...) "
+                               "is not positive here")
+                variables.append(b.variable)
+                centres.append(m)
+                spreads.append((start, start, np.sqrt(np.asarray(var))))
+                continue
+            family, left, right, at_left, at_right = parts(b)
+            model = self.instance.families[family]
+            mean_a, gain, mean_b, chol = model.conditional(left, right)
+            shifts = [self._v(v, env, depth)[0] - mb for v, mb in zip(at_right, mean_b)]
+            for i in range(len(left)):
+                centres.append(mean_a[i] + sum((gain[i, k] * shifts[k] for k in range(len(right))), 0.0))
+                spreads.extend((start + i, start + k, chol[i, k]) for k in range(i + 1)
+                               if chol[i, k] != 0)
+            variables.extend(at_left)
+        variables = tuple(variables)
+        if expr is not None and _kinked(expr, variables):
+            if len(variables) != 1:
+                raise Unsupported(f"{_short(expr)} has kinks in {len(variables)} integrated "
+                                  "variables at once")
+            return self._expect_kinked(expr, variables, centres, [[spreads[0][2]]], env, depth)
         u, w, checked, w_low = _hermite(len(variables), expr is not None)
-        placed = []
-        for i, centre in enumerate(centres):
-            spread = sum(_lift(np.asarray(chol[i][k])) * _along(u[:, k], depth) for k in range(i + 1))
-            placed.append(_lift(np.asarray(centre)) + spread)
+        placed = [_lift(np.asarray(c)) for c in centres]
+        for i, k, factor in spreads:
+            placed[i] = placed[i] + _lift(np.asarray(factor)) * _along(u[:, k], depth)
         total, scale, values = self._quadrature(integrand, variables, placed, w, env, depth)
         if not checked or values.ndim == 0 or values.shape[-1] == 1:
             return total, scale
@@ -665,11 +915,13 @@ class Evaluator:
         size = np.sum(np.abs(values[..., :checked]) * w[:checked], axis=-1)
         if np.all(error <= _AGREE * size):
             return total, scale + _SAFETY * error / TOLERANCE
+        density = blocks[0] if len(blocks) == 1 else Mul(*blocks)
         product = _weighted(density, expr)
         found = _reference(product, variables, density) if retry else None
         if found is not None:
             reference, ratio = found
-            return self._expect(lambda en, d: self._v(ratio, en, d), reference, env, depth, ratio, False)
+            return self._expect(lambda en, d: self._v(ratio, en, d), _blocks(reference), env,
+                                depth, ratio, False)
         return self._integrate(product, variables, env, depth)
 
     def _expect_kinked(self, expr, variables, centres, chol, env, depth):
@@ -677,9 +929,6 @@ class Evaluator:
         max(z, 0), sign(z)): the zeros of their arguments are found on a grid and refined by
         bisection, and the integral is the sum of Gauss-Legendre panels between them, on each
         of which the integrand is smooth; the same with half the panels checks it."""
-        if len(variables) != 1:
-            raise Unsupported(f"{_short(expr)} has kinks in {len(variables)} integrated variables "
-                              "at once")
         variable = variables[0]
         centre, spread = _lift(np.asarray(centres[0])), _lift(np.asarray(chol[0][0]))
         inner = {k: _lift(v) for k, v in env.items()}

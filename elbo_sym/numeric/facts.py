@@ -21,6 +21,7 @@ from ..algebra import KL, DensityBase, Entropy, Expectation, SpaceIntegral
 from ..relations import EQ, GE, GT, LE, LT, NE, holds, mirror
 from .evaluate import TOLERANCE, Evaluator, Structure, _short, expand_sums
 from .instances import Instance, Skip, Unsupported, interval_for, symbol_bounds
+from .networks import Networks
 
 _MAX_INSTANTIATIONS = 64
 _BINDERS = (DensityBase, Expectation, KL, Entropy, SpaceIntegral)
@@ -99,10 +100,18 @@ def _bounds_from(a, rel, b, atoms):
 class Plan:
     """The atoms to draw, in dependency order, how each is drawn, and the facts to check."""
 
-    def __init__(self, lhs, rhs, facts, sizes):
-        """``facts``: (lhs, relation, rhs) with canonical relations, not yet expanded."""
+    def __init__(self, lhs, rhs, facts, sizes, models=None):
+        """``facts``: (lhs, relation, rhs) with canonical relations, not yet expanded;
+        ``models``: family -> ``Model`` (rules.models), its count symbols those of ``sizes``."""
         self.lhs, self.rhs = expand_sums(lhs, sizes), expand_sums(rhs, sizes)
         step = Structure().scan(self.lhs).scan(self.rhs).finish()
+        self.networks = Networks.plan(models or {}, sizes, set(step.families))
+        gaussians = [(g, frozenset(n.variable for n in net.nodes))
+                     for net in self.networks.by_family.values() for g in net.gaussians]
+        params = Structure()
+        for g, nodes in gaussians:
+            params.scan(g, nodes)
+        params.finish()
         indices = {i for x in step.free if isinstance(x, Indexed) for i in x.indices if i.is_Integer}
         scanned = []
         for fact in facts:
@@ -117,7 +126,8 @@ class Plan:
                 if names & {str(x) for x in step.free} | {str(x) for x in sizes}:
                     raise Unsupported(f"the assumption {_fact_str(fact)} cannot be evaluated ({exc})") from None
         # facts connected to the step through variables or families, transitively
-        atoms, families = set(step.free), set(step.families)
+        atoms = set(step.free) | set(params.free)
+        families = set(step.families) | set(self.networks.requires)
         relevant, constant, left = [], [], scanned
         changed = True
         while changed:
@@ -138,6 +148,10 @@ class Plan:
         full = Structure().scan(self.lhs).scan(self.rhs)
         for a, _, b in relevant:
             full.scan(a).scan(b)
+        for g, nodes in gaussians:
+            full.scan(g, nodes)
+        for family, variables in self.networks.requires.items():
+            full.families.setdefault(family, set()).update(variables)
         self.structure = full.finish()
         self.shown = step.free + tuple(sorted(set(self.structure.free) - set(step.free),
                                               key=default_sort_key))

@@ -24,6 +24,11 @@ class Unsupported(Exception):
     """Something the numeric judge cannot evaluate: the step is 'not-applicable'."""
 
 
+class TooCostly(Unsupported):
+    """Too costly at these sizes (an expectation over too many variables at once): other sizes
+    of the same step may still be evaluated."""
+
+
 class Skip(Exception):
     """This instance has no value (log of a nonpositive number, a nonpositive variance, nan)."""
 
@@ -180,12 +185,14 @@ def interval_for(atom, bounds, positive_hint=False):
     return iv
 
 
-_SIZE_CHOICES = 4
+_SIZE_CHOICES = 3          # at least this many sizes ...
+_SIZE_TOP = 5              # ... and every one up to this (whatever a model's expectations cost)
 
 
 def size_choices(symbol, bounds):
-    """The values a symbolic size may take: four consecutive whole numbers from the least
-    that its ``assume`` bounds allow (1 to 4 without bounds; 5 to 8 under J >= 5)."""
+    """The values a symbolic size may take: consecutive whole numbers from the least that its
+    ``assume`` bounds allow, up to 5 and at least three (1 to 5 without bounds, 2 to 5 under
+    T >= 2, 5 to 7 under J >= 5)."""
     iv = interval_for(symbol, bounds)
     first = 1
     if iv.lo is not None:
@@ -193,7 +200,7 @@ def size_choices(symbol, bounds):
                     else math.ceil(iv.lo))
     if first > 10 ** 6:
         raise Unsupported(f"the assumptions on the size {symbol} make it too large to write out")
-    choices = [k for k in range(first, first + _SIZE_CHOICES)
+    choices = [k for k in range(first, max(first + _SIZE_CHOICES, _SIZE_TOP + 1))
                if iv.hi is None or k < iv.hi or (k == iv.hi and not iv.hi_strict)]
     if not choices:
         raise Unsupported(f"the assumptions on the size {symbol} leave it no whole value")
@@ -257,5 +264,5 @@ def draw_instance(rng, sizes, structure, bounds, regime=0):
     return Instance(dict(sizes), values, draw_families(rng, structure, regime))
 
 
-__all__ = ["FamilyModel", "Instance", "Interval", "Skip", "Unsupported", "atom_name",
+__all__ = ["FamilyModel", "Instance", "Interval", "Skip", "TooCostly", "Unsupported", "atom_name",
            "draw_families", "draw_instance", "interval_for", "random_family", "size_choices", "symbol_bounds"]

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 import numpy as np
-from sympy import default_sort_key, sympify
+from sympy import Symbol, default_sort_key, sympify
 
+from ..algebra import Density
+from ..errors import DomainError
 from ..relations import EQ, GE, GT, LE, LT, canonical, holds
 from .evaluate import TOLERANCE, Evaluator, size_symbols
 from .facts import Plan, _fact_str
-from .instances import Instance, Skip, Unsupported, draw_families, size_choices, symbol_bounds
+from .instances import Instance, Skip, TooCostly, Unsupported, size_choices, symbol_bounds
+from .networks import draw_families
 
 HOLDS, VIOLATED, NOT_APPLICABLE = "holds", "violated", "not-applicable"
 _ATTEMPTS = 6          # per instance wanted: draws that break an assumption are rejected
@@ -53,11 +56,14 @@ def _message(pairs, left, right):
     return f"violated at {where}: {sides}" if where else f"violated: {sides}"
 
 
-def judge(lhs, relation, rhs, assumptions=(), draws=8, seed=0):
-    """Evaluate both sides on random instances; 'violated' at the first one that breaks the step."""
+def judge(lhs, relation, rhs, assumptions=(), draws=8, seed=0, models=()):
+    """Evaluate both sides on random instances; 'violated' at the first one that breaks the step.
+
+    ``models``: the ``ModelDeclaration``s in force; a family with one is a random
+    linear-Gaussian network with the declared graph (see ``networks``)."""
     relation = canonical(relation)
     try:
-        return _judge(lhs, relation, rhs, assumptions, draws, seed)
+        return _judge(lhs, relation, rhs, assumptions, draws, seed, models)
     except KeyboardInterrupt:
         raise
     except Unsupported as exc:
@@ -69,35 +75,106 @@ def judge(lhs, relation, rhs, assumptions=(), draws=8, seed=0):
                        f"not applicable: evaluation failed ({type(exc).__name__}: {exc})")
 
 
-def _judge(lhs, relation, rhs, assumptions, draws, seed):
+def _families(expr):
+    return {d.family for d in expr.atoms(Density)}
+
+
+_BUILT = {}
+
+
+def _declared(models):
+    """family -> Model for the declarations in force (built once per declaration)."""
+    from ..rules.models import ModelError, build_model
+
+    out = {}
+    for decl in models:
+        key = (decl.joint, tuple(decl.factors))
+        if key not in _BUILT:
+            try:
+                _BUILT[key] = build_model(decl.joint, tuple(decl.factors))
+            except ModelError as exc:
+                raise Unsupported(f"the model of {decl.joint.family} is malformed ({exc})") from None
+        out.setdefault(_BUILT[key].family, _BUILT[key])
+    return out
+
+
+def _model_symbols(model):
+    out = set()
+    for e in model.left + model.given:
+        out |= e.atoms(Symbol)
+    for f in model.factors:
+        out |= f.density.atoms(Symbol)
+        if f.index is not None:
+            for e in f.index:
+                out |= e.atoms(Symbol)
+    return out
+
+
+def _relevant_models(declared, exprs):
+    """The models of the families in ``exprs``, and of the families their factors name,
+    with their symbols renamed to the step's symbols of the same name."""
+    names = {}
+    for e in exprs:
+        for s in sorted(e.atoms(Symbol), key=default_sort_key):
+            names.setdefault(s.name, s)
+    todo = sorted(set().union(*(_families(e) for e in exprs)))
+    out = {}
+    while todo:
+        family = todo.pop(0)
+        if family in out or family not in declared:
+            continue
+        model = declared[family]
+        mapping = {s: names[s.name] for s in _model_symbols(model)
+                   if s.name in names and names[s.name] != s}
+        out[family] = model.xreplace(mapping) if mapping else model
+        todo.extend(f.density.family for f in model.factors if isinstance(f.density, Density))
+    return out
+
+
+def _judge(lhs, relation, rhs, assumptions, draws, seed, models=()):
     lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
     facts = [(sympify(a, strict=True), canonical(r), sympify(b, strict=True))
              for a, r, b in assumptions]
-    sizes = sorted(size_symbols(lhs) | size_symbols(rhs), key=default_sort_key)
+    relevant = _relevant_models(_declared(models), [lhs, rhs] + [x for a, _, b in facts for x in (a, b)]) \
+        if models else {}
+    sizes = size_symbols(lhs) | size_symbols(rhs)
+    for model in relevant.values():
+        sizes |= model.symbols
+    sizes = sorted(sizes, key=default_sort_key)
     bounds = symbol_bounds(facts)
     choices = {s: size_choices(s, bounds) for s in sizes}
     rng = np.random.default_rng(seed)
-    plans = {}
+    plans, failed = {}, {}
     evaluated, attempts, skipped = 0, 0, None
     while evaluated < draws and attempts < _ATTEMPTS * draws:
         attempts += 1
         drawn = {s: int(rng.choice(choices[s])) for s in sizes}
         key = tuple(drawn.values())
-        if key not in plans:
-            plans[key] = Plan(lhs, rhs, facts, drawn)
-        plan = plans[key]
+        if key in failed:
+            skipped = failed[key]
+            continue
         try:
+            if key not in plans:
+                plans[key] = Plan(lhs, rhs, facts, drawn, relevant)
+            plan = plans[key]
             values = plan.draw_values(rng)
+            evaluator = Evaluator(Instance(dict(drawn), values, {}))
             instance = Instance(dict(drawn), values,
-                                draw_families(rng, plan.structure, attempts - 1))
+                                draw_families(rng, plan.structure, plan.networks,
+                                              lambda e: evaluator.value(e)[0], attempts - 1))
             evaluator = Evaluator(instance)
             broken = plan.broken_fact(evaluator)
             if broken is not None:
                 skipped = f"the draws did not satisfy the assumption {_fact_str(broken)}"
                 continue
             (left, ml), (right, mr) = evaluator.value(plan.lhs), evaluator.value(plan.rhs)
+        except (TooCostly, DomainError) as exc:     # these sizes only: others may do
+            skipped = failed[key] = str(exc)
+            continue
         except Skip as exc:
             skipped = str(exc)
+            if key not in plans:
+                failed[key] = skipped
             continue
         evaluated += 1
         if _broken(left, right, relation, tolerance(ml, mr)):
