@@ -68,9 +68,9 @@ def _interval(v):
 
 
 def _below(a, b) -> bool:
-    """Whether a < b is certain (their difference is a negative number)."""
-    gap = a - b
-    return bool(gap.is_number and gap.is_negative)
+    """Whether a < b is certain (sympy knows their difference is negative: a number, or
+    symbols whose signs settle it, as T_shift + 2 > 0)."""
+    return bool((a - b).is_negative)
 
 
 def may_equal(a: Expr, b: Expr) -> bool:

@@ -42,7 +42,8 @@ def check_derivation(derivation, numeric=False, seed=0, timeout=DEFAULT_TIMEOUT)
     for step in derivation.steps:
         try:
             with time_limit(timeout):
-                result = check_step(previous, step.relation, step.expr, step.rules, facts)
+                result = check_step(previous, step.relation, step.expr, step.rules, facts,
+                                    derivation.models)
         except (StepTimeout, DomainError) as exc:
             result = StepResult(UNKNOWN, tuple(step.rules), reason=str(exc))
         if numeric:

@@ -16,9 +16,11 @@
 from dataclasses import dataclass
 from typing import Dict, Tuple
 
-from sympy import S, Expr, Mul, Pow, Sum, Symbol, Tuple as SympyTuple, log, preorder_traversal
+from sympy import (S, Expr, Mul, Pow, Product, Sum, Symbol, Tuple as SympyTuple, log,
+                   preorder_traversal)
 
-from ..algebra import DensityBase, Gaussian, bound_anywhere, bound_symbols
+from ..algebra import DensityBase, Gaussian, VariableRange, bound_anywhere, bound_symbols
+from ..rules.models import Model, build_model
 from ..relations import GT, NE
 from . import assumptions as assumptions_mod
 from .normal_form import OPAQUE
@@ -33,6 +35,11 @@ class StepContext:
     facts: assumptions_mod.Assumptions      # assumptions and conditions, applied
     sizes: frozenset                        # the counts (sum upper bounds), as in lhs/rhs
     conditions: Tuple[Fact, ...]            # domain conditions, in the names as written
+    models: Tuple[Model, ...] = ()          # the declared models, in the step's symbols
+
+    @property
+    def model_map(self) -> Dict[str, Model]:
+        return {m.family: m for m in self.models}
 
     @property
     def restore(self) -> Dict[Expr, Expr]:
@@ -41,12 +48,15 @@ class StepContext:
 
 
 def _counts(exprs) -> set:
+    """The names in the upper bounds of sums, products and ranges: counts."""
     out = set()
     for e in exprs:
         for node in preorder_traversal(e):
-            if isinstance(node, Sum):
+            if isinstance(node, (Sum, Product)):
                 for limit in node.limits:
                     out |= limit[2].free_symbols
+            elif isinstance(node, VariableRange):
+                out |= node.hi.free_symbols
     return {s for s in out if isinstance(s, Symbol)}
 
 
@@ -115,9 +125,11 @@ def _simplest(term, rel):
     return Mul(*factors) if factors else term, rel
 
 
-def prepare(lhs: Expr, rhs: Expr, assumptions=()) -> StepContext:
-    """The step ``lhs REL rhs`` under ``assumptions`` ((lhs, rel, rhs) triples), ready to check."""
+def prepare(lhs: Expr, rhs: Expr, assumptions=(), models=()) -> StepContext:
+    """The step ``lhs REL rhs`` under ``assumptions`` ((lhs, rel, rhs) triples) and the declared
+    ``models`` (``ModelDeclaration``s), ready to check."""
     raw = [lhs, rhs] + [e for a, _, b in assumptions for e in (a, b)]
+    raw += [e for m in models for e in (m.joint,) + tuple(m.factors)]
     counts = _counts(raw)
     forward, back = _realify(raw, counts)
     lhs, rhs = lhs.xreplace(forward), rhs.xreplace(forward)
@@ -142,4 +154,6 @@ def prepare(lhs: Expr, rhs: Expr, assumptions=()) -> StepContext:
     facts = assumptions_mod.Assumptions(facts.substitution, restore, facts.facts)
     sizes = frozenset(facts.apply(forward.get(s, s)) for s in counts)
     shown = tuple((a.xreplace(back), r, b.xreplace(back)) for a, r, b in conditions)
-    return StepContext(facts.apply(lhs), facts.apply(rhs), facts, sizes, shown)
+    built = tuple(build_model(m.joint.xreplace(forward), [f.xreplace(forward) for f in m.factors])
+                  .xreplace(facts.substitution) for m in models)
+    return StepContext(facts.apply(lhs), facts.apply(rhs), facts, sizes, shown, built)

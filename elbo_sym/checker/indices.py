@@ -17,7 +17,7 @@ from sympy import Expr, Integer, Symbol
 from ..relations import holds
 
 MAX_INSTANCES = 2048
-MAX_BOUND = 12
+MAX_BOUND = 10
 
 
 def _offsets(exprs) -> int:
@@ -31,14 +31,13 @@ def _offsets(exprs) -> int:
 class IndexSpace:
     """The index ranges in scope (innermost last) and the integer facts of the step."""
 
-    def __init__(self, ranges: Tuple[Tuple[Symbol, Expr, Expr], ...] = (), facts=()):
+    def __init__(self, ranges: Tuple[Tuple[Symbol, Expr, Expr], ...] = (), facts=(), cache=None):
         self.ranges = tuple(ranges)
         self.facts = tuple(facts)
-        self._cache = {}
+        self._cache = {} if cache is None else cache     # shared by the spaces of one engine
 
     def within(self, index: Symbol, lo: Expr, hi: Expr) -> "IndexSpace":
-        space = IndexSpace(self.ranges + ((index, lo, hi),), self.facts)
-        return space
+        return IndexSpace(self.ranges + ((index, lo, hi),), self.facts, self._cache)
 
     @property
     def key(self):
@@ -49,7 +48,7 @@ class IndexSpace:
         facts they lead to) that the ranges and facts allow, up to the bound; None when some
         symbol is not known to be whole or there are too many."""
         exprs = tuple(exprs)
-        key = exprs
+        key = (self.ranges, exprs)
         if key in self._cache:
             return self._cache[key]
         self._cache[key] = found = self._instances(exprs)
@@ -77,7 +76,8 @@ class IndexSpace:
         indices = [r for r in self.ranges if r[0] in wanted]
         everything = list(exprs) + [b for r in indices for b in r[1:]] + \
             [e for f in facts for e in (f[0], f[2])]
-        bound = min(MAX_BOUND, (len(wanted) + 1) * (_offsets(everything) + 2))
+        offsets = _offsets(everything)
+        bound = min(MAX_BOUND, len(wanted) * (offsets + 1) + offsets)
         choices = []
         for s in free:
             lo = 1 if s.is_positive else 0 if s.is_nonnegative else -bound

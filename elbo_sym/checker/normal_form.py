@@ -12,8 +12,9 @@ from contextlib import contextmanager
 from sympy import (Add, Integer, Mul, Pow, Product, Rational, S, Sum, Symbol, binomial, expand,
                    expand_log, log, preorder_traversal)
 
-from ..algebra import (KL, Defined, DensityBase, Entropy, Expectation, IndexedVariable,
-                       SpaceIntegral, split_independent, substitute)
+from ..algebra import (KL, Defined, Density, DensityBase, Draws, Entropy, Expectation,
+                       IndexedVariable, SpaceIntegral, VariableRange, may_equal,
+                       split_independent, substitute)
 from ..algebra.binders import is_dummy, rename_bound
 from ..rules import REWRITES, TooComplex
 from ..rules.base import Normalizer
@@ -23,6 +24,7 @@ MAX_DEPTH = 400
 MAX_DIGITS = 5000
 MAX_TERMS = 20000
 EXPLICIT_SUM_LIMIT = 16
+MAX_PEEL = 2
 
 # what the normal form keeps whole: unknown quantities, not numbers or coefficients
 OPAQUE = (DensityBase, Expectation, SpaceIntegral, KL, Entropy, Defined, Sum, Product)
@@ -106,6 +108,7 @@ class NormalForm(Normalizer):
         self.fired = set()
         self.models = dict(models or {})
         self.space = IndexSpace(facts=facts)
+        self.memo = {}          # for rules: results that depend only on the node and the space
         self._cache = {}
         self._depth = 0
 
@@ -186,10 +189,11 @@ class NormalForm(Normalizer):
 
     # -- sums and products ----------------------------------------------------------------
 
-    def _index(self, function, prefix="_j"):
-        """The canonical index for a summand: the first ``_jK`` it does not use (names in
-        files cannot start with '_'); a whole number, its range known from ``within``."""
-        taken = {s.name for s in function.atoms(Symbol)}
+    def _index(self, function, own, prefix="_j"):
+        """The canonical index for a summand over ``own``: the first ``_jK`` the summand does
+        not use otherwise (names in files cannot start with '_'; a summand already over its
+        canonical index keeps it); a whole number, its range known from ``within``."""
+        taken = {s.name for s in function.atoms(Symbol) if s != own}
         name = next(f"{prefix}{k}" for k in range(len(taken) + 1) if f"{prefix}{k}" not in taken)
         return Symbol(name, integer=True)
 
@@ -212,7 +216,7 @@ class NormalForm(Normalizer):
 
     def _sum_over(self, function, j, lo, hi):
         lo, hi = self.normalize(lo), self.normalize(hi)
-        index = self._index(function)
+        index = self._index(function, j)
         renamed = substitute(function, {j: index})
         if not (lo.is_integer and hi.is_integer):
             return Sum(self.canonical(self.normalize(renamed)), (index, lo, hi))
@@ -222,9 +226,8 @@ class NormalForm(Normalizer):
                          for k in range(max(int(count), 0))))
         if count.is_nonpositive:
             return S.Zero
-        with self.within(index, lo, hi):
-            body = self.canonical(self.normalize(renamed))
-        out = []
+        out, lo, hi, body = self._peel(renamed, index, lo, hi)
+        count = hi - lo + 1
         for term in Add.make_args(body):
             const, rest = split_independent(term, (index,))
             if rest == 1:
@@ -241,13 +244,58 @@ class NormalForm(Normalizer):
                 out.append(const * Sum(rest, (index, lo, hi)))
         return Add(*out)
 
+    def _body(self, function, index, lo, hi):
+        with self.within(index, lo, hi):
+            return self.canonical(self.normalize(function))
+
+    def _peel(self, function, index, lo, hi):
+        """(boundary terms, lo, hi, body): the summand normalized over [lo, hi], with up to
+        MAX_PEEL end terms written out where the body reduces further without them (at t = 1,
+        x_{t-1} is the x_0 an expectation conditions on; from t = 2 on it is integrated), so
+        that the form of a sum does not depend on how its range was written."""
+        body = self._body(function, index, lo, hi)
+        terms = []
+        if not self._range_sensitive(function):
+            return terms, lo, hi, body
+        for _ in range(MAX_PEEL):
+            if not self.space.nonnegative(hi - lo):
+                break
+            narrower = self._body(function, index, lo + 1, hi)
+            if narrower != body:
+                terms.append(self.normalize(substitute(function, {index: lo})))
+                lo, body = lo + 1, narrower
+                continue
+            narrower = self._body(function, index, lo, hi - 1)
+            if narrower != body:
+                terms.append(self.normalize(substitute(function, {index: hi})))
+                hi, body = hi - 1, narrower
+                continue
+            break
+        return terms, lo, hi, body
+
+    def _range_sensitive(self, function):
+        """Whether a summand's form may depend on its index's range: it integrates over a
+        range or i.i.d. draws, or holds a density of a modelled family."""
+        if function.has(VariableRange, Draws):
+            return True
+        return any(d.family in self.models for d in function.atoms(Density))
+
+    def distinct(self, u, v) -> bool:
+        """Whether variables u and v are different for every value the indices may take."""
+        if not may_equal(u, v):
+            return True
+        if isinstance(u, IndexedVariable) and isinstance(v, IndexedVariable) and u.name == v.name:
+            gap = u.index - v.index
+            return self.space.always(lambda values: gap.xreplace(values) != 0, [gap])
+        return False
+
     def _product(self, expr):
         """Products: an empty one is 1, a short one is written out, the rest stays a product
         over a canonical index with a normalized body."""
         value = expr.function
         for j, lo, hi in expr.limits:
             lo, hi = self.normalize(lo), self.normalize(hi)
-            index = self._index(value)
+            index = self._index(value, j)
             renamed = substitute(value, {j: index})
             count = hi - lo + 1
             if lo.is_integer and hi.is_integer and count.is_Integer and count <= EXPLICIT_SUM_LIMIT:

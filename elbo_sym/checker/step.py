@@ -60,7 +60,7 @@ NO_VALUE_REASON = "a term has no value (a division by zero, or an infinite or un
 
 
 def _equality(left, right, nf):
-    residual = left - right
+    residual = nf.canonical(left - right)
     if residual == 0 or cancel(residual) == 0:
         return _Attempt(True, set(nf.fired))
     return _Attempt(None, set(nf.fired), residual, "the two sides differ (residual: left − right)")
@@ -68,7 +68,7 @@ def _equality(left, right, nf):
 
 def _inequality(ctx, relation, left, right, nf, enabled):
     larger, smaller = orient(left, relation, right)
-    residual = larger - smaller
+    residual = nf.canonical(larger - smaller)
     pool = []
     if "kl-nonneg" in enabled:
         pool += kl_candidates([ctx.lhs, ctx.rhs])
@@ -88,7 +88,7 @@ def _inequality(ctx, relation, left, right, nf, enabled):
 
 
 def _attempt(ctx: StepContext, relation: str, enabled) -> _Attempt:
-    nf = NormalForm(enabled)
+    nf = NormalForm(enabled, ctx.model_map, ctx.facts.facts)
     try:
         left, right = nf.of(ctx.lhs), nf.of(ctx.rhs)
         if _no_value(left) or _no_value(right):
@@ -156,14 +156,15 @@ def _as_written(ctx, found):
     return tuple(sorted(out, key=lambda pair: str(pair[0])))
 
 
-def check_step(lhs, relation, rhs, cited=(), assumptions=()) -> StepResult:
-    """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples."""
+def check_step(lhs, relation, rhs, cited=(), assumptions=(), models=()) -> StepResult:
+    """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples,
+    ``models`` the declared ``ModelDeclaration``s in force."""
     relation = canonical(relation)
     lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
     assumptions = [(sympify(a, strict=True), canonical(r), sympify(b, strict=True))
                    for a, r, b in assumptions]
     cited = tuple(cited)
-    ctx = prepare(lhs, rhs, assumptions)
+    ctx = prepare(lhs, rhs, assumptions, models)
     if _no_value(ctx.lhs) or _no_value(ctx.rhs):
         return StepResult(UNKNOWN, cited, reason=NO_VALUE_REASON, conditions=ctx.conditions)
     result, failed = _verified(ctx, relation, cited)

@@ -24,11 +24,20 @@ class Rule:
 
 
 class Normalizer:
-    """What a rule may ask of the engine: the normal form of a subexpression and which rules
-    are on. Implemented by ``elbo_sym.checker.normal_form.NormalForm``."""
+    """What a rule may ask of the engine: the normal form of a subexpression, which rules are
+    on, the declared models (``models``: family -> Model), the index ranges in scope
+    (``space``) and a memo for results that depend only on a node and the space.
+    Implemented by ``elbo_sym.checker.normal_form.NormalForm``."""
+
+    models: dict = {}
+    memo: dict = {}
 
     def normalize(self, expr):  # pragma: no cover - interface
         raise NotImplementedError
 
     def enabled(self, name):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def distinct(self, u, v):  # pragma: no cover - interface
+        """Whether two variables differ wherever the indices may be."""
         raise NotImplementedError

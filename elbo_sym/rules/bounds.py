@@ -8,7 +8,7 @@ from itertools import combinations
 
 from sympy import exp, log, preorder_traversal
 
-from ..algebra import KL, Density, DensityBase, Expectation
+from ..algebra import KL, Density, DensityBase, Expectation, may_equal
 from ..relations import LOWER, UPPER, orient
 
 MAX_KL_CANDIDATES = 24
@@ -37,7 +37,8 @@ def density_pool(exprs):
     for d in present:
         if not isinstance(d, Density):
             continue
-        others = [v for v in allvars if v not in d.variables]
+        others = [v for v in allvars
+                  if not any(may_equal(v, u) for u in d.variables)]
         for family in families:
             for k in range(min(len(others), MAX_CONDITIONING) + 1):
                 for given in combinations(others, k):

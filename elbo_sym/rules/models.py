@@ -19,10 +19,11 @@ has a copy within the bound); a pair whose independence differs between instance
 dependent (no split), which is always sound.
 """
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations, product
 from typing import Dict, List, Optional, Tuple
 
-from sympy import Expr, Integer, Mul, Product, Symbol
+from sympy import Expr, Mul, Product, Symbol
 
 from ..algebra import Density, DensityBase, Gaussian, IndexedVariable, VariableRange
 from ..errors import DomainError
@@ -65,8 +66,11 @@ class Model:
                      factors)
 
     @property
-    def symbols(self) -> set:
+    def symbols(self) -> frozenset:
         """The symbols its concrete graph depends on: the counts of its ranges and products."""
+        return _model_symbols(self)
+
+    def _symbols(self) -> frozenset:
         out = set()
         for v in self.left + self.given:
             if isinstance(v, VariableRange):
@@ -78,38 +82,82 @@ class Model:
                 out |= f.index[1].free_symbols | f.index[2].free_symbols
             else:
                 out |= f.child.free_symbols - {f.child}
-        return {s for s in out if isinstance(s, Symbol)}
+        return frozenset(s for s in out if isinstance(s, Symbol))
 
     def names(self) -> set:
         """The variables (or families of indexed variables, by name) the model speaks of."""
         return {v.name for v in self.left + self.given}
 
     def concrete(self, values: Dict[Expr, int]):
-        """(nodes, parents) of the graph for whole ``values`` of its symbols; roots include the
-        variables the model is conditioned on. Raises ModelError when it is no DAG over its
-        left side."""
-        left = [c for v in self.left for c in _elements(v, values)]
-        given = [c for v in self.given for c in _elements(v, values)]
-        parents: Dict[Expr, Tuple[Expr, ...]] = {}
-        for i, f in enumerate(self.factors):
-            for child, pars in _instances(f, values):
-                if child not in left:
-                    raise ModelError(f"the factor {_shown(f)} gives {child}, which the model's "
-                                     "left side does not name", i)
-                for p in pars:
-                    if p not in left and p not in given:
-                        raise ModelError(f"the factor {_shown(f)} depends on {p}, which the "
-                                         "model does not name", i)
-                if child in parents:
-                    raise ModelError(f"{child} is given by two factors", i)
-                parents[child] = pars
-        for v in left:
-            if v not in parents:
-                raise ModelError(f"{v} is on the model's left side but no factor gives it")
-        for v in given:
-            parents.setdefault(v, ())
-        _check_acyclic(parents)
-        return tuple(left + given), parents
+        """(nodes, parents) of the graph for whole ``values`` of its symbols, nodes labelled
+        as ``label`` does; roots include the variables the model is conditioned on. Raises
+        ModelError when it is no DAG over its left side. Memoized by the values of the model's
+        own symbols."""
+        own = tuple(sorted(((s, int(values[s])) for s in self.symbols if s in values),
+                           key=lambda pair: pair[0].name))
+        return _concrete(self, own)
+
+
+@lru_cache(maxsize=256)
+def _model_symbols(model):
+    return model._symbols()
+
+
+@lru_cache(maxsize=256)
+def _concrete(model, own):
+    values = dict(own)
+    left = [c for v in model.left for c in _elements(v, values)]
+    given = [c for v in model.given for c in _elements(v, values)]
+    parents = {}
+    for i, f in enumerate(model.factors):
+        for child, pars in _instances(f, values):
+            if child not in left:
+                raise ModelError(f"the factor {_shown(f)} gives {_name(child)}, which the "
+                                 "model's left side does not name", i)
+            for p in pars:
+                if p not in left and p not in given:
+                    raise ModelError(f"the factor {_shown(f)} depends on {_name(p)}, which the "
+                                     "model does not name", i)
+            if child in parents:
+                raise ModelError(f"{_name(child)} is given by two factors", i)
+            parents[child] = pars
+    for v in left:
+        if v not in parents:
+            raise ModelError(f"{_name(v)} is on the model's left side but no factor gives it")
+    for v in given:
+        parents.setdefault(v, ())
+    _check_acyclic(parents)
+    return tuple(left + given), parents
+
+
+def _name(label) -> str:
+    return f"{label[0]}_{label[1]}" if isinstance(label, tuple) else str(label)
+
+
+def _value(e, values) -> int:
+    """A whole-number index expression at ``values`` (symbols to ints), without sympy."""
+    if e.is_Integer:
+        return int(e)
+    if e.is_Symbol:
+        try:
+            return int(values[e])
+        except KeyError:
+            raise ModelError(f"the index {e} has no value here") from None
+    if e.is_Add:
+        return sum(_value(a, values) for a in e.args)
+    if e.is_Mul:
+        out = 1
+        for a in e.args:
+            out *= _value(a, values)
+        return out
+    raise ModelError(f"the index {e} is no whole number here")
+
+
+def label(v, values):
+    """The concrete node of variable ``v`` at ``values``: a plain name, or (name, index)."""
+    if isinstance(v, IndexedVariable):
+        return (v.name, _value(v.index, values))
+    return v
 
 
 def _shown(f: Factor) -> str:
@@ -118,19 +166,10 @@ def _shown(f: Factor) -> str:
     return text(f.density)
 
 
-def _whole(e: Expr, values) -> int:
-    v = e.xreplace(values)
-    if not v.is_Integer:
-        raise ModelError(f"the index {e} is no whole number here")
-    return int(v)
-
-
-def _elements(v: Expr, values) -> List[Expr]:
+def _elements(v: Expr, values) -> list:
     if isinstance(v, VariableRange):
-        return [IndexedVariable(v.name, k) for k in range(_whole(v.lo, values), _whole(v.hi, values) + 1)]
-    if isinstance(v, IndexedVariable):
-        return [IndexedVariable(v.name, _whole(v.index, values))]
-    return [v]
+        return [(v.name, k) for k in range(_value(v.lo, values), _value(v.hi, values) + 1)]
+    return [label(v, values)]
 
 
 def _instances(f: Factor, values):
@@ -139,8 +178,8 @@ def _instances(f: Factor, values):
                tuple(c for p in f.parents for c in _elements(p, values)))
         return
     t, lo, hi = f.index
-    for k in range(_whole(lo, values), _whole(hi, values) + 1):
-        here = {**values, t: Integer(k)}
+    for k in range(_value(lo, values), _value(hi, values) + 1):
+        here = {**values, t: k}
         yield (_elements(f.child, here)[0], tuple(c for p in f.parents for c in _elements(p, here)))
 
 
@@ -163,7 +202,7 @@ def _check_acyclic(parents):
             if state.get(nxt) == 1:
                 cycle = path[path.index(nxt):] + [nxt]
                 raise ModelError("the factors make a cycle: "
-                                 + " <- ".join(str(c) for c in cycle))
+                                 + " <- ".join(_name(c) for c in cycle))
             if state.get(nxt) is None:
                 state[nxt] = 1
                 path.append(nxt)
@@ -220,7 +259,7 @@ def build_model(joint: Expr, factors) -> Model:
     model = Model(joint.family, joint.variables, joint.given, tuple(parts))
     symbols = sorted(model.symbols, key=str)
     for sizes in product(VALIDATION_SIZES, repeat=len(symbols)):
-        model.concrete(dict(zip(symbols, (Integer(k) for k in sizes))))
+        model.concrete(dict(zip(symbols, sizes)))
     return model
 
 
@@ -298,6 +337,20 @@ def _chordal_cliques(vertices, edges):
     return cliques, separators
 
 
+@lru_cache(maxsize=65536)
+def _independences(model, own, concrete):
+    """For each pair of the concrete variables, whether the model's graph at ``own`` makes
+    them independent given the others; None when they are not distinct nodes of it."""
+    nodes, parents = _concrete(model, own)
+    if len(set(concrete)) != len(concrete) or any(c not in parents for c in concrete):
+        return None
+    out = []
+    for a, b in combinations(concrete, 2):
+        rest = [c for c in concrete if c != a and c != b]
+        out.append(d_separated(parents, [a], [b], rest))
+    return tuple(out)
+
+
 def split_joint(model: Model, variables, instances) -> Optional[Tuple[list, list]]:
     """(cliques, separators) of the joint over ``variables`` (templates, no ranges) under the
     model, the same for every instance in ``instances`` (dicts of whole values); None when the
@@ -305,26 +358,23 @@ def split_joint(model: Model, variables, instances) -> Optional[Tuple[list, list
     variables = list(variables)
     if len(variables) < 2 or not instances:
         return None
-    independent = {}
+    independent = None
     for values in instances:
+        own = tuple(sorted(((s, int(values[s])) for s in model.symbols if s in values),
+                           key=lambda pair: pair[0].name))
         try:
-            nodes, parents = model.concrete(values)
+            concrete = tuple(label(v, values) for v in variables)
+            found = _independences(model, own, concrete)
         except ModelError:
             return None
-        concrete = []
-        for v in variables:
-            c = _elements(v, values)
-            if len(c) != 1 or c[0] not in parents:
-                return None
-            concrete.append(c[0])
-        if len(set(concrete)) != len(concrete):
-            return None          # two spellings name one variable here: no template answer
-        for (i, a), (j, b) in combinations(enumerate(concrete), 2):
-            rest = [c for c in concrete if c != a and c != b]
-            sep = d_separated(parents, [a], [b], rest)
-            if independent.setdefault((i, j), sep) != sep:
-                return None
-    edges = {frozenset((variables[i], variables[j])) for (i, j), sep in independent.items() if not sep}
+        if found is None:
+            return None
+        if independent is None:
+            independent = found
+        elif independent != found:
+            return None
+    edges = {frozenset((variables[i], variables[j]))
+             for (i, j), sep in zip(combinations(range(len(variables)), 2), independent) if not sep}
     if len(edges) == len(variables) * (len(variables) - 1) // 2:
         return None              # complete: nothing splits
     found = _chordal_cliques(variables, edges)
