@@ -50,7 +50,7 @@ def check_derivation(derivation, numeric=False, seed=0, timeout=DEFAULT_TIMEOUT)
             try:
                 with time_limit(timeout):
                     result = cross_check(result, previous, step.relation, step.expr,
-                                         facts + list(result.conditions), seed)
+                                         facts + list(result.conditions), seed, derivation.models)
             except StepTimeout:
                 pass  # the symbolic verdict stands without a numeric opinion
         results.append(result)
