@@ -132,7 +132,12 @@ def _families_mention(node: Basic, variable: Expr) -> bool:
 def is_dummy(node: Basic, variable: Expr) -> bool:
     """Whether ``variable``, bound by ``node``, is a pure dummy that may be renamed: no family
     density inside ``node`` names it, and no other element of its indexed family that may be
-    it (a ``z_j`` under a sum, when the bound variable is ``z_1``) stands inside ``node``."""
+    it (a ``z_j`` under a sum, when the bound variable is ``z_1``) stands inside ``node``.
+    Ranges and i.i.d. draws are never renamed."""
+    from .densities import Draws
+
+    if isinstance(variable, VariableRange) or isinstance(getattr(node, "density", None), Draws):
+        return False
     if isinstance(variable, IndexedVariable) and any(
             t != variable and may_equal(t, variable) for t in node.atoms(IndexedVariable)):
         return False

@@ -13,11 +13,11 @@ from sympy import Expr, S, cancel, sympify
 from ..errors import DomainError
 from ..relations import EQ, REFUTED, STRICT, UNKNOWN, VERIFIED, canonical, orient
 from ..rules import RULE_NAMES, TooComplex
-from ..rules.bounds import assumed, jensen_gaps, kl_candidates
+from ..rules.bounds import assumed, expected_kls, jensen_gaps, kl_candidates
 from . import counterexample
 from .certificates import find_certificate
 from .context import StepContext, prepare
-from .normal_form import NormalForm
+from .normal_form import OPAQUE, NormalForm
 
 _NO_VALUE = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
 
@@ -59,10 +59,47 @@ def _no_value(expr):
 NO_VALUE_REASON = "a term has no value (a division by zero, or an infinite or undefined result)"
 
 
-def _equality(left, right, nf):
+def _equations(ctx, nf):
+    """("algebra", A - B) and ("algebra", B - A) in normal form for each ``assume A = B``:
+    an assumed equation may be used in both directions, whatever rules a step cites."""
+    out = []
+    for a, rel, b in ctx.facts.facts:
+        if rel == EQ:
+            d = nf.of(a - b)
+            if d != 0 and not _no_value(d):
+                out += [("algebra", d), ("algebra", -d)]
+    return out
+
+
+def _rewrite_by_equations(ctx, residual, nf):
+    """``residual`` with each assumed equation whose one side is a single atom (a variable,
+    an expectation...) used as a rewrite of that atom into the other side."""
+    mapping = {}
+    for a, rel, b in ctx.facts.facts:
+        if rel != EQ:
+            continue
+        a, b = nf.of(a), nf.of(b)
+        if a.is_Atom or not a.args or isinstance(a, OPAQUE):
+            mapping.setdefault(a, b)
+        elif b.is_Atom or isinstance(b, OPAQUE):
+            mapping.setdefault(b, a)
+    if not mapping:
+        return None
+    return nf.canonical(residual.xreplace(mapping))
+
+
+def _equality(ctx, left, right, nf):
     residual = nf.canonical(left - right)
     if residual == 0 or cancel(residual) == 0:
         return _Attempt(True, set(nf.fired))
+    equations = _equations(ctx, nf)
+    if equations:
+        found = find_certificate(residual, equations)
+        if found is not None and found.rest == 0:
+            return _Attempt(True, set(nf.fired))
+        rewritten = _rewrite_by_equations(ctx, residual, nf)
+        if rewritten is not None and (rewritten == 0 or cancel(rewritten) == 0):
+            return _Attempt(True, set(nf.fired))
     return _Attempt(None, set(nf.fired), residual, "the two sides differ (residual: left − right)")
 
 
@@ -71,12 +108,13 @@ def _inequality(ctx, relation, left, right, nf, enabled):
     residual = nf.canonical(larger - smaller)
     pool = []
     if "kl-nonneg" in enabled:
-        pool += kl_candidates([ctx.lhs, ctx.rhs])
+        pool += kl_candidates([ctx.lhs, ctx.rhs]) + expected_kls([ctx.lhs, ctx.rhs])
     if "jensen" in enabled:
         pool += jensen_gaps([ctx.lhs, ctx.rhs])
     if "monotonicity" in enabled:
         pool += assumed(ctx.facts.facts)
-    normalized = [(rule, nf.of(term)) for rule, term in pool]
+    pool += _equations(ctx, nf)
+    normalized = [(rule, term if rule == "algebra" else nf.of(term)) for rule, term in pool]
     normalized = [(rule, term) for rule, term in normalized if not _no_value(term)]
     certificate = find_certificate(residual, normalized, strict=relation in STRICT)
     if certificate is not None:
@@ -94,7 +132,7 @@ def _attempt(ctx: StepContext, relation: str, enabled) -> _Attempt:
         if _no_value(left) or _no_value(right):
             return _Attempt(None, set(nf.fired), None, NO_VALUE_REASON)
         if relation == EQ:
-            return _equality(left, right, nf)
+            return _equality(ctx, left, right, nf)
         return _inequality(ctx, relation, left, right, nf, enabled)
     except TooComplex as exc:
         return _Attempt(None, set(nf.fired), None, str(exc))

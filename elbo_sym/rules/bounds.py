@@ -6,7 +6,7 @@ log E[f] - E[log f] (concave log), and the assumptions' own differences.
 """
 from itertools import combinations
 
-from sympy import exp, log, preorder_traversal
+from sympy import Expr, Mul, exp, log, preorder_traversal
 
 from ..algebra import KL, Density, DensityBase, Expectation, may_equal
 from ..relations import LOWER, UPPER, orient
@@ -70,23 +70,92 @@ def kl_candidates(exprs):
     return out
 
 
-def jensen_gaps(exprs):
-    """log E_d[f] - E_d[log f] >= 0 for f > 0 (log is concave), and
-    E_d[exp f] - exp(E_d[f]) >= 0 (exp is convex) for real f: a function that may take
-    complex values (exp(i z)) gets no gap."""
+def _gaps_at(node):
+    """Jensen gaps (each >= 0) that ``node`` itself starts: f(E[X]) against E[f(X)]."""
+    from sympy import Pow, Rational, Sum, expand
+
+    out = []
+    if isinstance(node, log) and isinstance(node.args[0], Expectation):
+        inner = node.args[0]
+        if inner.integrand.is_positive:                       # log is concave
+            out.append(node - Expectation(log(inner.integrand), inner.density))
+    if isinstance(node, log):
+        average = _average(node.args[0])
+        if average is not None:                               # log of an average
+            weight, body, limits = average
+            out.append(node - weight * Sum(log(body), limits))
+    if isinstance(node, exp) and isinstance(node.args[0], Expectation):
+        inner = node.args[0]
+        if inner.integrand.is_extended_real:                  # exp is convex
+            out.append(Expectation(exp(inner.integrand), inner.density) - node)
+    if isinstance(node, Pow) and isinstance(node.base, Expectation):
+        inner = node.base
+        if node.exp == Rational(1, 2) and inner.integrand.is_nonnegative:      # sqrt concave
+            out.append(node - Expectation(Pow(inner.integrand, node.exp), inner.density))
+        if node.exp == 2 and inner.integrand.is_extended_real:                # x^2 convex
+            out.append(Expectation(inner.integrand ** 2, inner.density) - node)
+    if isinstance(node, Mul):
+        for factor in node.args:
+            if isinstance(factor, log) and isinstance(factor.args[0], Expectation) and \
+                    expand(node - factor * factor.args[0]) == 0:
+                inner = factor.args[0]
+                f = inner.integrand
+                if f.is_positive:                             # x log x convex
+                    out.append(Expectation(f * log(f), inner.density) - node)
+    return out
+
+
+def _average(arg):
+    """(1/n, w, limits) when ``arg`` is (1/n) sum_{k} w_k over n terms with w positive."""
+    from sympy import Sum, expand
+
+    sums = [f for f in Mul.make_args(arg) if isinstance(f, Sum) and len(f.limits) == 1]
+    if len(sums) != 1 or not sums[0].function.is_positive:
+        return None
+    s = sums[0]
+    weight = Mul(*[f for f in Mul.make_args(arg) if f is not s])
+    (k, lo, hi), = s.limits
+    if weight.has(k) or expand(weight * (hi - lo + 1)) != 1:
+        return None
+    return weight, s.function, s.limits
+
+
+def _lifted(exprs, starts):
+    """Every term ``starts(node)`` gives (each >= 0), and each of them lifted through the
+    expectations around the node (E_d[g] >= 0 when g >= 0): a bound inside an expectation."""
     out = []
     for e in exprs:
-        for node in preorder_traversal(e):
-            if isinstance(node, log) and isinstance(node.args[0], Expectation):
-                inner = node.args[0]
-                if inner.integrand.is_positive:
-                    gap = node - Expectation(log(inner.integrand), inner.density)
-                    out.append(("jensen", gap))
-            if isinstance(node, exp) and isinstance(node.args[0], Expectation):
-                inner = node.args[0]
-                if inner.integrand.is_extended_real:   # Jensen is about real functions
-                    out.append(("jensen", Expectation(exp(inner.integrand), inner.density) - node))
+        stack = [(e, ())]
+        while stack:
+            node, around = stack.pop()
+            for g in starts(node):
+                chain = g
+                lifted = [g] if not around else []
+                for d in reversed(around):
+                    chain = Expectation(chain, d)
+                    lifted.append(chain)
+                for term in lifted:
+                    if term not in out:
+                        out.append(term)
+            inner = around + (node.density,) if isinstance(node, Expectation) else around
+            for a in node.args:
+                if isinstance(a, Expr) and not isinstance(a, DensityBase):
+                    stack.append((a, inner if a is not getattr(node, "density", None) else around))
     return out
+
+
+def jensen_gaps(exprs):
+    """("jensen", gap) for f(E[X]) and E[f(X)] with f concave (log, sqrt; the log of a finite
+    average against the average of logs) or convex (exp, x^2, x log x), for real arguments
+    only (exp(i z) gets no gap), and each gap lifted through the expectations around it."""
+    return [("jensen", g) for g in _lifted(exprs, _gaps_at)]
+
+
+def expected_kls(exprs):
+    """("kl-nonneg", E_d[... KL(a || b) ...]) for every KL inside an expectation: a KL is
+    >= 0 wherever it is evaluated, so its expectation is too."""
+    return [("kl-nonneg", g) for g in _lifted(exprs, lambda n: [n] if isinstance(n, KL) else [])
+            if isinstance(g, Expectation)]
 
 
 def assumed(assumptions):
