@@ -105,23 +105,32 @@ def main():
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
 
 
+def _default_targets(targets, all_builtins):
+    """The named targets, then every built-in with --all; the VAE chain when none is named."""
+    from elbo_sym.derivations import BUILTINS, DEFAULT
+
+    chosen = list(targets) + ([n for n in BUILTINS if n not in targets] if all_builtins else [])
+    return chosen or list(DEFAULT)
+
+
 @main.command()
 @click.argument("targets", nargs=-1, metavar="[NAME|FILE]...")
+@click.option("--all", "all_builtins", is_flag=True, help="Every built-in derivation, not only the VAE chain.")
 @click.option("--strict", is_flag=True, help="A step whose cited rules do not suffice fails.")
 @numeric_options(default=False)
 @timeout_option
-def derive(targets, strict, numeric, seed, timeout):
-    """Print derivations with every step checked (default: all built-ins).
+def derive(targets, all_builtins, strict, numeric, seed, timeout):
+    """Print derivations with every step checked (default: the VAE paper's chain; --all: every
+    built-in, see `elbo-check list`).
 
     Each step shows its verdict (✓ verified, ✗ refuted, ? unknown) and the rules that justify
     it; the chain ends with its conclusion. Exit 0 only when every step is verified.
     """
     from elbo_sym.batch import Options
-    from elbo_sym.derivations import BUILTINS
 
     options = Options(strict=strict, numeric=numeric, seed=seed, timeout=timeout or None,
                       colour=_colour(), json=False)
-    code, reports = _reports(targets or list(BUILTINS), options)
+    code, reports = _reports(_default_targets(targets, all_builtins), options)
     blocks = [r.text for r in reports if r.text]
     if blocks:
         click.echo("\n\n".join(blocks))
@@ -130,13 +139,14 @@ def derive(targets, strict, numeric, seed, timeout):
 
 @main.command()
 @click.argument("targets", nargs=-1, metavar="[NAME|FILE]...")
+@click.option("--all", "all_builtins", is_flag=True, help="Every built-in derivation, not only the VAE chain.")
 @click.option("--fragment", is_flag=True, help="Only the align* environments, no preamble.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to FILE instead of standard output.")
 @numeric_options(default=False)
 @timeout_option
-def latex(targets, fragment, output, numeric, seed, timeout):
-    """Typeset derivations as LaTeX (default: all built-ins).
+def latex(targets, all_builtins, fragment, output, numeric, seed, timeout):
+    """Typeset derivations as LaTeX (default: the VAE paper's chain; --all: every built-in).
 
     A standalone document (amsmath align*, one line per step, the rules on the right) that
     pdflatex compiles; --fragment prints only the math. Exit 1 if a step is not verified.
@@ -147,7 +157,7 @@ def latex(targets, fragment, output, numeric, seed, timeout):
 
     options = Options(numeric=numeric, seed=seed, timeout=timeout or None, text=False,
                       json=False, keep_results=True)
-    code, reports = _reports(targets or list(BUILTINS), options)
+    code, reports = _reports(_default_targets(targets, all_builtins), options)
     checked = [result for r in reports for result in r.results]
     text = doc.fragment(checked) if fragment else doc.document(checked)
     if output:

@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Optional, Sequence
 
-from sympy import Add, Expr, Indexed, Integer, Rational, Sum, Symbol, default_sort_key, preorder_traversal
+from sympy import (Add, Expr, Indexed, Integer, Product, Rational, Sum, Symbol, default_sort_key,
+                   preorder_traversal)
 
-from .algebra import KL, Defined, Density, Expectation
+from .algebra import KL, Defined, Density, Expectation, VariableRange
 from .derivation import Definition, Derivation, Step
 from .errors import DomainError
 from .relations import EQ, reverse
@@ -166,9 +167,35 @@ def expression_mutants(expr: Expr, free: Sequence[Expr] = (),
         if isinstance(node, Defined) and len(node.arguments) >= 2:
             for what, swapped in _let_swaps(node, definitions):
                 add(LET_SWAP, what, at(node, swapped))
-        if isinstance(node, (Integer, Rational)) and node not in (0, -1):
-            add(CONSTANT, f"{node} changed to {node + 1}", at(node, node + 1))
+    for node in _constants(expr):
+        add(CONSTANT, f"{node} changed to {node + 1}",
+            lambda: _replace_constant(expr, node, node + 1))
     return out
+
+
+def _constants(e, found=None):
+    """The numbers of ``e`` outside indices and sum bounds (those have their own operators:
+    index-shift and sum-bound; changing the 1 of z_1 renames a variable, no slip)."""
+    found = [] if found is None else found
+    if isinstance(e, (Integer, Rational)):
+        if e not in (0, -1) and e not in found:
+            found.append(e)
+    elif isinstance(e, (Sum, Product)):
+        _constants(e.function, found)
+    elif e.args and not isinstance(e, (Indexed, VariableRange)):
+        for a in e.args:
+            _constants(a, found)
+    return found
+
+
+def _replace_constant(e, old, new):
+    if e == old:
+        return new
+    if isinstance(e, (Indexed, VariableRange)) or not e.args:
+        return e
+    if isinstance(e, (Sum, Product)):
+        return e.func(_replace_constant(e.function, old, new), *e.limits)
+    return e.func(*[_replace_constant(a, old, new) for a in e.args])
 
 
 def _with_step(derivation, i, step):

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 import cli
 from elbo_sym import __version__
-from elbo_sym.derivations import BUILTINS
+from elbo_sym.derivations import BUILTINS, DEFAULT
 from elbo_sym.rules.catalogue import RULE_NAMES
 
 
@@ -18,13 +18,21 @@ def run(*args):
 def test_derive_prints_every_builtin_verified_and_exits_0():
     r = run("derive")
     assert r.exit_code == 0, r.output
-    for name in BUILTINS:
+    for name in DEFAULT:
         assert re.search(rf"^{re.escape(name)}: ", r.output, re.M)
     assert "log p(x) = log p(x, z) − log p(z | x)" not in r.output  # the start stands alone
     assert "  = log p(x, z) − log p(z | x)" in r.output
     assert "conclusion: log p(x) ≥ −KL(q(z | x) ‖ p(z)) + E_q(z | x)[log p(x | z)]" in r.output
-    assert r.output.count("✓ verified") == sum(len(d.steps) for d in BUILTINS.values())
+    assert r.output.count("✓ verified") == sum(len(BUILTINS[n].steps) for n in DEFAULT)
     assert "\x1b[" not in r.output  # no colour when not on a terminal
+
+
+def test_derive_all_checks_every_builtin():
+    r = run("derive", "--all")
+    assert r.exit_code == 0, r.output
+    for name in BUILTINS:
+        assert re.search(rf"^{re.escape(name)}: ", r.output, re.M)
+    assert r.output.count("✓ verified") == sum(len(d.steps) for d in BUILTINS.values())
 
 
 def test_derive_one_name_and_the_rules_it_used():

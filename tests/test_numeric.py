@@ -213,7 +213,7 @@ def _steps(derivation):
 def test_every_builtin_step_holds_numerically(derivation):
     facts = [(a.lhs, a.relation, a.rhs) for a in derivation.assumptions]
     for previous, step in _steps(derivation):
-        outcome = judge(previous, step.relation, step.expr, facts)
+        outcome = judge(previous, step.relation, step.expr, facts, models=derivation.models)
         assert outcome.status == "holds", (step, outcome.message)
 
 

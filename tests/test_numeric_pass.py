@@ -8,7 +8,7 @@ from sympy import log
 import cli
 from elbo_sym.checker import REFUTED, UNKNOWN, VERIFIED, check_derivation, check_step
 from elbo_sym.checker.numeric_pass import cross_check
-from elbo_sym.derivations import DERIVATIONS
+from elbo_sym.derivations import BUILTINS, DEFAULT, DERIVATIONS
 from elbo_sym.mutation import mutants
 from elbo_sym.numeric import judge
 from elbo_sym.rules import densities
@@ -41,21 +41,24 @@ def test_every_builtin_step_agrees_numerically(derivation):
 
 
 def test_every_counted_builtin_mutant_is_refuted_with_a_counterexample():
+    # the VAE chain's mutants; those of the structured built-ins are held to "never verified"
+    # by tests/test_mutants.py (some of their slips are false only for narrow densities)
     missed, counted = [], 0
-    for d in DERIVATIONS:
+    for d in (BUILTINS[n] for n in DEFAULT):
         for m in mutants(d):
             if _equivalent(m, d.steps[m.index - 1]):
                 continue
             counted += 1
             previous, step, facts = m.previous, m.step, m.facts
-            r = check_step(previous, step.relation, step.expr, step.rules, facts)
-            r = cross_check(r, previous, step.relation, step.expr, facts)
+            r = check_step(previous, step.relation, step.expr, step.rules, facts, d.models)
+            r = cross_check(r, previous, step.relation, step.expr, facts, models=d.models)
             assert r.verdict != VERIFIED and not r.inconsistent, (d.name, m.index, m.kind)
             if r.verdict == REFUTED:
                 assert r.counterexample or (r.numeric and r.numeric.counterexample)
             else:
                 missed.append((d.name, m.index, m.kind))
-                outcome = judge(previous, step.relation, step.expr, facts, draws=64)
+                outcome = judge(previous, step.relation, step.expr, facts, draws=64,
+                                models=d.models)
                 assert outcome.status == "violated", (d.name, m.index, m.kind, outcome.message)
     assert counted > 150
     assert missed == NARROW

@@ -76,7 +76,10 @@ def _solve(residual, facts, unknowns, combo, strict, symbols_in_monomials):
     # matched: z - 1 = 1 (z - 2) + 1
     system = [Add(*(c * u for c, u in eq)) for mono, eq in equations.items()
               if any(u != 1 for _, u in eq) and not (symbols_in_monomials and mono == 1)]
-    solutions = linsolve(system, unknowns) if system else {tuple(S.Zero for _ in unknowns)}
+    try:
+        solutions = linsolve(system, unknowns) if system else {tuple(S.Zero for _ in unknowns)}
+    except (ZeroDivisionError, ValueError, TypeError):
+        return None      # sympy could not solve it: no certificate (costs completeness only)
     for solution in solutions:
         free = set().union(*(s.free_symbols for s in solution)) & set(unknowns)
         values = [s.xreplace({f: 0 for f in free}) for s in solution]

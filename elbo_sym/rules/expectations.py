@@ -174,7 +174,8 @@ def reduce_measure(node, engine):
 RULES = (
     Rule(("importance-weighting",), (Expectation,), importance_weighting),
     Rule(("linearity",), (Expectation,), linearity),
-    Rule(("expectation-of-constant",), (Expectation,), expectation_of_constant),
+    # integrating out every variable (tower) leaves the constant too
+    Rule(("expectation-of-constant", "tower"), (Expectation,), expectation_of_constant),
     Rule(("linearity",), (Expectation,), sum_linearity),
     Rule(("model",), (Expectation,), reduce_measure),
     Rule(("tower",), (Expectation,), draws),
