@@ -180,7 +180,8 @@ class ExprGen:
                 v = c.choice(pool)
                 if v not in left:
                     left.append(v)
-        rest = [v for v in pool if v not in left]
+        # z_1 and z_j are one variable at j = 1: never on both sides of a bar
+        rest = [v for v in pool if v not in left and not ({v} | set(left)) >= {"z_1", "z_j"}]
         given = []
         n_given = c.choice((0, 0, 1, 1, 2))
         while len(given) < min(n_given, len(rest)):

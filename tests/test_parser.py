@@ -650,8 +650,7 @@ def test_a_bare_e_not_before_a_bracket_is_still_a_variable():
     ("x\n= 1 + sum_j(x)\n", "2:7", SUM_HINT),
     ("x\n= int_z f\n", "2:3", "an integral is written int f dz: the variable comes last, "
                               "after d"),
-    ("x\n= prod_t f\n", "2:3", "products are not part of the language: write "
-                               "sum_{t=1}^{T} log f for log prod_{t=1}^{T} f"),
+    ("x\n= prod_t f\n", "2:3", "a product needs bounds: prod_{t=1}^{T} f"),
     ("let sum_x = 2\nx\n= x\n", "1:5", f"'sum_x' cannot be a let: {SUM_HINT}"),
     ("let E_q = 2\nx\n= x\n", "1:5", f"'E_q' cannot be a let: {E_HINT}"),
 ])

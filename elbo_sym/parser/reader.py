@@ -10,9 +10,13 @@ bracket is reported where it opens and absurd nesting is refused before lark see
 Then each logical line goes through the LALR grammar (``derivation.lark``) and the
 non-recursive transformer, and the lines are assembled into derivations.
 
-Scoping of ``let`` and ``assume``: inside a derivation they belong to that derivation. Written
-before the first ``derivation`` header of a file that has headers, they hold file-wide, for every
-derivation of the file. A file without headers holds one derivation named after the file.
+Scoping of ``let``, ``assume`` and ``model``: inside a derivation they belong to that derivation.
+Written before the first ``derivation`` header of a file that has headers, they hold file-wide,
+for every derivation of the file. A file without headers holds one derivation named after the
+file. A family has at most one model in a derivation's scope.
+
+Counts (the names of the upper bounds of sums, products and ranges: T in x_{1:T}) are found by a
+scan of the whole file first (``scan_counts``): ``x_T`` is then the element T of x on every line.
 
 Every problem with the input is raised as ``InputError`` with a 1-based line and column.
 Bounds, each a clear error rather than a hang: numbers of 1000 digits, 200 nested brackets,
@@ -27,7 +31,8 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from sympy.core.parameters import evaluate
 
-from ..derivation import Assumption, Definition, Derivation, Step, mixes_directions
+from ..derivation import (Assumption, Definition, Derivation, ModelDeclaration, Step,
+                          mixes_directions)
 from ..errors import InputError
 from ..rules.catalogue import RULE_NAMES
 from .transformer import (DENSITY_FAMILY, RESERVED, ExprBuilder, LocatedError, misread_binder,
@@ -39,7 +44,7 @@ MAX_LINE_CHARS = 50_000    # one logical line
 MAX_FILE_CHARS = 2_000_000  # a whole file: 10,000-line batches fit; real ones are a few kB
 MAX_SHOWN_LINE = 500       # longer lines are not echoed in error messages
 
-_KEYWORD_LINE = re.compile(r"(derivation|let|assume)(?![A-Za-z0-9_])")
+_KEYWORD_LINE = re.compile(r"(derivation|let|assume|model)(?![A-Za-z0-9_])")
 _RELATION_START = ("<=", ">=", "=", "<", ">", "≤", "≥")
 _CONTINUES = ("+", "*", "/", "^", ")", "]", "}", ",", "|", ";", "~")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -49,7 +54,20 @@ _BY = re.compile(r"(?<![A-Za-z0-9_])by(?![A-Za-z0-9_])")
 _RULE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 _START_OF_KIND = {"header": "start_header", "let": "start_let", "assume": "start_assume",
-                  "step": "start_step", "expr": "start_expr"}
+                  "model": "start_model", "step": "start_step", "expr": "start_expr"}
+_DECLARATIONS = ("let", "assume", "model")
+# a declaration whose text ends in one of these goes on to the next line
+_ENDS_OPEN = ("+", "-", "−", "*", "/", "^", "(", "[", "{", ",", "|", ";", "~", "=", "<", ">",
+              "≤", "≥")
+
+# Counts: names that stand as the upper bound of a sum or a product (sum_{t=1}^{T},
+# prod_{t=1}^T) or of a range (x_{1:T}). The checker reads every name of those bounds as a
+# count (checker/context.py); here they make x_T the element T of x wherever it is written.
+_NAME_TEXT = r"[A-Za-zα-ωΑ-Ω][A-Za-z0-9α-ωΑ-Ω]*(?:_[A-Za-z0-9α-ωΑ-Ω]+)*"
+_BIG_UPPER = re.compile(r"(?:sum|prod|∑|∏)\s*_\{[^{}]*\}\s*(?:\^|\*\*)\s*(?:\{([^{}]*)\}|("
+                        + _NAME_TEXT + r"))")
+_RANGE_UPPER = re.compile(r"_\{[^{}:]*:([^{}]*)\}")
+_NAME_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_α-ωΑ-Ω])" + _NAME_TEXT)
 
 _parser = None
 _parser_lock = threading.Lock()
@@ -76,6 +94,27 @@ def spell_greek(tree):
                     _GREEK = _greek_names()
                 subtree.children[i] = child.update(value="".join(_GREEK.get(c, c) for c in child))
     return tree
+
+
+def scan_counts(text):
+    """The counts of a file: the names of the upper bounds of its sums, products and ranges
+    (a cheap scan of the text, before any line is parsed, so that ``x_T`` on the first line
+    knows that T is a count written on the last)."""
+    found = set()
+    for m in _BIG_UPPER.finditer(text):
+        found.update(_NAME_IN_TEXT.findall(m.group(1) if m.group(1) is not None else m.group(2)))
+    for m in _RANGE_UPPER.finditer(text):
+        found.update(_NAME_IN_TEXT.findall(m.group(1)))
+    out = set()
+    for name in found:
+        if not name.isascii():
+            global _GREEK
+            if _GREEK is None:
+                _GREEK = _greek_names()
+            name = "".join(_GREEK.get(c, c) for c in name)
+        if "_" not in name:
+            out.add(name)
+    return frozenset(out - RESERVED)
 
 
 def _get_parser():
@@ -170,8 +209,9 @@ def _logical_lines(code):
     """Group comment-free physical lines into logical lines.
 
     A line that begins with neither a keyword nor a relation continues the line above, with
-    one exception: right under a header, or under a let or an assume whose brackets are closed
-    when it does not begin with an operator, it is the start of the chain."""
+    one exception: right under a header, or under a let, an assume or a model whose brackets
+    are closed when it does not begin with an operator (and the declaration does not end in
+    one), it is the start of the chain."""
     out = []
     cur = None
     chain_started = False
@@ -188,9 +228,10 @@ def _logical_lines(code):
             kind = "step"
         elif cur is None or cur.kind == "header":
             kind = "expr"
-        elif cur.kind in ("let", "assume") and not chain_started and cur.balance <= 0 \
-                and not s.startswith(_CONTINUES):
-            kind = "expr"     # the start of the chain, right under a let or an assume
+        elif cur.kind in _DECLARATIONS and not chain_started and cur.balance <= 0 \
+                and not s.startswith(_CONTINUES) \
+                and not code[cur.last - 1].rstrip().endswith(_ENDS_OPEN):
+            kind = "expr"     # the start of the chain, right under a declaration
         else:
             cur.last = i      # continues the line above
             cur.balance += _bracket_balance(s)
@@ -210,11 +251,12 @@ def _logical_lines(code):
 class _Pending:
     """A derivation being assembled."""
 
-    def __init__(self, name, title, line, lets, assumptions, definitions):
+    def __init__(self, name, title, line, lets, assumptions, definitions, models=()):
         self.name, self.title, self.line = name, title, line
         self.lets = dict(lets)
         self.assumptions = list(assumptions)
         self.definitions = list(definitions)
+        self.models = list(models)
         self.start = None
         self.start_line = None
         self.steps = []
@@ -231,6 +273,7 @@ class _Reader:
                              filename)
         self.raw = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
         self.code = [_strip_comment(ln) for ln in self.raw]
+        self.counts = scan_counts("\n".join(self.code))
 
     # errors
     def error(self, message, line, column):
@@ -248,7 +291,7 @@ class _Reader:
         if not lines:
             raise self.error("empty file: no derivation in it", 1, 1)
         has_headers = any(ll.kind == "header" for ll in lines)
-        file_lets, file_assumptions, file_definitions = {}, [], []
+        file_lets, file_assumptions, file_definitions, file_models = {}, [], [], []
         done, pending = [], None
         names = set()
         if not has_headers:
@@ -256,7 +299,8 @@ class _Reader:
             name = stem if stem and not stem.startswith("<") else "derivation"
             pending = _Pending(name, "", 1, {}, [], [])
         for ll in lines:
-            result = self.parse_line(ll, pending.lets if pending else file_lets)
+            assumed = pending.assumptions if pending else file_assumptions
+            result = self.parse_line(ll, pending.lets if pending else file_lets, assumed)
             kind = result[0]
             if kind == "header":
                 _, name_tok, title = result
@@ -268,12 +312,21 @@ class _Reader:
                                         name_tok.line, name_tok.column)
                 names.add(name)
                 pending = _Pending(name, title, ll.first, file_lets, file_assumptions,
-                                   file_definitions)
+                                   file_definitions, file_models)
             elif kind == "let":
                 lets = pending.lets if pending else file_lets
                 definition = self.definition(ll, result, lets)
                 lets[definition.name] = definition
                 (pending.definitions if pending else file_definitions).append(definition)
+            elif kind == "model":
+                _, joint, factors, tok = result
+                models = pending.models if pending else file_models
+                earlier = next((m for m in models if m.family == joint.family), None)
+                if earlier is not None:
+                    raise self.error_in(ll, f"a second model for the family '{joint.family}' "
+                                            f"(the first is on line {earlier.line})",
+                                        tok.line, tok.column)
+                models.append(ModelDeclaration(joint, factors, ll.first))
             elif kind == "assume":
                 _, lhs, rel_tok, rhs = result
                 a = Assumption(lhs, relation_of(str(rel_tok)), rhs, ll.first)
@@ -293,7 +346,7 @@ class _Reader:
         done.append(self.finish(pending))
         return done
 
-    def parse_line(self, ll, lets):
+    def parse_line(self, ll, lets, assumed=()):
         """The transformed logical line: a tuple whose first item is its kind."""
         self.check_brackets(ll)
         if len(ll.text) > MAX_LINE_CHARS:
@@ -317,7 +370,8 @@ class _Reader:
             # sympy's global switch on, whatever the caller's: the builder passes
             # evaluate=False itself and relies on evaluation when it sizes numbers
             with evaluate(True):
-                return ExprBuilder(lets, ll.text).transform(tree)
+                facts = tuple((a.lhs, a.relation, a.rhs) for a in assumed)
+                return ExprBuilder(lets, ll.text, self.counts, facts).transform(tree)
         except LocatedError as exc:
             raise self.error_in(ll, exc.message, exc.line, exc.column) from None
         except RecursionError:
@@ -428,7 +482,7 @@ class _Reader:
             raise self.error(f"derivation '{p.name}' has no steps: each step is a line that "
                              "begins with a relation (=, <=, >=, <, >)", p.start_line, 1)
         return Derivation(p.name, p.title, p.start, tuple(p.steps), tuple(p.assumptions),
-                          tuple(p.definitions), "", p.start_line)
+                          tuple(p.definitions), "", p.start_line, tuple(p.models))
 
 
 def _depth(tree):
@@ -495,10 +549,12 @@ _TOKEN_WORDS = {
     "GT": "'>'", "BAR": "'|'", "BARBAR": "'||'", "SEMI": "';'", "TILDE": "'~'",
     "SUB_OPEN": "'_{'", "BY": "'by'", "LOG": "'log'", "LN": "'ln'", "SUM": "'sum'",
     "INT": "'int'", "DERIVATION": "'derivation'", "LET": "'let'", "ASSUME": "'assume'",
+    "MODEL": "'model'", "PROD": "'prod'", "SUM_SIGN": "'∑'", "PROD_SIGN": "'∏'",
+    "INT_SIGN": "'∫'", "COLON": "':'",
     "$END": "the end of the line",
 }
 _EXPRESSION_STARTS = {"NAME", "NUMBER", "FUNC_NAME", "LPAR", "LSQB", "MINUS", "PLUS", "LOG",
-                      "LN", "SUM", "INT"}
+                      "LN", "SUM", "INT", "PROD", "SUM_SIGN", "PROD_SIGN", "INT_SIGN"}
 
 
 def _describe_expected(expected):

@@ -16,13 +16,13 @@ import re
 import mpmath
 from lark import Token, Tree
 from lark.visitors import Transformer_NonRecursive
-from sympy import (Abs, Add, E, Indexed, Integer, Mul, Pow, Rational, S, Sum, Symbol, exp,
-                   log, pi)
+from sympy import (Abs, Add, E, Indexed, Integer, Mul, Pow, Product, Rational, S, Sum, Symbol,
+                   exp, log, pi)
 from sympy.core.symbol import Str
 from sympy.core.parameters import evaluate
 
-from ..algebra import KL, Defined, Density, DensityBase, Entropy, Expectation, Gaussian, \
-    IndexedVariable, SpaceIntegral, is_variable, substitute
+from ..algebra import KL, Defined, Density, DensityBase, Draws, Entropy, Expectation, Gaussian, \
+    IndexedVariable, SpaceIntegral, VariableRange, is_variable, may_equal, substitute
 from ..errors import DomainError
 from ..rules.catalogue import RULE_NAMES, nearest_rules
 
@@ -37,7 +37,9 @@ MAX_DIGITS = 1000
 MAX_NUMBER_DIGITS = 4000   # Python refuses to print ints of more than 4300 digits
 
 # Words that are part of the language and so cannot stand as plain names.
-KEYWORDS = {"derivation", "let", "assume", "by", "log", "ln", "sum", "int"}
+KEYWORDS = {"derivation", "let", "assume", "model", "by", "log", "ln", "sum", "prod", "int"}
+# Prefixed forms: without brackets they take the rest of the product.
+PREFIXED = ("log", "ln", "sum", "prod", "int")
 # Functions that need their brackets.
 BRACKETED_ONLY = {"exp", "sqrt", "abs", "KL", "D_KL"}
 UNARY_FUNCTIONS = {"log", "ln", "exp", "sqrt", "abs", "H"}
@@ -48,6 +50,10 @@ RESERVED = KEYWORDS | set(KNOWN_FUNCTIONS) | {"E", "pi", "e"}
 DENSITY_FAMILY = re.compile(r"[pqr](?:_[A-Za-z0-9]+)*\Z")
 # z_1, mu_12: a name whose last `_` part is a whole number is an indexed variable
 INDEXED_NAME = re.compile(r"(.+)_([0-9]+)\Z")
+# x_T, z_k: a name whose last `_` part is a name; an indexed variable when that name is a count
+# of the file or an index in scope (a sum's, a product's, the draws' of an expectation)
+NAMED_INDEX = re.compile(r"(.+)_([A-Za-z][A-Za-z0-9]*)\Z")
+_INDEX_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 
 E_HINT = "E needs its density: E_{q(z|x)}[...]"
 
@@ -65,8 +71,7 @@ def misread_binder(name):
     if name.startswith("int_"):
         return "an integral is written int f dz: the variable comes last, after d"
     if name.startswith("prod_"):
-        return ("products are not part of the language: write sum_{t=1}^{T} log f "
-                "for log prod_{t=1}^{T} f")
+        return "a product needs bounds: prod_{t=1}^{T} f"
     return None
 
 from ..relations import canonical as relation_of
@@ -299,13 +304,23 @@ def _neg(x):
 
 
 def _differential_variable(sym):
-    """``z`` for the symbol ``dz`` (and the indexed variable z_1 for ``dz_1``), else None."""
-    if isinstance(sym, (Symbol, IndexedVariable)) and len(sym.name) > 1 \
+    """``z`` for the symbol ``dz`` (the indexed variable z_1 for ``dz_1``, the range x_{1:T}
+    for ``dx_{1:T}``), else None."""
+    if isinstance(sym, (Symbol, IndexedVariable, VariableRange)) and len(sym.name) > 1 \
             and sym.name[0] == "d" and sym.name[1].isalpha():
         if isinstance(sym, IndexedVariable):
             return IndexedVariable(sym.name[1:], sym.index)
+        if isinstance(sym, VariableRange):
+            return VariableRange(sym.name[1:], sym.lo, sym.hi)
         return Symbol(sym.name[1:])
     return None
+
+
+def _written(v):
+    """An indexed variable or a range as the text printer writes it."""
+    from ..printing.text import text
+
+    return text(v)
 
 
 def written_name(variable):
@@ -363,10 +378,15 @@ class ExprBuilder(Transformer_NonRecursive):
     Every constructor is called with ``evaluate=False`` (or builds a plain object), so nothing
     here needs sympy's global ``evaluate`` switch, except ``_instantiate``."""
 
-    def __init__(self, lets=None, text=""):
+    def __init__(self, lets=None, text="", counts=frozenset(), facts=()):
         super().__init__(visit_tokens=False)
         self.lets = lets if lets is not None else {}
         self.text = text            # the logical line, for quoting the author in messages
+        self.counts = counts        # the file's counts (T in x_{1:T}): x_T is element T of x
+        self.facts = facts          # (lhs, rel, rhs) assumed so far, for index questions
+        self._indexed = False       # whether this line holds an indexed variable or a range
+        self._ranges = []           # (range, its node), for locating a range out of place
+        self._densities = {}        # density as built -> its token
         self._originals = ()        # the current node's children as parsed
         self.numbers = _Numbers()
         self._used_lets = set()     # parameterless lets met on this line, by name
@@ -413,7 +433,7 @@ class ExprBuilder(Transformer_NonRecursive):
     def name(self, meta, children):
         tok = children[0]
         n = str(tok)
-        if n in ("log", "ln", "sum", "int"):
+        if n in PREFIXED:
             _fail(f"'{n}' without brackets cannot stand here: bracket what it takes, as in "
                   f"x^({n} ...)", tok)
         if n in KEYWORDS:
@@ -441,7 +461,12 @@ class ExprBuilder(Transformer_NonRecursive):
         same object as z_j at j = 1 inside a sum), any other name a Symbol."""
         m = INDEXED_NAME.match(n)
         if m is None:
+            m = NAMED_INDEX.match(n)
+            if m is not None and m.group(2) in self.counts:
+                self._indexed = True
+                return IndexedVariable(m.group(1), Symbol(m.group(2)))
             return Symbol(n)
+        self._indexed = True
         base, digits = m.groups()
         if len(digits) > 1 and digits[0] == "0":
             _fail(f"an index is written without leading zeros: {base}_{digits.lstrip('0') or 0}",
@@ -449,6 +474,77 @@ class ExprBuilder(Transformer_NonRecursive):
         if len(digits) > MAX_DIGITS:
             _fail(f"index too long ({len(digits)} digits; at most {MAX_DIGITS})", where)
         return IndexedVariable(base, Integer(int(digits)))
+
+    def is_indexed_name(self, n):
+        """Whether the name ``n`` spells an indexed variable wherever it stands (z_1, x_T)."""
+        if INDEXED_NAME.match(n):
+            return True
+        m = NAMED_INDEX.match(n)
+        return m is not None and m.group(2) in self.counts
+
+    # -- subscripts: x_{t-1}, x_{1:T} -------------------------------------------------------
+    def sub_density(self, meta, children):
+        return ("plain", _fin(children[0]), meta, self._originals[0])
+
+    def sub_tilde(self, meta, children):
+        return ("tilde", (_fin(children[0]), self._originals[0]), meta, _fin(children[2]))
+
+    def sub_range(self, meta, children):
+        return ("range", (_fin(children[0]), self._originals[0]), meta,
+                (_fin(children[2]), self._originals[2]))
+
+    def subscripted(self, meta, children):
+        """``x_{t-1}`` (element t - 1 of x) and ``x_{1:T}`` (the variables x_1, ..., x_T)."""
+        tok, _, (kind, first, sub_meta, rest) = children
+        name = str(tok)
+        if name == "E":
+            _fail(f"an expectation needs its brackets: E_{{{self.quote(sub_meta)}}}[ f ]", tok)
+        if kind == "tilde":
+            _fail("'~' belongs in the subscript of an expectation: E_{z ~ q(z|x)}[ f ]",
+                  sub_meta)
+        if name in RESERVED or misread_binder(name + "_"):
+            _fail(f"'{name}' cannot take an index", tok)
+        self._indexed = True
+        if kind == "plain":
+            return IndexedVariable(name, self.index(first, rest))
+        lo, hi = self.index(*first), self.index(*rest)
+        r = VariableRange(name, lo, hi)
+        self._ranges.append((r, meta))
+        return r
+
+    def index(self, e, node):
+        """An index: a whole number or a whole-number expression in names (``t - 1``,
+        ``2 t``, ``T``), evaluated (so x_{t-1} is the same object wherever written). A name in
+        an index is an index name, never a let."""
+        def bad(why=""):
+            _fail(f"an index is a whole number or a whole-number expression in names "
+                  f"(x_{{t-1}}, x_{{2 t}}), and '{self.quote(node)}' is none{why}", node)
+
+        memo = {}
+        stack = [e]
+        while stack:                     # bottom-up without recursion
+            n = stack[-1]
+            if n in memo:
+                stack.pop()
+                continue
+            if isinstance(n, Defined) and not n.arguments:
+                memo[n] = Symbol(n.name)
+            elif isinstance(n, Symbol) or n.is_Integer:
+                memo[n] = n
+            elif n.is_Rational:
+                bad(f" ({n} is no whole number)")
+            elif isinstance(n, (Add, Mul)):
+                todo = [a for a in n.args if a not in memo]
+                if todo:
+                    stack.extend(todo)
+                    continue
+                memo[n] = (Add if n.is_Add else Mul)(*[memo[a] for a in n.args])
+            else:
+                bad()
+            stack.pop()
+        out = memo[e]
+        self._check_size(out, node)
+        return out
 
     def _next_char(self, tok):
         """The first character after ``tok`` that is not a space, or ''."""
@@ -598,13 +694,17 @@ class ExprBuilder(Transformer_NonRecursive):
         return log(x, evaluate=False)
 
     def sum_head(self, meta, children):
+        """(Sum or Product, index, lower, upper) of ``sum_{j=lo}^{hi}`` or ``prod_{t=lo}^{hi}``."""
+        kind = Sum if children[0].type in ("SUM", "SUM_SIGN") else Product
+        what = "a sum" if kind is Sum else "a product"
         index_tok = children[2]
         index = str(index_tok)
-        if index in RESERVED or index == "sum":
-            _fail(f"'{index}' cannot be a summation index", index_tok)
-        if INDEXED_NAME.match(index):
-            _fail(f"'{index}' is an indexed variable and cannot be a summation index",
+        if index in RESERVED:
+            _fail(f"'{index}' cannot be {'a summation' if kind is Sum else 'a product'} index",
                   index_tok)
+        if self.is_indexed_name(index):
+            _fail(f"'{index}' is an indexed variable and cannot be "
+                  f"{'a summation' if kind is Sum else 'a product'} index", index_tok)
         bounds = (_fin(children[4]), _fin(children[-1]))
         for bound, node in zip(bounds, (self._originals[4], self._originals[-1])):
             if bound.is_Rational:
@@ -614,19 +714,26 @@ class ExprBuilder(Transformer_NonRecursive):
                 whole = value is None or (abs(value.imag) < _TINY and
                                           abs(value.real - _MP.nint(value.real)) < _TINY)
             if not whole:
-                _fail(f"the bounds of a sum are whole numbers or names, and "
+                _fail(f"the bounds of {what} are whole numbers or names, and "
                       f"'{self.quote(node)}' is no whole number", node)
-        return (Symbol(index), *bounds)
+        return (kind, Symbol(index), *bounds)
 
     def sum_bare(self, meta, children):
-        (index, lower, upper), body = children
+        (kind, index, lower, upper), body = children
         if isinstance(body, _Differential):
-            return body.wrap(lambda f: self._sum(f, index, lower, upper, meta))
-        return self._sum(body, index, lower, upper, meta)
+            return body.wrap(lambda f: self._sum(f, index, lower, upper, meta, kind))
+        return self._sum(body, index, lower, upper, meta, kind)
 
-    def _sum(self, body, index, lower, upper, meta):
-        """Sum over ``index``; inside it ``mu_j`` is the indexed variable mu_j, element j of
-        ``mu`` (a let named j or mu_j is shadowed there). Families are not indexed."""
+    def _sum(self, body, index, lower, upper, meta, kind=Sum):
+        """Sum (or product) over ``index``; inside it ``mu_j`` is the indexed variable mu_j,
+        element j of ``mu`` (a let named j or mu_j is shadowed there). Families are not
+        indexed."""
+        body = self.elements_of(body, index, meta)
+        return kind(body, (index, lower, upper))
+
+    def elements_of(self, body, index, meta, family_check=True):
+        """``body`` with each name ``mu_j`` (j the name of ``index``) as the element j of
+        ``mu``, and a parameterless let named j as the index itself."""
         suffix = "_" + index.name
         symbols, defined = {}, {}
         if index.name in self._used_lets:
@@ -639,10 +746,11 @@ class ExprBuilder(Transformer_NonRecursive):
                     symbols[e] = element
                 elif not e.arguments:
                     defined[e.name] = element
-            elif isinstance(e, Density) and e.family.endswith(suffix):
+            elif family_check and isinstance(e, Density) and e.family.endswith(suffix):
                 self._family_error(e.family, index, meta)
-        body = self.rebind(body, defined, symbols)
-        return Sum(body, (index, lower, upper))
+        if symbols:
+            self._indexed = True
+        return self.rebind(body, defined, symbols)
 
     def _family_error(self, family, index, meta):
         start, end = getattr(meta, "start_pos", None), getattr(meta, "end_pos", None)
@@ -680,6 +788,9 @@ class ExprBuilder(Transformer_NonRecursive):
         if len(rest) != 2:
             _fail("N takes a variable, a mean and a variance: N(z; mu, sigma^2)", tok)
         var, (mean, variance) = self.as_variable(_fin(first), tok), rest
+        if isinstance(var, VariableRange):
+            _fail(f"N(...) is over one variable, and '{self.quote(self._originals[1])}' is a "
+                  "range of them", tok)
         if not is_variable(var):
             _fail(f"the variable of N(...) is a name, and '{self.quote(self._originals[1])}' "
                   "is none", tok)
@@ -716,7 +827,9 @@ class ExprBuilder(Transformer_NonRecursive):
                 if not is_variable(v):
                     _fail(f"the variables of a density are names, and '{src}' is none", tok)
             self._families.append((name, tok))
-            return Density(name, *variables)
+            d = Density(name, *variables)
+            self._densities.setdefault(d, tok)
+            return d
         if given is not None:
             _fail(f"only densities (p, q, r) take a '|', not {name}(...)", tok)
         hint = misread_binder(name)
@@ -755,30 +868,155 @@ class ExprBuilder(Transformer_NonRecursive):
             _fail("N takes a variable, a mean and a variance: N(z; mu, sigma^2)", tok)
         if name == "E":
             _fail("an expectation is written E_{q(z|x)}[ f ]", tok)
-        if name in ("sum", "int"):
-            _fail(f"write {'sum_{j=1}^{J} f' if name == 'sum' else 'int f dz'}", tok)
+        if name in ("sum", "prod", "int"):
+            _fail("write " + {"sum": "sum_{j=1}^{J} f", "prod": "prod_{t=1}^{T} f",
+                              "int": "int f dz"}[name], tok)
         _fail(f"'{name}' is not defined: it is no density (p, q, r), no known function "
               f"({', '.join(KNOWN_FUNCTIONS)}) and no let", tok)
 
-    def sub_density(self, meta, children):
-        return (None, _fin(children[0]), meta)
-
-    def sub_tilde(self, meta, children):
-        return (children[0], _fin(children[2]), meta)
-
     def expectation(self, meta, children):
-        tok, _, (var_tok, density, sub_meta), body = children
+        tok, _, (kind, first, sub_meta, rest), body = children
         if str(tok) != "E":
             _fail(f"only E takes a subscript and brackets (E_{{q(z|x)}}[ f ]), not {tok}", tok)
+        if kind == "range":
+            _fail("an expectation is taken under a density: E_{q(x_{1:T} | x_0)}[ f ], or "
+                  "over draws: E_{z_{1:K} ~ q(z | x)}[ f ]", sub_meta)
+        density = first if kind == "plain" else rest
         if not isinstance(density, DensityBase):
-            _fail(f"an expectation is taken under a density, and '{self.quote(sub_meta)}' is "
-                  "none", sub_meta)
-        if var_tok is not None and self.variable(str(var_tok), var_tok) not in density.variables:
-            _fail(f"{var_tok} is not a variable of '{self.quote(sub_meta)}' (those left of its "
-                  "bar)", var_tok)
+            where = sub_meta if kind == "plain" else self._originals[2].children[2]
+            _fail(f"an expectation is taken under a density, and '{self.quote(where)}' is "
+                  "none", where)
+        if kind == "tilde":
+            var, var_node = first
+            if isinstance(var, Defined) and not var.arguments:
+                var = self.variable(var.name, var_node)
+            if isinstance(var, VariableRange) and var not in density.variables:
+                return self.draws(body, density, var, var_node, sub_meta)
+            if not is_variable(var) or var not in density.variables:
+                _fail(f"{self.quote(var_node)} is not a variable of "
+                      f"'{self.quote(self._originals[2].children[2])}' (those left of its bar)",
+                      var_node)
         return Expectation(self.shadow(_fin(body), density.variables), density)
 
+    def draws(self, body, base, draws, draws_node, sub_meta):
+        """``E_{z_{1:K} ~ q(z | x)}[ f ]``: K independent draws, each distributed as the base
+        density; inside f, ``z_k`` is the draw k (element k of z)."""
+        base_node = self._originals[2].children[2]
+        if len(base.variables) != 1 or not isinstance(base.variables[0], Symbol):
+            _fail(f"draws are taken from a density over one plain variable (z_{{1:K}} ~ "
+                  f"q(z | x)), and '{self.quote(base_node)}' is none", base_node)
+        variable = base.variables[0]
+        others = {v.name for v in getattr(base, "given", ())} | \
+            {s.name for s in base.free_symbols if s != variable and hasattr(s, "name")}
+        if draws.name != variable.name and draws.name in others:
+            written = self.quote(draws_node)
+            _fail(f"the draws {written} are named like a variable that '{self.quote(base_node)}'"
+                  f" depends on: name them after its variable "
+                  f"({variable.name}{written[len(draws.name):]})", draws_node)
+        body = _fin(body)
+        prefix = draws.name + "_"
+        symbols, defined = {}, {}
+        for e in _visible(body):
+            if isinstance(e, (Symbol, Defined)) and e.name.startswith(prefix) \
+                    and _INDEX_NAME.match(e.name[len(prefix):]):
+                element = IndexedVariable(draws.name, Symbol(e.name[len(prefix):]))
+                if isinstance(e, Symbol):
+                    symbols[e] = element
+                elif not e.arguments:
+                    defined[e.name] = element
+        body = self.rebind(body, defined, symbols)
+        return Expectation(body, Draws(base, draws))
+
     # -- whole lines --------------------------------------------------------------------
+    def checked(self, expr):
+        """``expr``, once its indices are checked: a range of variables stands only where
+        variables do, and no density holds a variable on both sides of its bar for any value
+        its indices may take (in the sums and products around it, under the assumptions read
+        so far)."""
+        if not (self._indexed or self._ranges):
+            return expr
+        seen = set()
+        stack = [(expr, ())]
+        while stack:
+            e, ranges = stack.pop()
+            if (e, ranges) in seen:
+                continue
+            seen.add((e, ranges))
+            if isinstance(e, VariableRange):
+                where = next((m for r, m in self._ranges if r == e), None)
+                _fail(f"a range of variables stands only in a density (p(x_{{1:T}})), an "
+                      f"expectation's subscript or an integral (dx_{{1:T}}), and "
+                      f"'{self.quote(where) if where is not None else e}' stands elsewhere",
+                      where)
+            elif isinstance(e, Density):
+                self._check_bar(e, ranges)
+            elif isinstance(e, SpaceIntegral):
+                stack.append((e.integrand, ranges))
+            elif isinstance(e, Draws):
+                stack.append((e.base, ranges))
+            elif isinstance(e, Defined):
+                stack.extend((a, ranges) for a in e.arguments)
+            elif isinstance(e, (Sum, Product)):
+                inner = ranges + tuple(tuple(limit) for limit in reversed(e.limits))
+                stack.append((e.function, inner))
+            else:
+                stack.extend((a, ranges) for a in e.args)
+        return expr
+
+    def _check_bar(self, d, ranges):
+        for a in d.variables:
+            if not isinstance(a, (IndexedVariable, VariableRange)):
+                continue
+            for b in d.given:
+                if isinstance(b, (IndexedVariable, VariableRange)) and a.name == b.name \
+                        and may_equal(a, b):
+                    at = self._overlap(a, b, ranges)
+                    if at is not None:
+                        where = self._densities.get(d) or next(
+                            (tok for name, tok in self._families if name == d.family), None)
+                        shown = ", ".join(f"{s} = {v}" for s, v in at)
+                        _fail(f"{_written(a)} and {_written(b)} are one variable "
+                              f"{'at ' + shown if shown else 'always'}: a density holds no "
+                              f"variable on both sides of its bar", where)
+
+    def _overlap(self, a, b, ranges):
+        """Values of the index symbols (name, value pairs) at which the variables ``a`` and
+        ``b`` share an element; None when there are none (or it cannot be decided)."""
+        from ..checker.indices import IndexSpace
+
+        spans = [(v.lo, v.hi) if isinstance(v, VariableRange) else (v.index, v.index)
+                 for v in (a, b)]
+        exprs = [e for span in spans for e in span]
+        parts = exprs + [x for r in ranges for x in r]
+        if any(e.has(Defined) or not all(isinstance(s, Symbol) for s in e.free_symbols)
+               for e in parts):
+            return None
+        names = set().union(*(e.free_symbols for e in parts))
+        facts = [f for f in self.facts
+                 if not (f[0].has(Defined) or f[2].has(Defined)) and
+                 all(isinstance(s, Symbol) for s in f[0].free_symbols | f[2].free_symbols)]
+        names |= {s for f in facts for s in f[0].free_symbols | f[2].free_symbols}
+        whole = {s: Symbol(s.name, integer=True, nonnegative=True) if s.name in self.counts
+                 else Symbol(s.name, integer=True) for s in names}
+        space = IndexSpace(tuple(tuple(x.xreplace(whole) for x in r) for r in ranges),
+                           tuple((f[0].xreplace(whole), f[1], f[2].xreplace(whole))
+                                 for f in facts))
+        found = space.instances([e.xreplace(whole) for e in exprs])
+        if not found:
+            return None
+        back = {v: k for k, v in whole.items()}
+        for values in found:
+            (la, ha), (lb, hb) = [[e.xreplace(whole).xreplace(values) for e in span]
+                                  for span in spans]
+            if not all(x.is_Integer for x in (la, ha, lb, hb)):
+                continue
+            if la <= ha and lb <= hb and not (ha < lb or hb < la):
+                shown = sorted((back[s].name, v) for s, v in values.items()
+                               if s in back and back[s] in set().union(
+                                   *(e.free_symbols for e in exprs)) | {r[0] for r in ranges})
+                return shown
+        return None
+
     def params(self, meta, children):
         return [c for c in children if isinstance(c, Token) and c.type == "NAME"]
 
@@ -791,21 +1029,52 @@ class ExprBuilder(Transformer_NonRecursive):
     def start_expr(self, meta, children):
         """The start, and the first step when it stands on the same line: ``a = b``."""
         if len(children) == 1:
-            return ("expr", _fin(children[0]))
-        return ("expr", _fin(children[0]), self.start_step(meta, children[1:]))
+            return ("expr", self.checked(_fin(children[0])))
+        return ("expr", self.checked(_fin(children[0])), self.start_step(meta, children[1:]))
 
     def start_step(self, meta, children):
-        rel_tok, expr = children[0], _fin(children[1])
+        rel_tok, expr = children[0], self.checked(_fin(children[1]))
         rules = children[2] if len(children) > 2 else ()
         return ("step", rel_tok, expr, rules)
 
     def start_assume(self, meta, children):
         _, lhs, rel_tok, rhs = children
-        return ("assume", _fin(lhs), rel_tok, _fin(rhs))
+        return ("assume", self.checked(_fin(lhs)), rel_tok, self.checked(_fin(rhs)))
+
+    def start_model(self, meta, children):
+        """``model p(x, z) = p(x | z) p(z)``: the joint and its factors, validated as a
+        directed acyclic graph (``build_model``); a fault is located at its factor."""
+        from ..rules.models import ModelError, build_model
+
+        model_tok, lhs, _, rhs = children
+        lhs_node, rhs_node = self._originals[1], self._originals[3]
+        joint = self.checked(_fin(lhs))
+        if not isinstance(joint, Density):
+            _fail(f"a model's left side is a density of a family (model p(x, z) = ...), and "
+                  f"'{self.quote(lhs_node)}' is none", lhs_node)
+        rhs = _fin(rhs)
+        factors, sources = [rhs], [rhs_node]
+        if isinstance(rhs_node, Tree) and rhs_node.data == "prod":
+            for c in rhs_node.children:
+                if isinstance(c, Token) and c.type == "SLASH":
+                    _fail("a model is a product of factors, with no '/': "
+                          "model p(x, z) = p(x | z) p(z)", c)
+            written = [c for c in rhs_node.children if not isinstance(c, Token)]
+            if isinstance(rhs, Mul) and len(rhs.args) == len(written):
+                factors, sources = list(rhs.args), written
+        for f in factors:
+            self.checked(f)
+        try:
+            build_model(joint, factors)
+        except ModelError as exc:
+            where = sources[exc.factor] if exc.factor is not None and \
+                0 <= exc.factor < len(sources) else model_tok
+            _fail(str(exc), where)
+        return ("model", joint, tuple(factors), model_tok)
 
     def let_plain(self, meta, children):
         _, name_tok, _, body = children
-        return ("let", name_tok, (), _fin(body))
+        return ("let", name_tok, (), self.checked(_fin(body)))
 
     def let_fn(self, meta, children):
         name_tok, params, body = children[1], children[2], children[-1]
@@ -818,7 +1087,7 @@ class ExprBuilder(Transformer_NonRecursive):
             seen.add(str(p))
         params = tuple(self.variable(str(p), p) for p in params)
         # a parameter is bound in the body: a let of the same name does not reach it
-        return ("let", name_tok, params, self.shadow(_fin(body), params))
+        return ("let", name_tok, params, self.checked(self.shadow(_fin(body), params)))
 
     def start_header(self, meta, children):
         name_tok = children[1]
