@@ -5,6 +5,8 @@ label is a ``Str``, not a ``Symbol``, so the plain variable ``z`` is a different
 neither ``has`` the other, and binding ``z_j`` binds nothing named ``z``. ``z_j`` with j = 1 is
 the same object as ``z_1`` written anywhere.
 """
+from functools import lru_cache
+
 from sympy import Expr, Indexed, IndexedBase, Symbol
 from sympy.core.symbol import Str
 
@@ -20,6 +22,11 @@ class IndexedVariable(Indexed):
             name = name.label.name
         label = name if isinstance(name, Str) else Str(str(name))
         return Indexed.__new__(cls, IndexedBase(label, real=True), *indices)
+
+    def _hashable_content(self):
+        # every element is real (its base says so), so the arguments identify it; sympy's
+        # Indexed would sort its whole assumptions dictionary on every hash and comparison
+        return self._args
 
     @property
     def name(self) -> str:
@@ -87,13 +94,19 @@ class VariableRange(Expr):
 
 
 def merge_variables(variables):
+    """See ``_merged``: the same set, ranges merged with what adjoins them (memoized)."""
+    variables = tuple(variables)
+    if not any(isinstance(v, VariableRange) for v in variables):
+        return list(variables)
+    return list(_merged(variables))
+
+
+@lru_cache(maxsize=4096)
+def _merged(variables):
     """The same set of variables, with every range merged with the elements and ranges of its
     family that adjoin or overlap it by a whole-number offset (x_0 and x_{1:T} are x_{0:T}) and
     empty ranges (x_{2:1}) dropped. Two lone elements stay apart: p(z_1, z_2) keeps its
     spelling."""
-    variables = list(variables)
-    if not any(isinstance(v, VariableRange) for v in variables):
-        return variables
     out, families = [], {}
     for v in variables:
         if isinstance(v, VariableRange):
@@ -135,7 +148,7 @@ def merge_variables(variables):
                     break
         for lo, hi, is_range in spans:
             out.append(VariableRange(name, lo, hi) if is_range else IndexedVariable(name, lo))
-    return out
+    return tuple(out)
 
 
 __all__ = ["IndexedVariable", "VariableRange", "is_variable", "merge_variables", "variable_name"]

@@ -24,6 +24,8 @@ MAX_DEPTH = 400
 MAX_DIGITS = 5000
 MAX_TERMS = 20000
 EXPLICIT_SUM_LIMIT = 16
+SHARED_LIMIT = 50000
+_SHARED = {}     # (setting, node, index ranges) -> (normal form, rules that fired)
 MAX_PEEL = 2
 
 # what the normal form keeps whole: unknown quantities, not numbers or coefficients
@@ -51,6 +53,22 @@ def estimated_terms(expr):
 
 
 MAX_BITS = int(MAX_DIGITS * 3.33)
+
+
+def largest_bits(exprs) -> int:
+    """The bit length of the largest number (numerator or denominator) in ``exprs``."""
+    bits = 0
+    for e in exprs:
+        for node in preorder_traversal(e):
+            if isinstance(node, Rational):
+                bits = max(bits, abs(node.p).bit_length(), node.q.bit_length())
+    return bits
+
+
+# a rule multiplies numbers of the step at most this many times (Gaussian moments up to degree
+# 64, a product written out over 16 factors, binomial and double-factorial coefficients): a step
+# whose numbers are small enough cannot reach MAX_BITS, and its forms are not scanned again
+GROWTH = 80
 
 
 def guard_numbers(expr):
@@ -89,12 +107,13 @@ def canonical_dummies(node):
     return node
 
 
-def canonical(expr):
+def canonical(expr, guard=True):
     """Expanded form, with log laws; refuses expansions that would explode."""
     if estimated_terms(expr) > MAX_TERMS:
         raise TooComplex("the expression is too large to expand")
-    return guard_numbers(expand(expr, deep=True, mul=True, multinomial=True, power_exp=True,
-                                power_base=False, log=True, basic=True))
+    out = expand(expr, deep=True, mul=True, multinomial=True, power_exp=True,
+                 power_base=False, log=True, basic=True)
+    return guard_numbers(out) if guard else out
 
 
 class NormalForm(Normalizer):
@@ -103,13 +122,16 @@ class NormalForm(Normalizer):
     ``models`` maps a family to its declared ``Model`` (in the step's own symbols); ``facts``
     are the step's facts, for reasoning about index ranges (``space``)."""
 
-    def __init__(self, enabled, models=None, facts=()):
+    def __init__(self, enabled, models=None, facts=(), guard=True):
+        self._guard = guard        # False: the step's numbers are too small to grow past MAX_BITS
         self._enabled = frozenset(enabled)
         self.fired = set()
         self.models = dict(models or {})
         self.space = IndexSpace(facts=facts)
         self.memo = {}          # for rules: results that depend only on the node and the space
-        self._cache = {}
+        # what a normal form depends on besides the node and the index ranges in scope: the
+        # engines of every step and attempt with the same setting share their results
+        self._setting = (self._enabled, tuple(sorted(self.models.items())), tuple(facts), guard)
         self._depth = 0
 
     def enabled(self, name):
@@ -120,17 +142,25 @@ class NormalForm(Normalizer):
         return self.canonical(self.normalize(expr))
 
     def normalize(self, expr):
-        key = (expr, self.space.key)
-        if key in self._cache:
-            return self._cache[key]
+        key = (self._setting, expr, self.space.key)
+        hit = _SHARED.get(key)
+        if hit is not None:
+            out, fired = hit
+            self.fired |= fired
+            return out
         self._depth += 1
+        before = self.fired
+        self.fired = set()
         try:
             if self._depth > MAX_DEPTH:
                 raise TooComplex("the expression is nested too deeply")
             out = self._apply_rules(self._rebuild(expr))
         finally:
             self._depth -= 1
-        self._cache[key] = out
+            fired, self.fired = self.fired, before | self.fired
+        if len(_SHARED) > SHARED_LIMIT:
+            _SHARED.clear()
+        _SHARED[key] = (out, frozenset(fired))
         return out
 
     @contextmanager
@@ -145,7 +175,7 @@ class NormalForm(Normalizer):
 
     def canonical(self, expr):
         """Expanded, and sums over the same summand merged over their common range."""
-        return merge_sums(canonical(expr), self)
+        return merge_sums(canonical(expr, self._guard), self)
 
     def _rebuild(self, expr):
         """The node with normalized children (measures and bound variables stay as they are)."""
@@ -184,7 +214,7 @@ class NormalForm(Normalizer):
             out = rule.rewrite(node, self)
             if out is not None and out != node:
                 self.fired.add(credited)
-                return self.normalize(guard_numbers(out))
+                return self.normalize(guard_numbers(out) if self._guard else out)
         return node
 
     # -- sums and products ----------------------------------------------------------------

@@ -17,7 +17,7 @@ from ..rules.bounds import assumed, expected_kls, jensen_gaps, kl_candidates
 from . import counterexample
 from .certificates import find_certificate
 from .context import StepContext, prepare
-from .normal_form import OPAQUE, NormalForm
+from .normal_form import GROWTH, MAX_BITS, OPAQUE, NormalForm, largest_bits
 
 _NO_VALUE = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
 
@@ -126,7 +126,8 @@ def _inequality(ctx, relation, left, right, nf, enabled):
 
 
 def _attempt(ctx: StepContext, relation: str, enabled) -> _Attempt:
-    nf = NormalForm(enabled, ctx.model_map, ctx.facts.facts)
+    nf = NormalForm(enabled, ctx.model_map, ctx.facts.facts,
+                    guard=largest_bits((ctx.lhs, ctx.rhs)) * GROWTH > MAX_BITS)
     try:
         left, right = nf.of(ctx.lhs), nf.of(ctx.rhs)
         if _no_value(left) or _no_value(right):

@@ -48,12 +48,23 @@ class Factor:
     index: Optional[Tuple[Expr, Expr, Expr]] = None     # (t, lo, hi) under prod_{t=lo}^{hi}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Model:
     family: str
     left: Tuple[Expr, ...]
     given: Tuple[Expr, ...]
     factors: Tuple[Factor, ...]
+
+    def __post_init__(self):
+        # models key many memo tables: hash once
+        object.__setattr__(self, "_key", (self.family, self.left, self.given, self.factors))
+        object.__setattr__(self, "_hash", hash(self._key))
+
+    def __hash__(self):
+        return self._hash
+
+    def __eq__(self, other):
+        return isinstance(other, Model) and (self is other or self._key == other._key)
 
     def xreplace(self, mapping) -> "Model":
         """The model with symbols replaced (the step's own symbols for counts)."""
@@ -248,7 +259,13 @@ def _shown_expr(e):
 def build_model(joint: Expr, factors) -> Model:
     """The model ``joint = factors...``, checked: every left variable given by exactly one
     factor, parents among the model's variables, no cycle, at several whole sizes of its
-    counts. Raises ModelError (with the factor at fault) otherwise."""
+    counts. Raises ModelError (with the factor at fault) otherwise. Memoized: every step of a
+    derivation asks for the same models."""
+    return _build_model(joint, tuple(factors))
+
+
+@lru_cache(maxsize=256)
+def _build_model(joint, factors) -> Model:
     if not isinstance(joint, Density):
         raise ModelError("a model's left side is a density of a family: model p(x, z) = ...")
     names = {v.name for v in joint.variables + joint.given}
