@@ -131,7 +131,8 @@ class NormalForm(Normalizer):
         self.memo = {}          # for rules: results that depend only on the node and the space
         # what a normal form depends on besides the node and the index ranges in scope: the
         # engines of every step and attempt with the same setting share their results
-        self._setting = (self._enabled, tuple(sorted(self.models.items())), tuple(facts), guard)
+        self._setting = (REWRITES, self._enabled, tuple(sorted(self.models.items())), tuple(facts),
+                         guard)
         self._depth = 0
 
     def enabled(self, name):
