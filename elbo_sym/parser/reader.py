@@ -67,6 +67,8 @@ _NAME_TEXT = r"[A-Za-zα-ωΑ-Ω][A-Za-z0-9α-ωΑ-Ω]*(?:_[A-Za-z0-9α-ωΑ-Ω]
 _BIG_UPPER = re.compile(r"(?:sum|prod|∑|∏)\s*_\{[^{}]*\}\s*(?:\^|\*\*)\s*(?:\{([^{}]*)\}|("
                         + _NAME_TEXT + r"))")
 _RANGE_UPPER = re.compile(r"_\{[^{}:]*:([^{}]*)\}")
+# written indices: x_{t-1}, x_{2:t-1} (not E_{..}, not the head of a sum or product)
+_INDEX = re.compile(r"(?<![A-Za-z0-9_α-ωΑ-Ω])(" + _NAME_TEXT + r")_\{([^{}()~=|;,]*)\}")
 _NAME_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_α-ωΑ-Ω])" + _NAME_TEXT)
 
 _parser = None
@@ -105,6 +107,21 @@ def scan_counts(text):
         found.update(_NAME_IN_TEXT.findall(m.group(1) if m.group(1) is not None else m.group(2)))
     for m in _RANGE_UPPER.finditer(text):
         found.update(_NAME_IN_TEXT.findall(m.group(1)))
+    return _plain_names(found)
+
+
+def scan_index_names(text):
+    """The names written in the file's indices (t in x_{t-1}, in x_{2:t-1}): with them, the
+    text printer's x_t (element t of x) reads back wherever it stands."""
+    found = set()
+    for m in _INDEX.finditer(text):
+        if m.group(1) not in ("E", "sum", "prod"):
+            found.update(_NAME_IN_TEXT.findall(m.group(2)))
+    return _plain_names(found)
+
+
+def _plain_names(found):
+    """The names of ``found`` that can be an index (no '_', not reserved), Greek spelt out."""
     out = set()
     for name in found:
         if not name.isascii():
@@ -273,7 +290,9 @@ class _Reader:
                              filename)
         self.raw = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
         self.code = [_strip_comment(ln) for ln in self.raw]
-        self.counts = scan_counts("\n".join(self.code))
+        code = "\n".join(self.code)
+        self.counts = scan_counts(code)
+        self.index_names = self.counts | scan_index_names(code)
 
     # errors
     def error(self, message, line, column):
@@ -371,7 +390,8 @@ class _Reader:
             # evaluate=False itself and relies on evaluation when it sizes numbers
             with evaluate(True):
                 facts = tuple((a.lhs, a.relation, a.rhs) for a in assumed)
-                return ExprBuilder(lets, ll.text, self.counts, facts).transform(tree)
+                return ExprBuilder(lets, ll.text, self.counts, facts,
+                                   self.index_names).transform(tree)
         except LocatedError as exc:
             raise self.error_in(ll, exc.message, exc.line, exc.column) from None
         except RecursionError:

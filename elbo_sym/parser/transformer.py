@@ -378,11 +378,14 @@ class ExprBuilder(Transformer_NonRecursive):
     Every constructor is called with ``evaluate=False`` (or builds a plain object), so nothing
     here needs sympy's global ``evaluate`` switch, except ``_instantiate``."""
 
-    def __init__(self, lets=None, text="", counts=frozenset(), facts=()):
+    def __init__(self, lets=None, text="", counts=frozenset(), facts=(), index_names=None):
         super().__init__(visit_tokens=False)
         self.lets = lets if lets is not None else {}
         self.text = text            # the logical line, for quoting the author in messages
         self.counts = counts        # the file's counts (T in x_{1:T}): x_T is element T of x
+        # names that index: the counts, and the names in the file's written indices (t in
+        # x_{t-1}): x_t is the element t of x
+        self.index_names = counts if index_names is None else index_names
         self.facts = facts          # (lhs, rel, rhs) assumed so far, for index questions
         self._indexed = False       # whether this line holds an indexed variable or a range
         self._ranges = []           # (range, its node), for locating a range out of place
@@ -462,7 +465,7 @@ class ExprBuilder(Transformer_NonRecursive):
         m = INDEXED_NAME.match(n)
         if m is None:
             m = NAMED_INDEX.match(n)
-            if m is not None and m.group(2) in self.counts:
+            if m is not None and m.group(2) in self.index_names:
                 self._indexed = True
                 return IndexedVariable(m.group(1), Symbol(m.group(2)))
             return Symbol(n)
@@ -480,7 +483,7 @@ class ExprBuilder(Transformer_NonRecursive):
         if INDEXED_NAME.match(n):
             return True
         m = NAMED_INDEX.match(n)
-        return m is not None and m.group(2) in self.counts
+        return m is not None and m.group(2) in self.index_names
 
     # -- subscripts: x_{t-1}, x_{1:T} -------------------------------------------------------
     def sub_density(self, meta, children):
@@ -581,6 +584,8 @@ class ExprBuilder(Transformer_NonRecursive):
             else:
                 args = [go(a) for a in e.args]
                 new = e if all(a is b for a, b in zip(args, e.args)) else _rebuild(e, args)
+                if new is not e and e in self._densities:      # keep where it was written
+                    self._densities.setdefault(new, self._densities[e])
             memo[e] = new
             return new
 
@@ -896,7 +901,11 @@ class ExprBuilder(Transformer_NonRecursive):
                 _fail(f"{self.quote(var_node)} is not a variable of "
                       f"'{self.quote(self._originals[2].children[2])}' (those left of its bar)",
                       var_node)
-        return Expectation(self.shadow(_fin(body), density.variables), density)
+        body = self.shadow(_fin(body), density.variables)
+        for name in sorted({v.name for v in density.variables + density.given
+                            if isinstance(v, VariableRange)}):
+            body = self.elements_named(body, name)
+        return Expectation(body, density)
 
     def draws(self, body, base, draws, draws_node, sub_meta):
         """``E_{z_{1:K} ~ q(z | x)}[ f ]``: K independent draws, each distributed as the base
@@ -913,19 +922,24 @@ class ExprBuilder(Transformer_NonRecursive):
             _fail(f"the draws {written} are named like a variable that '{self.quote(base_node)}'"
                   f" depends on: name them after its variable "
                   f"({variable.name}{written[len(draws.name):]})", draws_node)
-        body = _fin(body)
-        prefix = draws.name + "_"
+        return Expectation(self.elements_named(_fin(body), draws.name), Draws(base, draws))
+
+    def elements_named(self, body, name):
+        """``body`` with each name ``z_k`` (``name`` z, k a name) as the element k of z: inside
+        an expectation over the draws z_{1:K} or over a range of z."""
+        prefix = name + "_"
         symbols, defined = {}, {}
         for e in _visible(body):
             if isinstance(e, (Symbol, Defined)) and e.name.startswith(prefix) \
                     and _INDEX_NAME.match(e.name[len(prefix):]):
-                element = IndexedVariable(draws.name, Symbol(e.name[len(prefix):]))
+                element = IndexedVariable(name, Symbol(e.name[len(prefix):]))
                 if isinstance(e, Symbol):
                     symbols[e] = element
                 elif not e.arguments:
                     defined[e.name] = element
-        body = self.rebind(body, defined, symbols)
-        return Expectation(body, Draws(base, draws))
+        if symbols or defined:
+            self._indexed = True
+        return self.rebind(body, defined, symbols)
 
     # -- whole lines --------------------------------------------------------------------
     def checked(self, expr):
@@ -975,8 +989,10 @@ class ExprBuilder(Transformer_NonRecursive):
                         where = self._densities.get(d) or next(
                             (tok for name, tok in self._families if name == d.family), None)
                         shown = ", ".join(f"{s} = {v}" for s, v in at)
-                        _fail(f"{_written(a)} and {_written(b)} are one variable "
-                              f"{'at ' + shown if shown else 'always'}: a density holds no "
+                        verb = "are the same variable" if isinstance(a, IndexedVariable) and \
+                            isinstance(b, IndexedVariable) else "share a variable"
+                        _fail(f"{_written(a)} and {_written(b)} {verb}"
+                              f"{' at ' + shown if shown else ''}: a density cannot hold a "
                               f"variable on both sides of its bar", where)
 
     def _overlap(self, a, b, ranges):
