@@ -8,8 +8,9 @@ missing from the citation are named. A step is checked where its terms are defin
 from dataclasses import dataclass, field
 from typing import Any, Optional, Tuple
 
-from sympy import Expr, S, cancel, sympify
+from sympy import Add, Expr, Mul, S, Sum, cancel, log, sympify
 
+from ..algebra import Density, Expectation
 from ..errors import DomainError
 from ..relations import EQ, REFUTED, STRICT, UNKNOWN, VERIFIED, canonical, orient
 from ..rules import RULE_NAMES, TooComplex
@@ -34,6 +35,8 @@ class StepResult:
     numeric: Optional[Any] = None       # the numeric judge's Outcome, when it ran
     inconsistent: bool = False          # the two judges disagree: a bug in elbo-check
     conditions: Tuple[Tuple[Expr, str, Expr], ...] = ()  # where the step's terms are defined
+    hint: Optional[str] = None          # what would make a failing step hold, in words
+    hint_model: Optional[Any] = None    # and the model line that says it, when there is one
 
     @property
     def verified(self):
@@ -164,12 +167,100 @@ def _verified(ctx, relation, cited):
                       conditions=ctx.conditions), None
 
 
+def as_conditionals(expr):
+    """``expr`` with c log F(S) - c log F(T), T inside S, written back as c log F(S \ T | T):
+    a residual in the user's conditionals (log q(z | x)), not in the joints the normal form
+    keeps (log q(x, z) - log q(x)). The same value, for reading only."""
+    if isinstance(expr, Expectation):
+        return Expectation(as_conditionals(expr.integrand), expr.density)
+    if isinstance(expr, Sum):
+        return Sum(as_conditionals(expr.function), *expr.limits)
+    if not isinstance(expr, Add):
+        return expr.func(*[as_conditionals(a) for a in expr.args]) if expr.args and \
+            isinstance(expr, Mul) else expr
+    logs, rest = [], []
+    for term in Add.make_args(expr):
+        coeff, factor = term.as_coeff_Mul()
+        if isinstance(factor, log) and isinstance(factor.args[0], Density) \
+                and not factor.args[0].is_conditional:
+            logs.append([coeff, factor.args[0]])
+        else:
+            rest.append(as_conditionals(term))
+    logs.sort(key=lambda item: -len(item[1].variables))
+    used = set()
+    for i, (c, big) in enumerate(logs):
+        if i in used:
+            continue
+        best = None
+        for j, (d, small) in enumerate(logs):
+            if j in used or j == i or d != -c or small.family != big.family:
+                continue
+            if set(small.variables) < set(big.variables) and \
+                    (best is None or len(small.variables) > len(logs[best][1].variables)):
+                best = j
+        if best is not None:
+            used |= {i, best}
+            small = logs[best][1]
+            left = [v for v in big.variables if v not in small.variables]
+            rest.append(c * log(Density(big.args[0], left, small.variables)))
+    rest += [c * log(d) for k, (c, d) in enumerate(logs) if k not in used]
+    return Add(*rest)
+
+
+def _densities(ctx):
+    return sorted({d for e in (ctx.lhs, ctx.rhs) for d in e.atoms(Density)}, key=str)
+
+
+def _holds_with(ctx, relation, mapping):
+    from dataclasses import replace as _replace
+
+    trial = _replace(ctx, lhs=ctx.lhs.xreplace(mapping), rhs=ctx.rhs.xreplace(mapping))
+    return _attempt(trial, relation, frozenset(RULE_NAMES)).holds
+
+
+def _hint(ctx, relation):
+    """(words, model) when the step would hold if two families were one, or if a conditioning
+    variable could be dropped (an independence the user has not declared)."""
+    from ..derivation import ModelDeclaration
+
+    densities = _densities(ctx)
+    families = sorted({d.family for d in densities})
+    for f, g in ((f, g) for f in families for g in families if f < g):
+        if f in ctx.model_map and g in ctx.model_map:
+            continue
+        mapping = {d: Density(f, d.variables, d.given) for d in densities if d.family == g}
+        if not _holds_with(ctx, relation, mapping):
+            continue
+        words = f"the step holds if {f} and {g} are one family: declare how they relate"
+        ours = {v for d in densities if d.family == f for v in d.variables + d.given}
+        theirs = {v for d in densities if d.family == g for v in d.variables + d.given}
+        if len(theirs) > len(ours):          # the model is written for the larger family
+            f, g, ours, theirs = g, f, theirs, ours
+        left = sorted(ours - theirs, key=str)
+        if len(theirs) == 1 and len(left) == 1 and theirs < ours:
+            (a,), (b,) = sorted(theirs, key=str), left
+            model = ModelDeclaration(Density(f, (a, b)), (Density(f, (b,), (a,)), Density(g, (a,))))
+            return words, model
+        return words, None
+    for d in densities:
+        if len(d.given) < 2 or d.family in ctx.model_map:
+            continue
+        for b in d.given:
+            rest = [g for g in d.given if g != b]
+            if _holds_with(ctx, relation, {d: Density(d.args[0], d.variables, rest)}):
+                shown = lambda vs: ", ".join(str(v.xreplace(ctx.restore)) for v in vs)  # noqa: E731
+                return (f"the step holds if, under {d.family}, {shown(d.variables)} is independent "
+                        f"of {shown([b])} given {shown(rest)}: declare a model that implies it "
+                        f"(a factor {d.family}({shown(d.variables)} | {shown(rest)}))"), None
+    return None, None
+
+
 def _failure(ctx, relation, cited, attempt):
     """The verdict on a step no attempt proved: refuted by a constant residual of the wrong
     sign or by a counterexample that respects every fact, else unknown."""
     residual = attempt.residual
     restore = ctx.restore
-    shown = residual.xreplace(restore) if residual is not None else None
+    shown = as_conditionals(residual).xreplace(restore) if residual is not None else None
     base = dict(rules_cited=cited, reason=attempt.reason, residual=shown, conditions=ctx.conditions)
     if residual is not None and residual.is_number and residual.is_comparable:
         value = float(residual)
@@ -178,8 +269,11 @@ def _failure(ctx, relation, cited, attempt):
     if residual is not None:
         found = counterexample.search(residual, relation, ctx.facts.facts)
         if found:
-            return StepResult(REFUTED, counterexample=_as_written(ctx, dict(found)), **base)
-    return StepResult(UNKNOWN, **base)
+            words, model = _hint(ctx, relation)
+            return StepResult(REFUTED, counterexample=_as_written(ctx, dict(found)), hint=words,
+                              hint_model=model, **base)
+    words, model = _hint(ctx, relation) if residual is not None else (None, None)
+    return StepResult(UNKNOWN, hint=words, hint_model=model, **base)
 
 
 def _as_written(ctx, found):

@@ -32,7 +32,16 @@ def message_parts(result):
         if not message.startswith("not applicable"):
             message = "not applicable: " + message
         parts.append("numeric judge: " + message)
+    if result.hint:
+        parts.append("hint: " + hint_text(result))
     return parts
+
+
+def hint_text(result):
+    """The hint of a failing step, with the model line that would make it hold, if any."""
+    if result.hint_model is None:
+        return result.hint
+    return f"{result.hint}, e.g. model {model_text(result.hint_model)}"
 
 
 def step_message(result):
@@ -127,7 +136,8 @@ def json_step(step, index, result):
             "verdict": result.verdict, "rules_cited": list(step.rules),
             "rules_used": list(result.rules_used), "message": step_message(result),
             "missing_rules": list(result.missing), "inconsistent": result.inconsistent,
-            "numeric": json_numeric(result.numeric)}
+            "numeric": json_numeric(result.numeric),
+            "hint": hint_text(result) if result.hint else None}
 
 
 def json_derivation(result, strict=False):
