@@ -19,6 +19,8 @@ Examples:
   elbo-check latex > proof.tex          a LaTeX document (pdflatex proof.tex)
   elbo-check check my-bound.deriv       check your own derivation file
   elbo-check check --json a.deriv b.deriv
+  elbo-check check notes.md paper.tex   the display math of Markdown and LaTeX
+  elbo-check check - --from md < notes.md
 """
 
 RECURSION_LIMIT = 6000  # expressions may nest 200 brackets; sympy recurses several frames a level
@@ -57,6 +59,21 @@ def _targets(targets):
         except UnknownTarget as exc:
             raise click.UsageError(str(exc)) from None
     return list(targets)
+
+
+def from_option(f):
+    return click.option("--from", "source_format", type=click.Choice(["deriv", "md", "tex"]),
+                        default=None, help="How to read standard input ('-'): a .deriv file "
+                                           "(the default), Markdown or LaTeX.")(f)
+
+
+def _with_stdin(targets, options):
+    """``options`` with standard input read once, when '-' is among the targets."""
+    import dataclasses
+
+    if "-" not in targets:
+        return options
+    return dataclasses.replace(options, stdin_text=click.get_text_stream("stdin").read())
 
 
 def _reports(targets, options, jobs=1):
@@ -145,18 +162,21 @@ def derive(targets, all_builtins, strict, numeric, seed, timeout):
               help="Write to FILE instead of standard output.")
 @numeric_options(default=False)
 @timeout_option
-def latex(targets, all_builtins, fragment, output, numeric, seed, timeout):
+@from_option
+def latex(targets, all_builtins, fragment, output, numeric, seed, timeout, source_format):
     """Typeset derivations as LaTeX (default: the VAE paper's chain; --all: every built-in).
 
     A standalone document (amsmath align*, one line per step, the rules on the right) that
     pdflatex compiles; --fragment prints only the math. Exit 1 if a step is not verified.
+    Markdown and LaTeX files (.md, .tex) are read too: their checked chains, typeset again.
     """
     from elbo_sym.batch import Options
     from elbo_sym.derivations import BUILTINS
     from elbo_sym.printing import document as doc
 
     options = Options(numeric=numeric, seed=seed, timeout=timeout or None, text=False,
-                      json=False, keep_results=True)
+                      json=False, keep_results=True, source_format=source_format)
+    options = _with_stdin(targets, options)
     code, reports = _reports(_default_targets(targets, all_builtins), options)
     checked = [result for r in reports for result in r.results]
     text = doc.fragment(checked) if fragment else doc.document(checked)
@@ -197,8 +217,13 @@ def rules():
 @timeout_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Check files in this many processes.")
-def check(targets, as_json, strict, quiet, numeric, seed, timeout, jobs):
-    """Check derivation files (.deriv) or built-ins: a verdict for every step.
+@from_option
+def check(targets, as_json, strict, quiet, numeric, seed, timeout, jobs, source_format):
+    """Check derivation files (.deriv), Markdown notes (.md), LaTeX papers (.tex) or
+    built-ins: a verdict for every step. '-' reads standard input (--from md|tex|deriv).
+
+    In .md and .tex files every display-math block that is a chain is checked; the report
+    ends with how many displays were checked, declared (models) and skipped, and why.
 
     Input errors are printed as FILE:LINE:COL: error: MESSAGE and do not stop the other
     files. Exit 0 when every step of every file is verified, 1 when some step is not,
@@ -207,7 +232,8 @@ def check(targets, as_json, strict, quiet, numeric, seed, timeout, jobs):
     from elbo_sym.batch import Options
 
     options = Options(strict, quiet, numeric, seed, timeout or None, _colour(not as_json),
-                      text=not as_json, json=as_json)
+                      text=not as_json, json=as_json, source_format=source_format)
+    options = _with_stdin(targets, options)
     code, reports = _reports(targets, options, jobs)
     if as_json:
         entries = [r.entry for r in reports]

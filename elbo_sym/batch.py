@@ -22,6 +22,8 @@ class Options:
     text: bool = True            # build the human report
     json: bool = True            # build the JSON entry
     keep_results: bool = False   # keep the DerivationResults (in this process only: latex)
+    source_format: Optional[str] = None   # --from: how to read standard input (deriv, md, tex)
+    stdin_text: Optional[str] = None      # standard input, read once by the command
 
 
 @dataclass(frozen=True)
@@ -64,16 +66,49 @@ def _internal_error(target, exc):
             f"(a bug in elbo-check; please report it with {what})")
 
 
+def _check_document(target, kind, options):
+    """A Markdown or LaTeX document: its chains checked, its declared and skipped displays
+    counted at the end of the report (and under "displays" in the JSON entry)."""
+    from .loading import STDIN_NAME, STDIN_TARGET, read
+    from .printing.report import format_derivation, json_file
+    from .readers import check_reading, summary_json, summary_lines
+
+    shown = STDIN_NAME if target == STDIN_TARGET else target
+    try:
+        reading = read(target, kind, options.stdin_text)
+    except InputError as exc:
+        located = exc.located(shown)
+        entry = json_file(shown, error=located) if options.json else None
+        return TargetReport(target, entry, "", str(located), INPUT_ERROR)
+    results = tuple(check_reading(reading, numeric=options.numeric, seed=options.seed,
+                                  timeout=options.timeout))
+    text = ""
+    if options.text:
+        blocks = [f"{shown}: " + format_derivation(r, colour=options.colour, quiet=options.quiet,
+                                                   strict=options.strict) for r in results]
+        blocks.append("\n".join(summary_lines(reading)))
+        text = "\n\n".join(blocks)
+    entry = None
+    if options.json:
+        entry = json_file(shown, results, strict=options.strict)
+        entry["displays"] = summary_json(reading)
+    return TargetReport(target, entry, text, "", exit_code(results, options.strict),
+                        results if options.keep_results else ())
+
+
 def _check(target, options):
     from .checker import check_derivation
-    from .loading import FILE, UnknownTarget, load, resolve
+    from .loading import FILE, STDIN, STDIN_NAME, UnknownTarget, document_kind, load, resolve
     from .printing.report import format_derivation, json_file
 
+    kind = document_kind(target, options.source_format)
+    if kind is not None:
+        return _check_document(target, kind, options)
     try:
-        derivations = load(target)
+        derivations = load(target, options.stdin_text)
     except InputError as exc:
-        located = exc.located(target)
-        entry = json_file(target, error=located) if options.json else None
+        located = exc.located(STDIN_NAME if target == "-" else target)
+        entry = json_file(located.filename, error=located) if options.json else None
         return TargetReport(target, entry, "", str(located), INPUT_ERROR)
     except UnknownTarget as exc:  # the command checks targets first; a file may vanish since
         entry = _error_entry(target, None, None, str(exc)) if options.json else None
@@ -82,7 +117,7 @@ def _check(target, options):
                                      timeout=options.timeout) for d in derivations)
     text = ""
     if options.text:
-        prefix = f"{target}: " if resolve(target) == FILE else ""
+        prefix = {FILE: f"{target}: ", STDIN: f"{STDIN_NAME}: "}.get(resolve(target), "")
         text = "\n\n".join(prefix + format_derivation(r, colour=options.colour, quiet=options.quiet,
                                                       strict=options.strict) for r in results)
     entry = json_file(target, results, strict=options.strict) if options.json else None

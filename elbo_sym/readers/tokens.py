@@ -1,0 +1,79 @@
+r"""TeX's tokenization of math, with positions.
+
+TeX reads its input as tokens by category codes: a control word (``\frac``: a backslash and
+letters), a control symbol (``\,``, ``\\``, ``\{``: a backslash and one other character),
+a comment (``%`` to the end of the line), spaces, braces, ``_`` ``^`` ``&``, and single
+characters. That is all the tokenizing the math of a derivation needs, so it is written here
+in one regular expression (a dependency such as pylatexenc would bring a node tree whose
+macro arities would have to be overridden for every command below anyway). Each token keeps
+its offset in the file, so every reading problem is reported at FILE:LINE:COL.
+
+Digits are single tokens: ``x_12`` is x subscript 1, then 2, as TeX reads it.
+"""
+import re
+from typing import List, NamedTuple
+
+CS, LETTER, DIGIT, SPACE, OPEN, CLOSE, SUB, SUP, AMP, OTHER = (
+    "cs", "letter", "digit", "space", "open", "close", "sub", "sup", "amp", "other")
+
+_TOKEN = re.compile(r"\\(?:[A-Za-z]+\*?|.)|%[^\n]*|\s+|.", re.S)
+
+
+class Tok(NamedTuple):
+    kind: str
+    text: str
+    pos: int      # offset in the file
+
+
+def kind_of(text: str) -> str:
+    c = text[0]
+    if c == "\\":
+        return CS
+    if c.isspace():
+        return SPACE
+    if c == "{":
+        return OPEN
+    if c == "}":
+        return CLOSE
+    if c == "_":
+        return SUB
+    if c == "^":
+        return SUP
+    if c == "&":
+        return AMP
+    if c.isdigit() and c.isascii():
+        return DIGIT
+    if c.isalpha():
+        return LETTER
+    return OTHER
+
+
+def tokenize(text: str, start: int = 0, end: int = None) -> List[Tok]:
+    """The tokens of ``text[start:end]``, comments dropped, positions in ``text``."""
+    end = len(text) if end is None else end
+    out = []
+    for m in _TOKEN.finditer(text, start, end):
+        s = m.group()
+        if s[0] == "%":
+            continue
+        out.append(Tok(kind_of(s), s, m.start()))
+    return out
+
+
+def line_col(text: str, offset: int):
+    """(line, column), 1-based, of ``offset`` in ``text``."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+class LineIndex:
+    """Offsets to (line, column) in O(log n): a file has many positions to report."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def at(self, offset: int):
+        from bisect import bisect_right
+
+        i = bisect_right(self.starts, offset) - 1
+        return i + 1, offset - self.starts[i] + 1

@@ -1,0 +1,898 @@
+r"""LaTeX math to the ``.deriv`` expression language, with a position map.
+
+The reader does not build sympy objects itself: it writes the expression of each row in the
+language of ``.deriv`` files and hands it to the one parser (``elbo_sym.parser``), so that both
+readers share the builder, its checks and its new notation. Each piece of the translation
+remembers the offset in the file of the token it came from, so that an error the parser
+reports inside a translated row is reported back at FILE:LINE:COL of the LaTeX.
+
+Grouping the translation writes is always ``[ ]`` (a group ``{..}``, a ``\frac``), never
+``( )``: in the file language ``log (a) / b`` applies log to the bracket, while LaTeX's
+``\log \frac{a}{b}`` is log(a/b), which is ``log [[a] / [b]]``. Round brackets are written
+only where the author wrote them, after a density, or after a function.
+
+Nothing here evaluates anything: the output is text for the parser, which builds the objects
+from its own parse tree.
+"""
+import re
+from typing import List, Optional
+
+from .tokens import AMP, CLOSE, CS, DIGIT, LETTER, OPEN, OTHER, SPACE, SUB, SUP, Tok
+
+MAX_DEPTH = 150          # brackets and groups nested in one row
+FAMILY = re.compile(r"[pqr](?:_[A-Za-z0-9]+)*\Z")
+SIMPLE = re.compile(r"[A-Za-z0-9\u0370-\u03ff]+\Z")
+NAME = re.compile(r"[A-Za-z\u0370-\u03ff][A-Za-z0-9\u0370-\u03ff]*(?:_[A-Za-z0-9\u0370-\u03ff]+)*\Z")
+
+GREEK = {
+    r"\alpha": "alpha", r"\beta": "beta", r"\gamma": "gamma", r"\delta": "delta",
+    r"\epsilon": "epsilon", r"\varepsilon": "epsilon", r"\zeta": "zeta", r"\eta": "eta",
+    r"\theta": "theta", r"\vartheta": "theta", r"\iota": "iota", r"\kappa": "kappa",
+    r"\lambda": "lambda", r"\mu": "mu", r"\nu": "nu", r"\xi": "xi", r"\pi": "pi",
+    r"\rho": "rho", r"\varrho": "rho", r"\sigma": "sigma", r"\varsigma": "varsigma",
+    r"\tau": "tau", r"\upsilon": "upsilon", r"\phi": "phi", r"\varphi": "phi", r"\chi": "chi",
+    r"\psi": "psi", r"\omega": "omega", r"\Gamma": "Gamma", r"\Delta": "Delta",
+    r"\Theta": "Theta", r"\Lambda": "Lambda", r"\Xi": "Xi", r"\Pi": "Pi", r"\Sigma": "Sigma",
+    r"\Upsilon": "Upsilon", r"\Phi": "Phi", r"\Psi": "Psi", r"\Omega": "Omega",
+    r"\ell": "ell",
+}
+GREEK_NAMES = frozenset(GREEK.values())
+
+# commands that change only how a letter looks
+FONTS = frozenset(r"\mathbf \boldsymbol \bm \mathrm \mathit \mathsf \mathtt \mathnormal "
+                  r"\pmb \symbf \symrm \symit \mathbfit \vec".split())
+TEXTS = frozenset(r"\text \textrm \textnormal \mbox \textit \textup \textsf \mathrm".split())
+ACCENTS = {r"\hat": "hat", r"\widehat": "hat", r"\tilde": "tilde", r"\widetilde": "tilde",
+           r"\bar": "bar", r"\overline": "bar", r"\dot": "dot", r"\ddot": "ddot",
+           r"\check": "check", r"\breve": "breve"}
+SPACING = frozenset(r"\, \; \: \! \> \  \quad \qquad \enspace \thinspace \medspace "
+                    r"\thickspace \negthinspace \negmedspace \negthickspace \displaystyle "
+                    r"\textstyle \scriptstyle \limits \nolimits \nonumber \notag \checkmark "
+                    r"\allowbreak \nobreak \relax \left. \right.".split()) | {"\\ "}
+SKIPPED_WITH_ARG = frozenset(r"\label \tag \tag* \hspace \hspace* \vspace \color \phantom "
+                             r"\hphantom \vphantom".split())
+KEEP_LAST_ARG = {r"\boxed": 1, r"\textcolor": 2, r"\colorbox": 2, r"\fcolorbox": 3,
+                 r"\mathop": 1, r"\mathord": 1, r"\mathbin": 1, r"\underbrace": 1,
+                 r"\overbrace": 1, r"\smash": 1, r"\mathclap": 1}
+BIG = re.compile(r"\\[Bb]igg?[lrm]?\Z")
+OPENERS = {"(": "(", "[": "[", r"\{": "[", r"\lbrace": "[", r"\lbrack": "[", r"\lparen": "("}
+CLOSERS = {")": ")", "]": "]", r"\}": "]", r"\rbrace": "]", r"\rbrack": "]", r"\rparen": ")"}
+BARS = {"|": "|", r"\vert": "|", r"\mid": "|", r"\lvert": "|", r"\rvert": "|",
+        r"\|": "||", r"\Vert": "||", r"\parallel": "||", r"\lVert": "||", r"\rVert": "||"}
+TIMES = frozenset(r"\cdot \times \ast \cdotp".split())
+DOTS = frozenset(r"\ldots \dots \cdots \dotsc \dotsb \dotso \mathellipsis".split())
+WORDS = ("KL", "log", "Log", "ln", "exp")
+
+# relations: their .deriv spelling; definitions; those that cannot be checked
+RELATION_CS = {r"\le": "<=", r"\leq": "<=", r"\leqslant": "<=", r"\leqq": "<=",
+               r"\ge": ">=", r"\geq": ">=", r"\geqslant": ">=", r"\geqq": ">=",
+               r"\lt": "<", r"\gt": ">", r"\equiv": "=", r"\coloneqq": ":=",
+               r"\coloneq": ":=", r"\triangleq": ":=", r"\eqqcolon": "=:", r"\eqcolon": "=:",
+               r"\doteq": ":=", r"\defeq": ":="}
+RELATION_CHARS = {"=": "=", "<": "<", ">": ">", "≤": "<=", "≥": ">=", "≡": "="}
+UNREAD_RELATIONS = frozenset(r"\approx \propto \neq \ne \simeq \cong \ll \gg \to \rightarrow "
+                             r"\Rightarrow \implies \iff \Leftrightarrow \leftarrow \mapsto "
+                             r"\sim \in \notin \subset \subseteq \perp \not \gtrsim \lesssim "
+                             r"\succ \prec \succeq \preceq \asymp".split()) | {"≠", "≈", "∝"}
+
+
+class NoReading(Exception):
+    """A piece of notation this reader cannot read: the message and the file offset."""
+
+    def __init__(self, message: str, pos: int):
+        super().__init__(message)
+        self.message, self.pos = message, pos
+
+
+class Piece:
+    """A unit of translated text and the file offset it came from; ``tag`` says what it is
+    where that matters (a name, a density, a separator)."""
+
+    __slots__ = ("text", "pos", "tag")
+
+    def __init__(self, text, pos, tag=""):
+        self.text, self.pos, self.tag = text, pos, tag
+
+    def __repr__(self):
+        return f"Piece({self.text!r}, {self.pos})"
+
+
+class Bare(Piece):
+    """A family written without its variables (``\\mathbb{E}_q``, ``D_{KL}(q \\| p)``, a bare
+    ``\\mathbb{E}``): which density it means is decided once the whole display is read."""
+
+    def __init__(self, family, pos):
+        super().__init__(family, pos, "bare")
+        self.family = family
+
+
+def text_of(pieces) -> str:
+    return " ".join(p.text for p in pieces)
+
+
+# -- bracket normalization ---------------------------------------------------------------------
+
+def normalize(tokens: List[Tok]) -> List[Tok]:
+    r"""Spaces dropped; ``\left(``, ``\bigl[``, ``\right)``, ``\middle\|`` made single tokens:
+    kind ``bopen``/``bclose`` with the delimiter as text (``\left`` ones marked ``L``), or the
+    bar they are. ``\left.`` is an opener that shows nothing."""
+    out = []
+    i, n = 0, len(tokens)
+    while i < n:
+        t = tokens[i]
+        if t.kind == SPACE or (t.kind == OTHER and t.text == "~"):
+            i += 1
+            continue
+        if t.kind == CS and (t.text in (r"\left", r"\right", r"\middle") or BIG.match(t.text)):
+            j = i + 1
+            while j < n and tokens[j].kind == SPACE:
+                j += 1
+            if j >= n:
+                raise NoReading(f"{t.text} without its delimiter", t.pos)
+            d = tokens[j].text
+            marker = "L" if t.text in (r"\left", r"\right", r"\middle") else ""
+            if t.text == r"\left" or (marker == "" and t.text.endswith("l")):
+                if d == ".":
+                    out.append(Tok("bopen", "L.", t.pos))
+                elif d in OPENERS:
+                    out.append(Tok("bopen", marker + OPENERS[d], t.pos))
+                else:
+                    raise NoReading(f"{t.text}{d} has no reading (only brackets open here)", t.pos)
+            elif t.text == r"\right" or (marker == "" and t.text.endswith("r")):
+                if d == ".":
+                    out.append(Tok("bclose", "L.", t.pos))
+                elif d in CLOSERS:
+                    out.append(Tok("bclose", marker + CLOSERS[d], t.pos))
+                else:
+                    raise NoReading(f"{t.text}{d} has no reading (only brackets close here)",
+                                    t.pos)
+            else:  # \middle, \big, \bigm: the delimiter itself
+                if d in OPENERS:
+                    out.append(Tok("bopen", OPENERS[d], t.pos))
+                elif d in CLOSERS:
+                    out.append(Tok("bclose", CLOSERS[d], t.pos))
+                elif d in BARS:
+                    out.append(Tok(OTHER, BARS[d], t.pos))
+                else:
+                    raise NoReading(f"{t.text}{d} has no reading", t.pos)
+            i = j + 1
+            continue
+        if t.kind == OTHER and t.text in "([":
+            out.append(Tok("bopen", t.text, t.pos))
+        elif t.kind == OTHER and t.text in ")]":
+            out.append(Tok("bclose", t.text, t.pos))
+        elif t.kind == CS and t.text in OPENERS:
+            out.append(Tok("bopen", OPENERS[t.text], t.pos))
+        elif t.kind == CS and t.text in CLOSERS:
+            out.append(Tok("bclose", CLOSERS[t.text], t.pos))
+        else:
+            out.append(t)
+        i += 1
+    return out
+
+
+def _closes(opener: str, closer: str) -> bool:
+    """A ``\\left`` bracket closes with a ``\\right`` one; plain ones with plain ones."""
+    return opener.startswith("L") == closer.startswith("L")
+
+
+def _bracket_text(opener: str) -> str:
+    o = opener.lstrip("L")
+    return "[" if o in ("[", ".") else "("
+
+
+# -- the translator ------------------------------------------------------------------------------
+
+class Context:
+    """What one display's rows share: the densities written out in it (for bare families),
+    the names that are functions (lets with parameters), and the source text."""
+
+    def __init__(self, source: str, functions=frozenset()):
+        self.source = source
+        self.functions = set(functions)
+        self.densities = {}        # family -> {normalized text: (pieces)}
+
+
+class Translator:
+    """Reads one expression (a list of normalized tokens) into pieces of ``.deriv`` text."""
+
+    def __init__(self, tokens: List[Tok], ctx: Context, depth: int = 0, index: bool = False):
+        self.toks = tokens
+        self.i = 0
+        self.ctx = ctx
+        self.depth = depth
+        self.index = index         # inside a subscript: ':' and '...' are allowed
+        if depth > MAX_DEPTH:
+            raise NoReading("nested too deep", tokens[0].pos if tokens else 0)
+
+    # -- cursor
+    def peek(self, k=0) -> Optional[Tok]:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def take(self) -> Tok:
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def end_pos(self) -> int:
+        return self.toks[-1].pos if self.toks else 0
+
+    def sub(self, tokens, index=False) -> "Translator":
+        return Translator(tokens, self.ctx, self.depth + 1, index)
+
+    # -- arguments
+    def group(self) -> List[Tok]:
+        """The tokens inside the ``{..}`` at the cursor (the braces consumed)."""
+        t = self.take()
+        level, start = 1, self.i
+        while self.i < len(self.toks):
+            k = self.toks[self.i].kind
+            if k == OPEN:
+                level += 1
+            elif k == CLOSE:
+                level -= 1
+                if level == 0:
+                    inner = self.toks[start:self.i]
+                    self.i += 1
+                    return inner
+            self.i += 1
+        raise NoReading("'{' is never closed", t.pos)
+
+    def argument(self, what) -> List[Tok]:
+        """A macro argument: a group, or one token (a font command with its own argument)."""
+        t = self.peek()
+        if t is None:
+            raise NoReading(f"{what} lacks its argument", self.end_pos())
+        if t.kind == OPEN:
+            return self.group()
+        if t.kind == CLOSE or t.kind == "bclose":
+            raise NoReading(f"{what} lacks its argument", t.pos)
+        self.take()
+        if t.kind == CS and (t.text in FONTS or t.text in TEXTS or t.text == r"\mathcal"
+                             or t.text == r"\mathbb" or t.text == r"\operatorname"):
+            if self.peek() is not None and self.peek().kind == OPEN:
+                return [t, Tok(OPEN, "{", t.pos)] + self.group() + [Tok(CLOSE, "}", t.pos)]
+        return [t]
+
+    def raw(self, tokens) -> str:
+        """What the author wrote for ``tokens`` (for \\text and \\operatorname)."""
+        if not tokens:
+            return ""
+        last = tokens[-1]
+        return self.ctx.source[tokens[0].pos:last.pos + len(last.text)]
+
+    def scripts(self):
+        """The ``_`` and ``^`` after an atom: (sub tokens, sup tokens, their position)."""
+        sub = sup = None
+        while self.peek() is not None and self.peek().kind in (SUB, SUP):
+            t = self.take()
+            arg = self.argument("a subscript" if t.kind == SUB else "a superscript")
+            if t.kind == SUB:
+                if sub is not None:
+                    raise NoReading("a double subscript", t.pos)
+                sub = arg
+            else:
+                if sup is not None:
+                    raise NoReading("a double superscript", t.pos)
+                sup = arg
+        return sub, sup
+
+    # -- the expression
+    def expression(self) -> List[Piece]:
+        out = self.sequence(None)
+        if self.i < len(self.toks):
+            t = self.toks[self.i]
+            raise NoReading(f"'{t.text}' closes no bracket", t.pos)
+        return out
+
+    def sequence(self, opener) -> List[Piece]:
+        """Pieces up to the closer of ``opener`` (None: to the end), which is left to the
+        caller. Integrals opened at this level wait here for their differentials."""
+        out: List[Piece] = []
+        self.ints = 0
+        while self.i < len(self.toks):
+            t = self.peek()
+            if t.kind == "bclose" or t.kind == CLOSE:
+                if opener is None:
+                    raise NoReading(f"'{t.text.lstrip('L')}' closes no bracket", t.pos)
+                return out
+            self.item(out)
+        return out
+
+    def item(self, out):
+        t = self.peek()
+        k = t.kind
+        if k == AMP:
+            self.take()
+            return
+        if k == "bopen":
+            out.extend(self.bracket_atom())
+            return
+        if k == OPEN:
+            inner = self.group()
+            pieces = self.sub(inner, self.index).expression()
+            out.extend(self.power([Piece("[", t.pos)] + pieces + [Piece("]", t.pos)]))
+            return
+        if k == DIGIT:
+            out.extend(self.number())
+            return
+        if k == LETTER:
+            self.letters(out)
+            return
+        if k == CS:
+            self.command(out)
+            return
+        if k in (SUB, SUP):
+            raise NoReading(f"'{t.text}' with nothing before it", t.pos)
+        self.take()
+        c = t.text
+        if c in "+-*/,;":
+            out.append(Piece(c, t.pos, "op"))
+        elif c == "−":
+            out.append(Piece("-", t.pos, "op"))
+        elif c in "·×":
+            out.append(Piece("*", t.pos, "op"))
+        elif c in ("|", "||"):
+            if c == "|" and self.peek() is not None and self.peek().text == "|":
+                self.take()
+                c = "||"
+            out.append(Piece(c, t.pos, "bar"))
+        elif c == ":" and self.index:
+            out.append(Piece(":", t.pos, "op"))
+        elif c == "." and self.index:
+            out.append(Piece(".", t.pos, "op"))
+        elif c in RELATION_CHARS or c in ("≠", "≈"):
+            raise NoReading(f"'{c}' inside brackets has no reading", t.pos)
+        elif c == "'":
+            raise NoReading("a prime has no reading", t.pos)
+        elif c.isalpha():    # a Greek letter typed as such: the parser spells it
+            out.extend(self.name_atom(c, t.pos, greek=True))
+        else:
+            raise NoReading(f"'{c}' has no reading", t.pos)
+
+    def bracket_atom(self) -> List[Piece]:
+        """``( .. )``, ``\\left[ .. \\right]`` with a power after it."""
+        return self.power(self.bracket())
+
+    def bracket(self, text=None, bars=None) -> List[Piece]:
+        """The bracket at the cursor as pieces, written with ``text`` (``(`` or ``[``) or as the
+        author wrote it. ``bars`` maps what a top-level bar becomes (``N(z | ..)``)."""
+        t = self.take()
+        opener = t.text
+        if t.kind == OPEN:     # a group used as a bracket: \exp{..}, \sqrt{..}
+            inner = self.sub(self.group_rest(t), self.index)
+            pieces = inner.expression()
+        else:
+            inner_start = self.i
+            level = 0
+            while self.i < len(self.toks):
+                k = self.toks[self.i]
+                if k.kind in ("bopen", OPEN):
+                    level += 1
+                elif k.kind in ("bclose", CLOSE):
+                    if level == 0:
+                        break
+                    level -= 1
+                self.i += 1
+            if self.i >= len(self.toks):
+                raise NoReading(f"'{opener.lstrip('L')}' is never closed", t.pos)
+            closer = self.take()
+            if closer.kind == CLOSE or not _closes(opener, closer.text):
+                raise NoReading(f"'{closer.text.lstrip('L')}' does not close the "
+                                f"'{opener.lstrip('L')}'", closer.pos)
+            pieces = self.sub(self.toks[inner_start:self.i - 1], self.index).expression()
+        if bars:
+            level = 0
+            for p in pieces:
+                if p.text in ("(", "["):
+                    level += 1
+                elif p.text in (")", "]"):
+                    level -= 1
+                elif level == 0 and p.tag == "bar" and p.text in bars:
+                    p.text = bars[p.text]
+        shown = text or _bracket_text(opener)
+        close = ")" if shown == "(" else "]"
+        return [Piece(shown, t.pos)] + pieces + [Piece(close, t.pos)]
+
+    def group_rest(self, open_tok) -> List[Tok]:
+        """The tokens of a group whose ``{`` was just taken."""
+        level, start = 1, self.i
+        while self.i < len(self.toks):
+            k = self.toks[self.i].kind
+            if k == OPEN:
+                level += 1
+            elif k == CLOSE:
+                level -= 1
+                if level == 0:
+                    inner = self.toks[start:self.i]
+                    self.i += 1
+                    return inner
+            self.i += 1
+        raise NoReading("'{' is never closed", open_tok.pos)
+
+    def next_is_bracket(self, plain_only=False) -> bool:
+        t = self.peek()
+        if t is None:
+            return False
+        if t.kind == "bopen":
+            return not plain_only or t.text.lstrip("L") == "("
+        return t.kind == OPEN and not plain_only
+
+    def power(self, base: List[Piece]) -> List[Piece]:
+        """``base`` with a superscript after it as a power (a subscript is no reading)."""
+        t = self.peek()
+        if t is None or t.kind not in (SUB, SUP):
+            return base
+        sub, sup = self.scripts()
+        if sub is not None:
+            raise NoReading("a subscript on a bracket has no reading", t.pos)
+        return base + self.exponent(sup, t.pos)
+
+    def exponent(self, tokens, pos) -> List[Piece]:
+        if any(x.kind == CS and x.text in (r"\top", r"\prime", r"\intercal", r"\dagger", r"\ast")
+               for x in tokens) or any(x.text in ("*", "'") for x in tokens):
+            raise NoReading("this superscript has no reading", pos)
+        pieces = self.sub(tokens).expression()
+        if not pieces:
+            raise NoReading("an empty superscript", pos)
+        if len(pieces) == 1 and pieces[0].text.isdigit():
+            return [Piece("^", pos, "op"), pieces[0]]
+        return [Piece("^", pos, "op"), Piece("[", pos)] + pieces + [Piece("]", pos)]
+
+    def number(self) -> List[Piece]:
+        t = self.take()
+        digits = t.text
+        while self.peek() is not None and self.peek().kind == DIGIT:
+            digits += self.take().text
+        nxt, after = self.peek(), self.peek(1)
+        if nxt is not None and nxt.text == "." and after is not None and after.kind == DIGIT:
+            self.take()
+            digits += "."
+            while self.peek() is not None and self.peek().kind == DIGIT:
+                digits += self.take().text
+        return self.power([Piece(digits, t.pos, "number")])
+
+    # -- letters and names
+    def letters(self, out):
+        """A run of letters: a word of the file language (KL, log, exp), the expectation E,
+        a differential under an integral, or single-letter names side by side."""
+        start = self.i
+        j = start
+        while j < len(self.toks) and self.toks[j].kind == LETTER and self.toks[j].text.isascii():
+            j += 1
+        word = "".join(t.text for t in self.toks[start:j])
+        t = self.peek()
+        if word in WORDS:
+            self.i = j
+            self.word(word, t.pos, out)
+            return
+        self.take()
+        if t.text == "d" and getattr(self, "ints", 0) > 0 and self.differential(t.pos, out):
+            return
+        if t.text == "E" and self.peek() is not None and (
+                self.peek().kind == SUB or self.next_is_bracket()):
+            self.expectation(t.pos, out)
+            return
+        if t.text == "D" and self.kl_subscript():
+            self.d_kl(t.pos, out)
+            return
+        out.extend(self.name_atom(t.text, t.pos, greek=not t.text.isascii()))
+
+    def differential(self, pos, out) -> bool:
+        """``dz``, ``\\mathrm{d}\\mathbf{z}``, ``dx_{1:T}`` under an open integral."""
+        t = self.peek()
+        if t is None:
+            return False
+        if t.kind == LETTER:
+            self.take()
+            base, greek = t.text, not t.text.isascii()
+        elif t.kind == CS and t.text in GREEK:
+            self.take()
+            base, greek = GREEK[t.text], True
+        elif t.kind == CS and t.text in FONTS:
+            save = self.i
+            self.take()
+            word = self.word_of(self.argument(t.text))
+            if word is None:
+                self.i = save
+                return False
+            base, greek = word, word in GREEK_NAMES
+        else:
+            return False
+        pieces = self.name_atom(base, t.pos, greek, allow_power=False)
+        self.ints -= 1
+        out.append(Piece("d" + pieces[0].text, pos, "differential"))
+        out.extend(pieces[1:])
+        return True
+
+    def word_of(self, tokens) -> Optional[str]:
+        """The name ``tokens`` spell: letters and digits, or one Greek command."""
+        if len(tokens) == 1 and tokens[0].kind == CS and tokens[0].text in GREEK:
+            return GREEK[tokens[0].text]
+        if tokens and all(t.kind in (LETTER, DIGIT) and t.text.isascii() for t in tokens) \
+                and tokens[0].kind == LETTER:
+            return "".join(t.text for t in tokens)
+        if len(tokens) == 1 and tokens[0].kind == LETTER:
+            return tokens[0].text
+        return None
+
+    def word(self, word, pos, out):
+        """A word with a meaning: KL, log, exp, E, H, N, d, or a name."""
+        if word == "KL":
+            self.kl(pos, out)
+        elif word in ("log", "Log", "ln"):
+            self.log(pos, out)
+        elif word == "exp":
+            if not self.next_is_bracket():
+                raise NoReading("exp needs brackets: \\exp(..)", pos)
+            out.extend(self.power([Piece("exp", pos, "function")] + self.bracket("(")))
+        elif word == "E" and (self.peek() is not None and (
+                self.peek().kind == SUB or self.next_is_bracket())):
+            self.expectation(pos, out)
+        elif word == "H" and self.next_is_bracket():
+            out.append(Piece("H", pos, "function"))
+            out.extend(self.family_args(self.bracket("(")))
+        elif word == "N" and self.next_is_bracket():
+            self.gaussian(pos, out)
+        elif word == "d" and getattr(self, "ints", 0) > 0 and self.differential(pos, out):
+            return
+        else:
+            out.extend(self.name_atom(word, pos, greek=word in GREEK_NAMES))
+
+    def log(self, pos, out):
+        t = self.peek()
+        if t is not None and t.kind in (SUB, SUP):
+            raise NoReading("a logarithm with a base or a power has no reading", t.pos)
+        out.append(Piece("log", pos, "function"))
+
+    def name_atom(self, base, pos, greek=False, allow_power=True) -> List[Piece]:
+        """A name with its scripts: ``x_t``, ``x_{t-1}``, ``x_{1:T}``, ``z^{(k)}``,
+        ``\\sigma_j^2``, and a density when a family meets a bracket."""
+        sub, sup = self.scripts()
+        name = base
+        if sub is not None:
+            name = self.subscripted(base, sub, pos)
+        power = []
+        if sup is not None:
+            index = self.bracketed_index(sup)
+            if index is not None and sub is None:
+                name = f"{base}_{index}"
+            elif allow_power:
+                power = self.exponent(sup, sup[0].pos if sup else pos)
+            else:
+                raise NoReading("a superscript here has no reading", pos)
+        if FAMILY.match(name) and not power and self.next_is_bracket(plain_only=True):
+            return self.density(name, pos)
+        if name == "N" and self.next_is_bracket():
+            out = []
+            self.gaussian(pos, out)
+            return out
+        pieces = [Piece(name, pos, "name")]
+        if self.next_is_bracket(plain_only=True):
+            if power or greek or base in GREEK_NAMES or (
+                    not NAME.match(name)):
+                pieces = pieces + power + [Piece("*", pos, "op")]
+                return pieces
+        return pieces + power
+
+    def bracketed_index(self, tokens) -> Optional[str]:
+        """``(k)`` in ``z^{(k)}`` or ``z_{(k)}``: the index k, else None."""
+        if len(tokens) >= 3 and tokens[0].kind == "bopen" and tokens[-1].kind == "bclose":
+            inner = self.sub(tokens[1:-1], index=True).expression()
+            text = "".join(p.text for p in inner)
+            if SIMPLE.match(text):
+                return text
+        return None
+
+    def subscripted(self, base, sub, pos) -> str:
+        index = self.bracketed_index(sub)
+        if index is not None:
+            return f"{base}_{index}"
+        pieces = self.sub(sub, index=True).expression()
+        if not pieces:
+            raise NoReading("an empty subscript", pos)
+        if any(p.tag == "bare" for p in pieces):
+            raise NoReading("a subscript that is a density has no reading here", pos)
+        compact = "".join(p.text for p in pieces)
+        if SIMPLE.match(compact):
+            return f"{base}_{compact}"
+        if len(pieces) == 1 and NAME.match(compact):       # p_{\mathrm{data}_1}: rare
+            return f"{base}_{compact}"
+        if re.fullmatch(r"[A-Za-z0-9+\-:\[\]]+", compact.replace("[", "(").replace("]", ")")
+                        .replace("(", "").replace(")", "")):
+            return f"{base}_{{{compact}}}"
+        raise NoReading(f"the subscript '{self.raw(sub)}' has no reading", sub[0].pos)
+
+    def density(self, family, pos) -> List[Piece]:
+        """``p_\\theta(x \\mid z)``: the bracket's bars stay bars."""
+        inner = self.bracket("(")
+        if any(p.text == "||" for p in inner):
+            raise NoReading("'||' inside a density", pos)
+        pieces = [Piece(family, pos, "family")] + inner
+        key = "".join(p.text for p in pieces)
+        self.ctx.densities.setdefault(family, {}).setdefault(key, pieces)
+        return pieces
+
+    def gaussian(self, pos, out):
+        """``\\mathcal{N}(z; \\mu, \\sigma^2)`` or ``\\mathcal{N}(z \\mid \\mu, \\sigma^2)``."""
+        inner = self.bracket("(", bars={"|": ";"})
+        out.append(Piece("N", pos, "function"))
+        out.extend(inner)
+
+    def family_args(self, inner: List[Piece]) -> List[Piece]:
+        """A bracket's content where a lone family name means a density (KL and H)."""
+        body = inner[1:-1]
+        if len(body) == 1 and body[0].tag == "name" and FAMILY.match(body[0].text):
+            return [inner[0], Bare(body[0].text, body[0].pos), inner[-1]]
+        return inner
+
+    def kl(self, pos, out):
+        """``KL(q \\| p)``, ``D_{\\mathrm{KL}}[q \\Vert p]``: two densities, '||' between."""
+        if not self.next_is_bracket():
+            raise NoReading("KL needs its bracket: KL(q \\| p)", pos)
+        inner = self.bracket("(")
+        body = inner[1:-1]
+        level, cut = 0, []
+        for i, p in enumerate(body):
+            if p.text in ("(", "["):
+                level += 1
+            elif p.text in (")", "]"):
+                level -= 1
+            elif level == 0 and p.tag == "bar":
+                if p.text == "|" and i + 1 < len(body) and body[i + 1].text == "|":
+                    raise NoReading("write \\| between the arguments of KL", p.pos)
+                cut.append(i)
+        if len(cut) != 1 or body[cut[0]].text != "||":
+            raise NoReading("KL takes two densities with \\| between them", pos)
+        c = cut[0]
+        first = self.family_args([inner[0]] + body[:c] + [inner[0]])[1:-1]
+        second = self.family_args([inner[0]] + body[c + 1:] + [inner[0]])[1:-1]
+        out.append(Piece("KL", pos, "function"))
+        out.append(Piece("(", pos))
+        out.extend(first)
+        out.append(Piece("||", body[c].pos, "bar"))
+        out.extend(second)
+        out.append(Piece(")", inner[-1].pos))
+        out[-1:] = self.power(out[-1:])
+
+    def expectation(self, pos, out, sub=None):
+        """``\\mathbb{E}_{q_\\phi(z|x)}[..]``, ``E_{z \\sim q}[..]``, ``\\mathbb{E}[..]``,
+        ``\\mathbb{E}_{z^{(1)}, \\ldots, z^{(K)} \\sim q(z \\mid x)}[..]``."""
+        if sub is None:
+            s, sup = self.scripts()
+            if sup is not None:
+                raise NoReading("a superscript on E has no reading", pos)
+            sub = s
+        if not self.next_is_bracket():
+            raise NoReading("an expectation needs its brackets: \\mathbb{E}_{q}[..]", pos)
+        measure = self.measure(sub, pos)
+        body = self.bracket("[")
+        out.append(Piece("E_{", pos, "function"))
+        out.extend(measure)
+        out.append(Piece("}", pos))
+        out.extend(body)
+
+    def measure(self, sub, pos) -> List[Piece]:
+        if sub is None:
+            return [Bare("q", pos)]
+        pieces = self.sub(sub, index=True).expression()
+        tilde = [i for i, p in enumerate(pieces) if p.text == "~"]
+        if len(tilde) > 1:
+            raise NoReading("two '\\sim' under one expectation", pos)
+        if tilde:
+            left, right = pieces[:tilde[0]], pieces[tilde[0] + 1:]
+            if len(right) == 1 and right[0].tag == "name" and FAMILY.match(right[0].text):
+                right = [Bare(right[0].text, right[0].pos)]
+            return self.draws(left, pos) + [pieces[tilde[0]]] + right
+        if len(pieces) == 1 and pieces[0].tag == "name" and FAMILY.match(pieces[0].text):
+            return [Bare(pieces[0].text, pieces[0].pos)]
+        if any(p.text in ("...", ":") for p in pieces if p.tag == "op"):
+            raise NoReading("this subscript of E has no reading", pos)
+        return pieces
+
+    def draws(self, left, pos) -> List[Piece]:
+        """``z^{(1)}, \\ldots, z^{(K)}`` is the range z_{1:K}; anything else stays."""
+        if not any(p.text == "..." for p in left):
+            return left
+        names = [p for p in left if p.tag == "name"]
+        first, last = (names[0], names[-1]) if names else (None, None)
+        m1 = first and re.fullmatch(r"(.+)_([A-Za-z0-9]+)", first.text)
+        m2 = last and re.fullmatch(r"(.+)_([A-Za-z0-9]+)", last.text)
+        if not (m1 and m2) or m1.group(1) != m2.group(1):
+            raise NoReading("'\\ldots' under an expectation is read only as draws "
+                            "z^{(1)}, \\ldots, z^{(K)}", pos)
+        return [Piece(f"{m1.group(1)}_{{{m1.group(2)}:{m2.group(2)}}}", first.pos, "name")]
+
+    # -- commands
+    def command(self, out):
+        t = self.take()
+        c = t.text
+        if c in SPACING:
+            return
+        if c in GREEK:
+            out.extend(self.name_atom(GREEK[c], t.pos, greek=True))
+            return
+        if c in (r"\log", r"\ln"):
+            self.log(t.pos, out)
+            return
+        if c == r"\exp":
+            self.word("exp", t.pos, out)
+            return
+        if c in TIMES:
+            out.append(Piece("*", t.pos, "op"))
+            return
+        if c == r"\div":
+            out.append(Piece("/", t.pos, "op"))
+            return
+        if c in BARS:
+            text = BARS[c]
+            nxt = self.peek()
+            if text == "|" and nxt is not None and nxt.kind == CS and BARS.get(nxt.text) == "|":
+                self.take()
+                text = "||"       # \mid\mid
+            out.append(Piece(text, t.pos, "bar"))
+            return
+        if c == r"\sim":
+            out.append(Piece("~", t.pos, "op"))
+            return
+        if c in DOTS:
+            if not self.index:
+                raise NoReading(f"{c} has no reading", t.pos)
+            out.append(Piece("...", t.pos, "op"))
+            return
+        if c in (r"\frac", r"\dfrac", r"\tfrac", r"\cfrac"):
+            a = self.sub(self.argument(c)).expression()
+            b = self.sub(self.argument(c)).expression()
+            if not a or not b:
+                raise NoReading(f"{c} with an empty part", t.pos)
+            out.extend(self.power([Piece("[", t.pos), Piece("[", t.pos)] + a +
+                                  [Piece("]", t.pos), Piece("/", t.pos, "op"), Piece("[", t.pos)]
+                                  + b + [Piece("]", t.pos), Piece("]", t.pos)]))
+            return
+        if c == r"\sqrt":
+            if self.peek() is not None and self.peek().kind == "bopen" and \
+                    self.peek().text == "[":
+                raise NoReading("an n-th root has no reading", t.pos)
+            inner = self.sub(self.argument(c)).expression()
+            out.extend(self.power([Piece("sqrt", t.pos, "function"), Piece("(", t.pos)] + inner
+                                  + [Piece(")", t.pos)]))
+            return
+        if c in (r"\sum", r"\prod"):
+            self.big_operator(t, out)
+            return
+        if c in (r"\int", r"\intop"):
+            self.integral(t, out)
+            return
+        if c in SKIPPED_WITH_ARG:
+            self.argument(c)
+            return
+        if c in KEEP_LAST_ARG:
+            for _ in range(KEEP_LAST_ARG[c] - 1):
+                self.argument(c)
+            inner = self.argument(c)
+            if c in (r"\underbrace", r"\overbrace"):
+                nxt = self.peek()
+                if nxt is not None and nxt.kind in (SUB, SUP):
+                    self.take()
+                    self.argument("a brace's label")
+            self.inline(inner, t.pos, out)
+            return
+        if c in (r"\operatorname", r"\operatorname*", r"\mathop") or c in TEXTS or c in FONTS:
+            inner = self.argument(c)
+            word = self.word_of(inner)
+            if word is None and c in TEXTS and c != r"\mathrm":
+                text = self.raw(inner).strip()
+                if NAME.match(text):
+                    word = text
+                else:
+                    raise NoReading(f"the text '{text}' inside a formula has no reading", t.pos)
+            if word is None:
+                self.inline(inner, t.pos, out)
+                return
+            if c in FONTS and len(word) == 1 and c not in TEXTS:
+                out.extend(self.name_atom(word, t.pos, greek=word in GREEK_NAMES))
+                return
+            if word == "d" and getattr(self, "ints", 0) > 0 and self.differential(t.pos, out):
+                return
+            self.word(word, t.pos, out)
+            return
+        if c in (r"\mathbb", r"\mathcal", r"\mathscr", r"\mathfrak", r"\mathds"):
+            inner = self.argument(c)
+            word = self.word_of(inner)
+            if c == r"\mathbb" and word in ("E", "H", "KL"):
+                self.word(word, t.pos, out)
+                return
+            if c == r"\mathcal" and word in ("N", "H", "L", "F", "J", "D") or (
+                    c == r"\mathcal" and word is not None and len(word) == 1):
+                if word == "D" and self.kl_subscript():
+                    self.d_kl(t.pos, out)
+                    return
+                self.word(word, t.pos, out)
+                return
+            raise NoReading(f"{c}{{{self.raw(inner)}}} has no reading", t.pos)
+        if c == r"\underset":
+            below = self.argument(c)
+            above = self.argument(c)
+            if self.word_of(above) == "E" or self.raw(above).replace(" ", "") in (
+                    r"\mathbb{E}", r"\mathbbE", r"\operatorname{E}", r"\mathrm{E}"):
+                self.expectation(t.pos, out, sub=below)
+                return
+            raise NoReading(r"\underset has no reading here", t.pos)
+        if c in ACCENTS:
+            word = self.word_of(self.argument(c))
+            if word is None:
+                raise NoReading(f"{c} over more than a letter has no reading", t.pos)
+            out.extend(self.name_atom(word + ACCENTS[c], t.pos))
+            return
+        if c == r"\begin":
+            name = self.raw(self.argument(c)).strip()
+            raise NoReading(f"the {name} environment has no reading", t.pos)
+        if c in RELATION_CS or c in UNREAD_RELATIONS:
+            raise NoReading(f"{c} inside brackets has no reading", t.pos)
+        raise NoReading(f"{c} has no reading", t.pos)
+
+    def kl_subscript(self) -> bool:
+        """Whether a subscript KL follows (``D_{\\mathrm{KL}}``), the cursor left in place."""
+        if self.peek() is None or self.peek().kind != SUB:
+            return False
+        save = self.i
+        try:
+            self.take()
+            return self.word_of(_unwrap(self.argument("a subscript"))) == "KL"
+        except NoReading:
+            return False
+        finally:
+            self.i = save
+
+    def d_kl(self, pos, out):
+        sub, sup = self.scripts()
+        if sup is not None or self.word_of(_unwrap(sub)) != "KL":
+            raise NoReading("D with this subscript has no reading (D_{KL} is KL)", pos)
+        self.kl(pos, out)
+
+    def inline(self, tokens, pos, out):
+        """Tokens kept in place (the X of \\boxed{X}), read as a group."""
+        pieces = self.sub(tokens, self.index).expression()
+        if len(pieces) == 1:
+            out.extend(pieces)
+        elif pieces:
+            out.extend([Piece("[", pos)] + pieces + [Piece("]", pos)])
+
+    def big_operator(self, t, out):
+        name = "sum" if t.text == r"\sum" else "prod"
+        sub, sup = self.scripts()
+        if sub is None or sup is None:
+            raise NoReading(f"{t.text} needs its bounds: {t.text}_{{j=1}}^{{J}}", t.pos)
+        eq = [i for i, x in enumerate(sub) if x.text == "="]
+        if len(eq) != 1:
+            raise NoReading(f"{t.text} needs its bounds: {t.text}_{{j=1}}^{{J}}", t.pos)
+        index = self.word_of(sub[:eq[0]])
+        if index is None or not NAME.match(index):
+            raise NoReading(f"the index of {t.text} is a name", t.pos)
+        lower = self.sub(sub[eq[0] + 1:]).expression()
+        upper = self.sub(sup).expression()
+        if not lower or not upper:
+            raise NoReading(f"{t.text} needs its bounds: {t.text}_{{j=1}}^{{J}}", t.pos)
+        head = f"{name}_{{{index} = {text_of(lower)}}}^{{{text_of(upper)}}}"
+        out.append(Piece(head, t.pos, "big"))
+
+    def integral(self, t, out):
+        sub, sup = self.scripts()
+        for bound in (sub, sup):
+            if bound is None:
+                continue
+            raw = self.raw(bound)
+            if not (r"\infty" in raw or (bound is sub and sup is None and (
+                    r"\mathbb" in raw or r"\mathcal" in raw))):
+                raise NoReading("an integral with bounds has no reading (int is over the "
+                                "whole space of its variable)", t.pos)
+        out.append(Piece("int", t.pos, "function"))
+        self.ints += 1
+
+
+def _unwrap(tokens):
+    """A font command's argument: ``\\mathrm{KL}`` gives the letters K, L."""
+    if tokens and tokens[0].kind == CS and len(tokens) > 2 and tokens[1].kind == OPEN:
+        return tokens[2:-1]
+    return tokens or []
