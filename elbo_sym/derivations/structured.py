@@ -8,7 +8,10 @@ from sympy.core.parameters import evaluate
 from ..algebra import KL, Defined, Density, Draws, Expectation, IndexedVariable, VariableRange
 from ..derivation import Assumption, Definition, Derivation, ModelDeclaration, Step
 
-x, z, k, t, K, T = symbols("x z k t K T")
+# real variables, whole indices, counts: as the checker reads them (see vae.py)
+x, z = symbols("x z", real=True)
+k, t = symbols("k t", integer=True)
+K, T = symbols("K T", integer=True, nonnegative=True)
 
 
 def p(*variables, given=()):

@@ -9,7 +9,11 @@ from ..derivation import Assumption, Definition, Derivation, Step
 
 SOURCE = "Kingma & Welling (2014), Auto-Encoding Variational Bayes"
 
-x, z, mu, sigma, j, J = symbols("x z mu sigma j J")
+# variables are real numbers, J a count and j an index: built as the checker reads them, so
+# that it need not rebuild the expressions to learn it
+x, z, mu, sigma = symbols("x z mu sigma", real=True)
+j = symbols("j", integer=True)
+J = symbols("J", integer=True, nonnegative=True)
 half = Rational(1, 2)
 
 
