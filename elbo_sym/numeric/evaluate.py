@@ -25,12 +25,11 @@ from sympy import (Abs, Add, Basic, Indexed, IndexedBase, Integer, Max, Min, Mul
                    NumberSymbol, Pow, Product, S, Sum, Symbol, acos, asin, atan, ceiling, cos,
                    cosh, default_sort_key, erf, erfc, exp, floor, log, sign, sin, sinh, tan,
                    tanh)
+from sympy import Expr, Tuple
 from sympy.functions.special.delta_functions import Heaviside
 
-from sympy import Expr
-
 from ..algebra import (KL, Defined, Density, DensityBase, Draws, Entropy, Expectation, Gaussian,
-                       SpaceIntegral)
+                       SpaceIntegral, bound_symbols)
 from ..algebra.variables import IndexedVariable, VariableRange
 from ..errors import DomainError
 from .instances import Skip, TooCostly, Unsupported
@@ -344,20 +343,17 @@ def _walk(e, bound, acc):
         inner = bound | set(_draw_elements(d))
         _walk_density(d.base, inner | {d.variable}, acc)
         _walk(e.integrand, inner, acc)
-    elif isinstance(e, Expectation):
-        inner = bound | set(e.density.variables)
-        _walk_density(e.density, inner, acc)
-        _walk(e.integrand, inner, acc)
     elif isinstance(e, (KL, Entropy)) and any(isinstance(a, Draws) for a in e.args):
         raise Unsupported(f"{_short(e)} of i.i.d. draws")
-    elif isinstance(e, KL):
-        inner = bound | set(e.first.variables)
-        _walk_density(e.first, inner, acc)
-        _walk_density(e.second, inner, acc)
-    elif isinstance(e, Entropy):
-        _walk_density(e.density, bound | set(e.density.variables), acc)
-    elif isinstance(e, SpaceIntegral):
-        _walk(e.integrand, bound | set(e.variables), acc)
+    elif isinstance(e, (Expectation, KL, Entropy, SpaceIntegral)):
+        # the binder protocol says what each binds; its densities and integrand are walked
+        # with those variables bound
+        inner = bound | set(bound_symbols(e))
+        for part in e.args:
+            if isinstance(part, DensityBase):
+                _walk_density(part, inner, acc)
+            elif not isinstance(part, Tuple):
+                _walk(part, inner, acc)
     elif isinstance(e, DensityBase):
         _walk_density(e, bound, acc)
     elif isinstance(e, Defined):
