@@ -213,3 +213,21 @@ def test_counterexamples_respect_facts_through_other_variables():
     if wrong.counterexample:
         values = dict(wrong.counterexample)
         assert values[x] >= values[y] >= 2
+
+
+def test_sums_of_powers_and_products_of_constants_have_closed_forms():
+    k = Symbol("k")
+    assert check_step(Sum(Sum(1, (k, 1, j)), (j, 1, J)), "=", J * (J + 1) / 2).verdict == VERIFIED
+    assert check_step(Sum(j ** 2, (j, 1, J)), "=", J * (J + 1) * (2 * J + 1) / 6).verdict == VERIFIED
+    assert check_step(Sum(j, (j, 3, J)), "=", J * (J + 1) / 2 - 3).verdict != VERIFIED   # J >= 2
+    assert check_step(Sum(j, (j, 3, J)), "=", J * (J + 1) / 2 - 3, [], [(J, ">=", 2)]).verdict == VERIFIED
+    from sympy import Product
+    assert check_step(Product(2, (j, 1, J)), "=", 2 ** J).verdict == VERIFIED
+    assert check_step(Product(2, (j, 1, J)), "=", 2 ** (J + 1)).verdict != VERIFIED
+
+
+def test_a_term_that_evaluates_away_keeps_its_condition():
+    from sympy import Mul, Pow
+    written = Mul(x, Pow(x, -1, evaluate=False), evaluate=False)     # x / x as the parser builds it
+    result = check_step(written, "=", 1)
+    assert result.verdict == VERIFIED and result.conditions == ((x, "!=", 0),)

@@ -132,6 +132,8 @@ def prepare(lhs: Expr, rhs: Expr, assumptions=(), models=()) -> StepContext:
     raw += [e for m in models for e in (m.joint,) + tuple(m.factors)]
     counts = _counts(raw)
     forward, back = _realify(raw, counts)
+    # the terms as written: rebuilding evaluates (x / x is 1), but x / x still needs x != 0
+    written = domain_conditions(lhs) + domain_conditions(rhs)
     lhs, rhs = lhs.xreplace(forward), rhs.xreplace(forward)
     assumed = [(a.xreplace(forward), r, b.xreplace(forward)) for a, r, b in assumptions]
     everything = SympyTuple(lhs, rhs, *(e for a, _, b in assumed for e in (a, b)))
@@ -143,7 +145,8 @@ def prepare(lhs: Expr, rhs: Expr, assumptions=(), models=()) -> StepContext:
     # conditions the assumptions already settle (sigma^2 > 0 under sigma > 0) are not stated
     settled = assumptions_mod.build(assumed, bound, names)
     conditions = []
-    for c in domain_conditions(lhs) + domain_conditions(rhs):
+    for c in written:
+        c = (c[0].xreplace(forward), c[1], c[2])
         term, rel = _simplest(settled.apply(c[0]), c[1])
         if (term.is_positive if rel == GT else term.is_nonzero) or c in conditions:
             continue

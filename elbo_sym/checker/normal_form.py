@@ -267,6 +267,10 @@ class NormalForm(Normalizer):
                 else:
                     out.append(const * Sum(S.One, (index, lo, hi)))
                 continue
+            power = _index_power(rest, index)
+            if power is not None and (count.is_nonnegative or self.space.nonnegative(count)):
+                out.append(const * (_faulhaber(power, hi) - _faulhaber(power, lo - 1)))
+                continue
             shift = _smallest_offset(rest, index)
             if shift:
                 rest = substitute(rest, {index: index - shift})
@@ -338,8 +342,35 @@ class NormalForm(Normalizer):
                 continue
             with self.within(index, lo, hi):
                 body = self.normalize(renamed)
-            value = Product(body, (index, lo, hi))
+            constant, rest = split_independent(body, (index,))
+            value = Product(rest, (index, lo, hi)) if rest != 1 else S.One
+            if constant != 1:
+                # a factor free of the index, once per term: c^count where the count is
+                # provably >= 0 (an empty product is 1), else it stays under the product
+                if count.is_nonnegative or self.space.nonnegative(count):
+                    value = safe_pow(constant, count) * value
+                else:
+                    value = Product(body, (index, lo, hi))
         return value
+
+
+def _index_power(expr, index):
+    """k when ``expr`` is index^k, 1 <= k <= 3 (sums of powers have closed forms)."""
+    if expr == index:
+        return 1
+    if expr.is_Pow and expr.base == index and expr.exp.is_Integer and 1 <= expr.exp <= 3:
+        return int(expr.exp)
+    return None
+
+
+def _faulhaber(k, n):
+    """sum_{j=1}^{n} j^k as a polynomial in n (for every whole n, so differences of two give
+    any range's sum)."""
+    if k == 1:
+        return n * (n + 1) / 2
+    if k == 2:
+        return n * (n + 1) * (2 * n + 1) / 6
+    return (n * (n + 1) / 2) ** 2
 
 
 def _smallest_offset(expr, index):
