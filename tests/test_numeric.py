@@ -120,9 +120,9 @@ def test_sizes_and_coordinates_appear_in_the_counterexample():
     names = [n for n, _ in outcome.counterexample]
     size = int(dict(outcome.counterexample)["J"])
     assert names[0] == "J" and 1 <= size <= 5
-    assert {f"mu[{k}]" for k in range(1, size + 1)} <= set(names)
-    assert {f"sigma[{k}]" for k in range(1, size + 1)} <= set(names)
-    assert not any(n.startswith("z[") for n in names)      # bound by the expectations
+    assert {f"μ_{k}" for k in range(1, size + 1)} <= set(names)
+    assert {f"σ_{k}" for k in range(1, size + 1)} <= set(names)
+    assert not any(n.startswith("z_") for n in names)      # bound by the expectations
 
 
 def test_a_tiny_slip_is_still_caught_and_printed_with_enough_digits():
@@ -176,7 +176,7 @@ def test_a_free_index_is_drawn_as_a_whole_number():
     outcome = judge(IndexedBase("mu")[j], "=", x)
     assert outcome.status == "violated"
     values = dict(outcome.counterexample)
-    assert values["j"] in (1, 2, 3, 4, 5) and f"mu[{int(values['j'])}]" in values
+    assert values["j"] in (1, 2, 3, 4, 5) and f"μ_{int(values['j'])}" in values
     assert judge(IndexedBase("mu")[j], "=", mu_j).status == "holds"
 
 

@@ -57,7 +57,7 @@ def test_a_factorization_the_graph_gives_holds_and_a_child_is_not_separated():
     wrong = log(p(x, given=(z1,))) + log(p(z1, given=(x, z2))) + log(p(z2))
     outcome = judge(factored, "=", wrong, models=HIERARCHY)
     assert outcome.status == "violated"
-    assert [n for n, _ in outcome.counterexample][:3] == ["x", "z[1]", "z[2]"]
+    assert [n for n, _ in outcome.counterexample][:3] == ["x", "z_1", "z_2"]
     # without the model nothing is independent: the factorization itself is false
     assert judge(log(p(x, z1, z2)), "=", factored).status == "violated"
 
@@ -81,7 +81,7 @@ def test_a_markov_chain_forgets_the_start_forwards_but_not_backwards():
     assert backward.status == "violated"
     shown = values(backward)
     assert 2 <= shown["t"] <= shown["T"] <= 5
-    assert {"x[0]", f"x[{int(shown['t']) - 1}]", f"x[{int(shown['t'])}]"} <= set(shown)
+    assert {"x_0", f"x_{int(shown['t']) - 1}", f"x_{int(shown['t'])}"} <= set(shown)
 
 
 def test_an_index_past_the_graph_is_not_covered_by_the_model():
@@ -191,7 +191,7 @@ def test_the_diffusion_bound_without_the_model_or_with_a_dropped_condition_is_re
     assert dropped != chain[4][1]
     outcome = judge(chain[3][1], "=", dropped, [(T, ">=", 2)], models=(REVERSE, CHAIN))
     assert outcome.status == "violated"
-    assert outcome.message.startswith(f"violated at T = {int(values(outcome)['T'])}, x[0] = ")
+    assert outcome.message.startswith(f"violated at T = {int(values(outcome)['T'])}, x_0 = ")
     # the factorization of step 2 is the model's: without it, it is false
     assert judge(chain[1][1], "=", chain[2][1], [(T, ">=", 2)]).status == "violated"
     assert judge(chain[0], "<=", chain[1][1], [(T, ">=", 2)],

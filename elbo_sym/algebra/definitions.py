@@ -2,9 +2,15 @@
 from sympy import Expr, Tuple, sympify
 from sympy.core.symbol import Str
 
+from .printable import as_latex, as_text
+
 
 class Defined(Expr):
     """``name(args)`` standing for ``body`` (already instantiated at ``args``)."""
+
+    # sympy.latex(expr) and str(expr) print as the command does (see printable)
+    _latex = as_latex
+    _sympystr = as_text
 
     is_commutative = True
 

@@ -10,6 +10,7 @@ from sympy.core.symbol import Str
 
 from ..errors import DomainError
 from .variables import is_variable
+from .printable import as_latex, as_text
 
 
 def _variable(v):
@@ -26,6 +27,10 @@ def _sorted_tuple(vs):
 
 class DensityBase(Expr):
     """A probability density: positive, with variables left of a bar (``variables``)."""
+
+    # sympy.latex(expr) and str(expr) print as the command does (see printable)
+    _latex = as_latex
+    _sympystr = as_text
 
     is_commutative = True
 

@@ -5,6 +5,7 @@ from ..errors import DomainError
 from .binders import Binder
 from .densities import DensityBase
 from .expectation import Expectation
+from .printable import as_latex, as_text
 
 
 def _density(d, what):
@@ -15,6 +16,10 @@ def _density(d, what):
 
 class KL(Binder, Expr):
     """``KL(a || b)``: extended-nonnegative (Gibbs' inequality); a and b share their space."""
+
+    # sympy.latex(expr) and str(expr) print as the command does (see printable)
+    _latex = as_latex
+    _sympystr = as_text
 
     is_commutative = True
 
@@ -49,6 +54,10 @@ class KL(Binder, Expr):
 
 class Entropy(Binder, Expr):
     """``H(d)``: differential entropy, -E_d[log d]."""
+
+    # sympy.latex(expr) and str(expr) print as the command does (see printable)
+    _latex = as_latex
+    _sympystr = as_text
 
     is_commutative = True
 

@@ -9,10 +9,15 @@ from ..errors import DomainError
 from .binders import Binder
 from .densities import DensityBase
 from .variables import is_variable
+from .printable import as_latex, as_text
 
 
 class Expectation(Binder, Expr):
     """``E_d[f]``: the expectation of ``f`` under the density ``d``, over d's variables."""
+
+    # sympy.latex(expr) and str(expr) print as the command does (see printable)
+    _latex = as_latex
+    _sympystr = as_text
 
     is_commutative = True
 
@@ -53,6 +58,10 @@ class Expectation(Binder, Expr):
 
 class SpaceIntegral(Binder, Expr):
     """``int f dz``: the integral of ``f`` over the whole space of the variables."""
+
+    # sympy.latex(expr) and str(expr) print as the command does (see printable)
+    _latex = as_latex
+    _sympystr = as_text
 
     is_commutative = True
 

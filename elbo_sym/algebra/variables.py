@@ -10,10 +10,16 @@ from functools import lru_cache
 from sympy import Expr, Indexed, IndexedBase, Symbol
 from sympy.core.symbol import Str
 
+from .printable import as_latex, as_text
+
 
 class IndexedVariable(Indexed):
     """Element ``index`` of the variables named ``name``: ``IndexedVariable('z', 1)`` is z_1.
     Variables are real numbers; so is every element."""
+
+    # sympy.latex(expr) and str(expr) print as the command does (see printable)
+    _latex = as_latex
+    _sympystr = as_text
 
     def __new__(cls, name, *indices):
         if isinstance(name, IndexedBase):
@@ -60,6 +66,10 @@ class VariableRange(Expr):
     """``x_{lo:hi}``: the variables x_lo, ..., x_hi, standing together as one argument of a
     density, one measure of an expectation or one integral. An empty range (hi < lo) is no
     variable at all."""
+
+    # sympy.latex(expr) and str(expr) print as the command does (see printable)
+    _latex = as_latex
+    _sympystr = as_text
 
     is_commutative = True
 

@@ -1,0 +1,41 @@
+"""How the algebra's objects print through sympy's printing protocol.
+
+``sympy.latex(expr)`` and ``str(expr)`` ask an object for ``_latex`` / ``_sympystr`` before
+anything else, so each class of the algebra answers them (``_latex = as_latex`` ...) with the
+same printers the command uses: ``str(Density('p', (z,), (x,)))`` is ``p(z | x)`` and
+``sympy.latex`` of an expectation keeps its measure (sympy's own ``_print_Expectation``, meant
+for ``sympy.stats``, would otherwise catch the class by its name and drop it).
+
+The printers live in ``elbo_sym.printing``, which depends on the algebra, so they are imported
+when an object is printed, never when the algebra is imported: the dependencies still run one
+way at import time, and the formatting rules stay in one place (moving them here would make
+two printers of the same notation).
+"""
+
+
+def _own_method(printer, expr):
+    """The printer's ``_print_<Class>`` for ``expr``, looked up along its class's MRO (an
+    ``IndexedVariable`` is printed by ``_print_Indexed``)."""
+    for cls in type(expr).__mro__:
+        method = getattr(printer, "_print_" + cls.__name__, None)
+        if method is not None:
+            return method(expr)
+    return printer.emptyPrinter(expr)
+
+
+def as_latex(expr, printer, *args, **kwargs) -> str:
+    """``_latex``: inside elbo-check's own LaTeX printer, its method for the class; inside any
+    other LaTeX printer (``sympy.latex``), the whole subexpression as elbo-check prints it."""
+    from ..printing.latex import ElboLatexPrinter, latex
+
+    if isinstance(printer, ElboLatexPrinter):
+        return _own_method(printer, expr)
+    return latex(expr)
+
+
+def as_text(expr, printer, *args, **kwargs) -> str:
+    """``_sympystr``: ``str(expr)`` reads as the terminal report (elbo-check's text printer
+    answers to its own print method, so this is only reached from sympy's printers)."""
+    from ..printing.text import text
+
+    return text(expr)
