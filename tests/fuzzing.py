@@ -95,6 +95,27 @@ LET_NAMES = ("L", "F", "G", "ELBO", "Q", "C", "K1", "T_1")
 PARAM_NAMES = ("x", "z", "y", "mu", "sigma")
 INDEXED = {"j": ("mu_j", "sigma_j", "z_j", "x_j"),  # inside a sum over j: element j of mu
            "k": ("mu_k", "x_k")}
+# Structured models (issue 9) use families of their own, so that a model line never speaks
+# about the variables other densities use: p_m and q_m are Markov chains over x_0, ..., x_T
+# (declared by MODEL_LINES), q_d draws z_1, ..., z_K.
+MODEL_LINES = ("model p_m(x_{0:T}) = p_m(x_T) prod_{t=1}^{T} p_m(x_{t-1} | x_t)",
+               "model q_m(x_{1:T} | x_0) = prod_{t=1}^{T} q_m(x_t | x_{t-1})")
+STRUCTURED = (
+    "log p_m(x_{0:T})",
+    "E_{q_m(x_{1:T} | x_0)}[ log p_m(x_{0:T}) / q_m(x_{1:T} | x_0) ]",
+    "sum_{t=1}^{T} log q_m(x_t | x_{t-1})",
+    "sum_{t=2}^{T} log q_m(x_{t-1} | x_t, x_0)",
+    "log prod_{t=1}^{T} p_m(x_{t-1} | x_t)",
+    "log p_m(x_T) + sum_{t=1}^{T} log p_m(x_{t-1} | x_t)",
+    "int p_m(x_{0:T}) dx_{1:T}",
+    "∑_{t=1}^{T} log q_m(x_t | x_{t-1})",
+    "log ∏_{t=1}^{T} q_m(x_t | x_{t-1})",
+    "E_{q_m(x_1 | x_0)}[ log p_m(x_0 | x_1) ]",
+    "KL(q_m(x_T) || p_m(x_T))",         # x_T | x_0 would be x_0 | x_0 at T = 0
+    "E_{z_{1:K} ~ q_d(z | x)}[ log 1/K sum_{k=1}^{K} p_d(x, z_k) / q_d(z_k | x) ]",
+    "E_{z_{1:K} ~ q_d(z | x)}[ 1/K sum_{k=1}^{K} log p_d(x, z_k) / q_d(z_k | x) ]",
+    "E_{q_d(z | x)}[ log p_d(x, z) / q_d(z | x) ]",
+)
 _NAME_AT_END = re.compile(r"(?<![0-9_.])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*$")
 _NAMES = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
 
@@ -257,6 +278,8 @@ class ExprGen:
             return self.density(ctx)
         k = c.integer(0, 15)
         if k <= 1:
+            if not ctx.in_sum and c.chance(0.15):      # a structured form, as an atom
+                return F("(" + c.choice(STRUCTURED) + ")", ATOM)
             return self.atom(ctx, 0)
         if k <= 3:
             return self.density(ctx)
@@ -446,7 +469,9 @@ class ExprGen:
         if len(args) > 1 and c.chance(0.3):
             args.reverse()
         elif c.chance(0.3):   # a variable the body does not mention: no name clash possible
-            used = set(_NAMES.findall(body)) | set(params)
+            # (the bodies of the other lets too: a let may use another one)
+            used = set(_NAMES.findall(body)) | set(params) | \
+                {n for _, _, other in ctx.lets for n in _NAMES.findall(other)}
             fresh = [v for v in ("x", "z", "y", "mu", "sigma", "beta") if v not in used]
             if fresh:
                 args[c.integer(0, len(args) - 1)] = c.choice(fresh)
@@ -468,6 +493,7 @@ class FileGen:
         self.c = c
         self.e = ExprGen(c)
         self.lines = []
+        self.models_declared = False     # file-wide
 
     def text(self, alphabet, lo, hi):
         return "".join(self.c.choice(alphabet) for _ in range(self.c.integer(lo, hi)))
@@ -504,7 +530,7 @@ class FileGen:
             head, rest = line[:i], line[i + 1:]
             if not rest.strip() or not head.strip() or rest.lstrip().startswith(_RELATION_START):
                 continue
-            if re.match(r"(derivation|let|assume)(?![A-Za-z0-9_])", rest.lstrip()):
+            if re.match(r"(derivation|let|assume|model)(?![A-Za-z0-9_])", rest.lstrip()):
                 continue
             if kind in ("let", "assume"):
                 balance = sum(head.count(b) for b in "([{") - sum(head.count(b) for b in ")]}")
@@ -588,6 +614,9 @@ class FileGen:
             self.emit(f"derivation{c.choice((' ', '  ', chr(9)))}{name}{title}", "header")
         ctx = Context(ctx.lets)
         taken = set(taken_lets)
+        if not self.models_declared and c.chance(0.2):    # the models, for this derivation
+            for line in MODEL_LINES:
+                self.emit(line, "model")
         for _ in range(c.integer(0, 2)):
             self.assume(ctx) if c.chance(0.5) else self.let(ctx, taken)
         start = self.e.expr(ctx, c.integer(1, 3))
@@ -618,6 +647,11 @@ class FileGen:
         if headers and c.chance(0.3):     # lets and assumptions for every derivation
             for _ in range(c.integer(1, 2)):
                 self.assume(ctx) if c.chance(0.5) else self.let(ctx, file_lets)
+        self.models_declared = False
+        if headers and c.chance(0.1):     # models for every derivation
+            for line in MODEL_LINES:
+                self.emit(line, "model")
+            self.models_declared = True
         names = set()
         for _ in range(count):
             self.derivation(ctx, headers, names, file_lets)
@@ -634,7 +668,9 @@ STRAY = ("(", ")", "[", "]", "{", "}", '"', "'", "_", "__", "__import__", "__imp
          "\n=", "\nlet", "\nderivation", "\nassume x", " by ", " by nope", "lambda", ":", "`",
          "\\", "0", "/0", "log 0", "10^(10^10)", "9" * 1200, "(" * 250, ")" * 3, "E_{", "dz",
          "int", "sum_{j=1}^{J}", "p(x|x)", "N(z; 0, -1)", "KL(p(x) || q(z))", "D_KL", "H(",
-         "exec(", "eval", "Symbol('x')", "p.__class__", "\t", "\r", "\x00", "\ufeff", "\u2028")
+         "exec(", "eval", "Symbol('x')", "p.__class__", "\t", "\r", "\x00", "\ufeff", "\u2028",
+         "\nmodel ", "model p(x) = ", "prod_{t=1}^{T}", "x_{1:T}", "x_{t-1}", "x_T", "_{1:",
+         "z_{1:K} ~ ", "∏", "∑", "∫", "‖", "p(x_{1:T} | x_1)")
 TOKENS = re.compile(r"\s+|[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*|[0-9]+(?:\.[0-9]+)?"
                     r"|\*\*|\|\||<=|>=|_\{|\S")
 
@@ -696,7 +732,9 @@ SOUP = ("derivation", "let", "assume", "by", "log", "ln", "sum", "int", "exp", "
         "{", "}", "_{", "}^", "|", "||", ";", "~", ",", "=", "<=", ">=", "<", ">", "≤", "≥",
         '"t"', '"', "#", "\n", "\n", "\n  ", "p(x | z)", "q(z|x)", "E_{q(z|x)}[",
         "sum_{j=1}^{J}", "N(z; mu, sigma^2)", "KL(q(z|x) || p(z))", "__import__", "'", ".",
-        "_", "lambda", ":") + RULE_NAMES
+        "_", "lambda", ":", "model", "prod", "prod_{t=1}^{T}", "x_{1:T}", "x_{t-1}", "x_t",
+        "x_T", "x_0", "z_k", "z_{1:K}", "~", "E_{z_{1:K} ~ q(z|x)}[", "∏", "∑", "∫", "‖",
+        "p(x_T | x_{t-1})", "model p(x, z) =", "T", "K") + RULE_NAMES
 
 
 def soup(c):
