@@ -378,7 +378,8 @@ def test_model_of_a_markov_chain_with_its_end_factor():
 def test_a_model_line_continues_like_a_step():
     for text in ("model p(x, z) = p(x | z)\n    * p(z)\nlog p(x, z)\n= log p(x, z)\n",
                  "model p(x, z) = p(x | z) *\n    p(z)\nlog p(x, z)\n= log p(x, z)\n",
-                 "model p(x, z) = p(x |\n    z) p(z)\nlog p(x, z)\n= log p(x, z)\n"):
+                 "model p(x, z) = p(x |\n    z) p(z)\nlog p(x, z)\n= log p(x, z)\n",
+                 "model p(x, z) =\n    p(x | z) p(z)\nlog p(x, z)\n= log p(x, z)\n"):
         (d,) = parse_text(text, "t.deriv")
         assert d.models == (ModelDeclaration(p(x, z), (p(x, given=(z,)), p(z)), 1),)
         assert d.start == log(p(x, z)) and d.start_line == 3
@@ -493,3 +494,11 @@ def test_iwae_objects():
     draws = Draws(q(z, given=(x,)), VariableRange("z", 1, K))
     measures = {e.density for d in ders for s in d.steps for e in s.expr.atoms(Expectation)}
     assert draws in measures and q(z, given=(x,)) in measures
+
+
+def test_importing_the_package_imports_no_lark():
+    import subprocess
+    import sys
+
+    code = "import sys, elbo_sym, elbo_sym.checker; assert 'lark' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
