@@ -1,2 +1,34 @@
-"""elbo-check: a symbolic checker for variational-inference derivations."""
+"""elbo-check: a symbolic checker for variational-inference derivations.
+
+``elbo_sym.check(text)`` and ``elbo_sym.derive(name)`` give a ``Report`` (see ``elbo_sym.api``).
+The names are loaded on first use, so that ``import elbo_sym`` (and ``elbo-check derive``)
+does not pay for the parser, the checker or numpy until they are needed.
+"""
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers, which do not run __getattr__
+    from .api import Report, StepView, builtins, check, derive, rules
+    from .errors import InputError
+
+__all__ = ["check", "derive", "builtins", "rules", "Report", "StepView", "InputError",
+           "__version__"]
+
+_API = {"check", "derive", "builtins", "rules", "Report", "StepView"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    if name == "InputError":
+        from .errors import InputError
+
+        return InputError
+    raise AttributeError(f"module 'elbo_sym' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(__all__))

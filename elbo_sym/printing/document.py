@@ -22,6 +22,12 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \maketitle
 """
 
+LEGEND = r"""\noindent Each step is checked against the line above it. $\checkmark$~verified: proven
+with the rules shown; $?$~unknown: neither proven nor refuted; $\times$~refuted: shown false (a
+residual that cannot vanish, or a counterexample). On the right: the rules the step cites, and
+any it needed beyond them.\par
+"""
+
 MARKS = {"verified": r"\checkmark", "refuted": r"\times", "unknown": "?"}
 
 _ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
@@ -80,9 +86,19 @@ def escape(s):
     return "".join(_escape_char(c) for c in s)
 
 
+def rules_column(step, result):
+    """The rules a step cites, then any it needed beyond them: ``kl-definition; also needed:
+    definition``. Not every rule that fired while checking it: the column says what the
+    author claimed and what the claim lacked."""
+    cited = ", ".join(step.rules)
+    missing = ", ".join(result.missing)
+    if missing:
+        return f"{cited}; also needed: {missing}" if cited else f"needed: {missing}"
+    return cited or "no rule cited"
+
+
 def _justification(step, result):
-    rules = ", ".join(result.rules_used or step.rules) or "algebra"
-    return rf"&& {MARKS[result.verdict]}\ \text{{{escape(rules)}}}"
+    return rf"&& {MARKS[result.verdict]}\ \text{{{escape(rules_column(step, result))}}}"
 
 
 def align(result):
@@ -155,4 +171,4 @@ def fragment(results):
 
 def document(results):
     """A standalone document that pdflatex compiles."""
-    return PREAMBLE + "\n".join(section(r) for r in results) + "\n\\end{document}\n"
+    return PREAMBLE + LEGEND + "\n".join(section(r) for r in results) + "\n\\end{document}\n"

@@ -1,0 +1,160 @@
+"""Checked derivations as one self-contained HTML page: nothing to fetch, no script.
+
+Math is MathML, which browsers draw natively (Chromium since 109, Firefox, Safari), made from
+the same LaTeX the documents use by ``latex2mathml`` (pure Python, imported only here). Each
+chain is a table: the expression of every step, its verdict in colour (green verified, red
+refuted, amber unknown), the rules it cites; under a step that is not verified, its reason,
+residual and counterexample. Styles are inline in the page, so it can be mailed or attached
+to a review as it is.
+"""
+import html
+from typing import Iterable, List, Optional
+
+from ..relations import VERIFIED
+from .document import rules_column
+from .latex import latex, latex_name, latex_relation, model_latex
+from .report import MARKS
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
+       max-width: 72em; padding: 0 1em; color: #1f2328; background: #ffffff; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; }
+.meta { color: #59636e; }
+table.chain { border-collapse: collapse; margin: 1em 0; }
+table.chain td { padding: 0.35em 0.6em; vertical-align: middle; }
+td.rel { text-align: right; }
+.verdict { font-weight: bold; white-space: nowrap; border-radius: 0.3em; padding: 0.1em 0.5em; }
+.verified { color: #116329; background: #dafbe1; }
+.refuted { color: #a40e26; background: #ffebe9; }
+.unknown { color: #7d4e00; background: #fff8c5; }
+td.rules { color: #59636e; font-size: 0.9em; }
+tr.details td { padding-top: 0; }
+ul.why { margin: 0 0 0.5em 0; padding-left: 1.2em; font-size: 0.92em; }
+.conclusion { margin: 0.5em 0 1.5em 0; }
+.summary { border-top: 1px solid #d1d9e0; padding-top: 0.8em; font-weight: bold; }
+pre.error { background: #ffebe9; color: #a40e26; padding: 0.6em; white-space: pre-wrap; }
+math { font-size: 1.1em; }
+"""
+
+
+def mathml(tex: str, block: bool = False) -> str:
+    """MathML for a LaTeX formula (``display="block"`` for a display)."""
+    from latex2mathml.converter import convert
+
+    return convert(tex, display="block" if block else "inline")
+
+
+def _e(s: str) -> str:
+    return html.escape(s, quote=True)
+
+
+def _verdict(verdict: str) -> str:
+    return f'<span class="verdict {verdict}">{MARKS[verdict]} {verdict}</span>'
+
+
+def _details(res) -> List[str]:
+    """The reasons of a step that is not verified (or the warning of a short citation)."""
+    if res.verdict == VERIFIED:
+        if res.missing:
+            return ["the cited rules do not suffice; also needed: " + _e(", ".join(res.missing))]
+        return []
+    if res.inconsistent:
+        return ["<strong>internal inconsistency</strong>: " + _e(res.reason or "")]
+    out = [_e(res.reason or "not shown")]
+    if res.residual is not None:
+        out.append("residual in normal form: " + mathml(latex(res.residual)))
+    if res.counterexample:
+        values = ", ".join(f"{latex(s)} = {latex(v)}" for s, v in res.counterexample)
+        out.append("counterexample: " + mathml(values))
+    numeric = res.numeric
+    if numeric is not None and numeric.status == "violated":
+        out.append("numerically " + _e(numeric.message))
+    elif numeric is not None and numeric.status == "not-applicable":
+        out.append("numeric judge: " + _e(numeric.message or "not applicable"))
+    return out
+
+
+def _fact(lhs, relation, rhs) -> str:
+    return mathml(f"{latex(lhs)} {latex_relation(relation)} {latex(rhs)}")
+
+
+def derivation_html(result, file: Optional[str] = None, strict: bool = False) -> str:
+    d = result.derivation
+    title = f"{d.name}: {d.title}" if d.title else d.name
+    out = [f'<section class="derivation" id="{_e(d.name)}">', f"<h2>{_e(title)}</h2>"]
+    meta = []
+    if file:
+        meta.append(f"<code>{_e(file)}</code>")
+    if d.source:
+        meta.append("source: " + _e(d.source))
+    if meta:
+        out.append(f'<p class="meta">{" · ".join(meta)}</p>')
+    for definition in d.definitions:
+        name = latex_name(definition.name)
+        if definition.params:
+            name += "(%s)" % ", ".join(latex(p) for p in definition.params)
+        out.append(f"<p>where {mathml(name + ' = ' + latex(definition.body))}</p>")
+    for model in d.models:
+        out.append(f"<p>model {mathml(model_latex(model))}</p>")
+    out.append('<table class="chain">')
+    out.append(f'<tr><td class="rel"></td><td>{mathml(latex(d.start))}</td><td></td><td></td></tr>')
+    for i, (step, res) in enumerate(zip(d.steps, result.steps), 1):
+        where = f"line {step.line}" if step.line is not None else f"step {i}"
+        out.append(f'<tr class="step {res.verdict}"><td class="rel">'
+                   f"{mathml(latex_relation(step.relation))}</td>"
+                   f"<td>{mathml(latex(step.expr))}</td><td>{_verdict(res.verdict)}</td>"
+                   f'<td class="rules">{_e(where)}: {_e(rules_column(step, res))}</td></tr>')
+        details = _details(res)
+        if details:
+            items = "".join(f"<li>{x}</li>" for x in details)
+            out.append(f'<tr class="details"><td></td><td colspan="3"><ul class="why">{items}'
+                       "</ul></td></tr>")
+    out.append("</table>")
+    ok = result.ok(strict)
+    counts = {v: sum(1 for s in result.steps if s.verdict == v) for v in MARKS}
+    tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+    verdict = "every step verified" if ok else "NOT every step verified"
+    conclusion = mathml(f"{latex(d.start)} {latex_relation(d.conclusion_relation)} {latex(d.end)}")
+    line = f"<strong>Conclusion:</strong> {conclusion}"
+    assumptions = [_fact(a.lhs, a.relation, a.rhs) for a in d.assumptions]
+    conditions = [_fact(*c) for c in getattr(result, "conditions", ())]
+    if assumptions:
+        line += ", assuming " + " and ".join(assumptions)
+    if conditions:
+        line += ", for " + " and ".join(conditions)
+    klass = "verified" if ok else "refuted"
+    out.append(f'<p class="conclusion">{line} <span class="verdict {klass}">{verdict}: '
+               f"{_e(tally)}</span></p>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def fragment(sections: Iterable, strict: bool = False) -> str:
+    """The derivations without the page around them (what a notebook cell shows)."""
+    out = []
+    for section in sections:
+        if section.error:
+            out.append(f'<pre class="error">{_e(section.error)}</pre>')
+            continue
+        results = list(section.results)
+        file = section.target if results and section.target != results[0].derivation.name \
+            else None
+        out += [derivation_html(r, file, strict) for r in results]
+    return "\n".join(out)
+
+
+def notebook_html(sections: Iterable, strict: bool = False) -> str:
+    """A fragment with its styles, for ``_repr_html_``."""
+    return f"<div class=\"elbo-check\"><style>{STYLE}</style>\n{fragment(sections, strict)}\n</div>"
+
+
+def html_report(sections: Iterable, strict: bool = False, summary: Optional[str] = None) -> str:
+    """The whole run as one page."""
+    body = fragment(sections, strict)
+    tail = f'<p class="summary">{_e(summary)}</p>\n' if summary else ""
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<title>Derivations checked by elbo-check</title>\n"
+            f"<style>{STYLE}</style>\n</head>\n<body>\n"
+            "<h1>Derivations checked by elbo-check</h1>\n"
+            f"{body}\n{tail}</body>\n</html>\n")

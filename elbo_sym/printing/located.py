@@ -1,0 +1,141 @@
+"""Where each step is written, as plain data: the lines a compiler would print.
+
+A ``StepRecord`` is one checked step reduced to what a located message needs (file, line,
+column, verdict, words). Records are made where the step is checked, in the worker process
+of ``--jobs N`` too, and are cheap to send back; the ``text`` format prints
+``FILE:LINE:COL: refuted: ...`` for each step that is not verified (as mypy and compilers
+print, so an editor jumps there), the ``github`` format ``::error file=F,line=L,col=C::...``
+(a pull request shows it on the line), and every run ends with one summary line.
+"""
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from ..relations import REFUTED, UNKNOWN, VERIFIED, VERDICTS
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    file: str                    # the file as named on the command line (or the built-in name)
+    derivation: str
+    index: int                   # 1-based position of the step in its chain
+    line: Optional[int]
+    column: Optional[int]
+    verdict: str
+    message: str                 # why it is not verified (or the citation warning), one line
+    failed: bool                 # counts against the exit status (not verified, or --strict)
+
+
+def _column(source_lines: Sequence[str], line: Optional[int]) -> Optional[int]:
+    """The column of the first character written on ``line`` (the step's relation), 1-based."""
+    if line is None or not 1 <= line <= len(source_lines):
+        return None
+    text = source_lines[line - 1]
+    return len(text) - len(text.lstrip()) + 1 if text.strip() else 1
+
+
+def step_records(file: str, results: Iterable, source: Optional[str] = None,
+                 strict: bool = False) -> Tuple[StepRecord, ...]:
+    """A record for every step of ``results`` (DerivationResults); ``source`` is the text the
+    steps were read from, for their columns."""
+    from .report import step_message
+
+    lines = source.splitlines() if source is not None else []
+    out: List[StepRecord] = []
+    for result in results:
+        d = result.derivation
+        for i, (step, res) in enumerate(zip(d.steps, result.steps), 1):
+            failed = not res.verified or bool(strict and res.missing)
+            out.append(StepRecord(file, d.name, i, step.line, _column(lines, step.line),
+                                  res.verdict, step_message(res) or "", failed))
+    return tuple(out)
+
+
+def read_source(path: str) -> Optional[str]:
+    """A file's text for the columns of its steps, or None (unreadable: no columns)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _where(record: StepRecord) -> str:
+    return ":".join(str(p) for p in (record.file, record.line, record.column) if p is not None)
+
+
+def _label(record: StepRecord) -> str:
+    """``refuted`` / ``unknown``; a verified step that fails only under --strict is an
+    ``error`` about its citation."""
+    return record.verdict if record.verdict != VERIFIED else "error"
+
+
+def located_line(record: StepRecord) -> str:
+    """``swapped.deriv:5:3: refuted: swapped, step 2: the two sides differ ...``"""
+    what = f"{record.derivation}, step {record.index}"
+    message = f": {record.message}" if record.message else ""
+    return f"{_where(record)}: {_label(record)}: {what}{message}"
+
+
+def located_lines(records: Iterable[StepRecord]) -> List[str]:
+    return [located_line(r) for r in records if r.failed]
+
+
+def _escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(s: str) -> str:
+    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_line(record: StepRecord) -> str:
+    """A GitHub Actions workflow command: the step's problem shown where it is written."""
+    props = [f"file={_escape_property(record.file)}"]
+    if record.line is not None:
+        props.append(f"line={record.line}")
+    if record.column is not None:
+        props.append(f"col={record.column}")
+    props.append("title=" + _escape_property(f"elbo-check: {_label(record)}"))
+    text = f"{record.derivation}, step {record.index}: {record.message or _label(record)}"
+    return f"::error {','.join(props)}::{_escape_data(text)}"
+
+
+def github_error(file: str, line: Optional[int], column: Optional[int], message: str) -> str:
+    """An input error (or an internal one) as a workflow command."""
+    props = [f"file={_escape_property(file)}"]
+    if line is not None:
+        props.append(f"line={line}")
+    if column is not None:
+        props.append(f"col={column}")
+    props.append("title=" + _escape_property("elbo-check: error"))
+    return f"::error {','.join(props)}::{_escape_data(message)}"
+
+
+def tally(records: Iterable[StepRecord]) -> Dict[str, int]:
+    counts = {v: 0 for v in VERDICTS}
+    for r in records:
+        counts[r.verdict] += 1
+    return counts
+
+
+def summary_line(records: Sequence[StepRecord], targets: int, errors: int = 0) -> str:
+    """One line for the whole run: ``elbo-check: 1 step not verified (1 refuted) in 1 of 2
+    files; 5 steps checked: 4 verified, 1 refuted`` or ``elbo-check: every step verified
+    ...``."""
+    counts = tally(records)
+    failing = [r for r in records if r.failed]
+    files_failing = len({r.file for r in failing})
+    noun = "file" if targets == 1 else "files"
+    steps = len(records)
+    checked = f"{steps} step{'s' * (steps != 1)} checked: " + ", ".join(
+        f"{counts[v]} {v}" for v in (VERIFIED, REFUTED, UNKNOWN))
+    parts = []
+    if failing:
+        kinds = ", ".join(f"{n} {v}" for v, n in tally(failing).items() if n)
+        parts.append(f"{len(failing)} step{'s' * (len(failing) != 1)} not verified ({kinds}) "
+                     f"in {files_failing} of {targets} {noun}")
+    if errors:
+        parts.append(f"{errors} input error{'s' * (errors != 1)}")
+    if not parts:
+        parts.append(f"every step verified in {targets} {noun}")
+    return "elbo-check: " + "; ".join(parts) + "; " + checked

@@ -1,0 +1,166 @@
+r"""Checked derivations as Markdown: headings, one display of math per chain, the reasons of the
+steps that are not verified as a list, the conclusion.
+
+The math is written for both renderers people meet: GitHub (``$$ ... $$`` blocks on lines of
+their own, inline ``$...$`` with no space inside the dollars) and KaTeX (``aligned``, not
+``align*``, which is an environment of its own that KaTeX refuses inside ``$$``). Only
+commands KaTeX supports are used (``\checkmark``, ``\times``, ``\text``); the tests render
+every block with the real KaTeX. The same ``aligned`` display is what a notebook shows for
+``_repr_latex_``.
+"""
+import re
+from typing import Any, Iterable, List, Optional, Protocol, Sequence
+
+from ..relations import VERIFIED
+from .document import MARKS as LATEX_MARKS
+from .document import rules_column
+from .latex import latex, latex_name, latex_relation, model_latex
+from .report import MARKS
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
+
+
+class Section(Protocol):
+    """What a report section holds: a file (or built-in) name, its checked derivations
+    (``DerivationResult``s), and the error that stopped it ("" when none)."""
+    target: str
+    results: Sequence[Any]
+    error: str
+
+
+def escape(s: str) -> str:
+    """Plain text that Markdown shows as written (no emphasis, links, tables or math)."""
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def _text(s: str) -> str:
+    r"""Plain text inside ``\text{...}`` that KaTeX and MathJax both accept."""
+    return re.sub(r"[\\{}$&#%^_~]", lambda m: {"\\": "/", "~": "-", "^": "'"}.get(
+        m.group(), "\\" + m.group()), s)
+
+
+def _justification(step, result) -> str:
+    return rf"&& {LATEX_MARKS[result.verdict]}\ \text{{{_text(rules_column(step, result))}}}"
+
+
+def aligned(result) -> str:
+    r"""The chain as ``\begin{aligned} ... \end{aligned}``: the first line starts with the
+    chain's start, every line shows its step's mark and rules on the right."""
+    d = result.derivation
+    lines = []
+    for i, (step, res) in enumerate(zip(d.steps, result.steps)):
+        head = latex(d.start) if i == 0 else ""
+        lines.append(f"{head} &{latex_relation(step.relation)} {latex(step.expr)} "
+                     f"{_justification(step, res)}")
+    if not lines:
+        lines.append(latex(d.start))
+    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+
+def display(result) -> str:
+    """The chain as a display block: ``$$`` on a line of its own around ``aligned``."""
+    return "$$\n" + aligned(result) + "\n$$"
+
+
+def _inline(tex: str) -> str:
+    return f"${tex.strip()}$"
+
+
+def conclusion_latex(result) -> str:
+    d = result.derivation
+    return f"{latex(d.start)} {latex_relation(d.conclusion_relation)} {latex(d.end)}"
+
+
+def _fact(lhs, relation, rhs) -> str:
+    return _inline(f"{latex(lhs)} {latex_relation(relation)} {latex(rhs)}")
+
+
+def step_details(res) -> List[str]:
+    """Why a step is not verified, as Markdown list items: the reason, the residual and any
+    counterexample as math, the numeric judge's finding."""
+    if res.verdict == VERIFIED:
+        if res.missing:
+            return ["the cited rules do not suffice; also needed: "
+                    + escape(", ".join(res.missing))]
+        return []
+    if res.inconsistent:
+        return ["**internal inconsistency**: " + escape(res.reason or "")]
+    out = [escape(res.reason or "not shown")]
+    if res.residual is not None:
+        out.append("residual in normal form: " + _inline(latex(res.residual)))
+    if res.counterexample:
+        values = ", ".join(f"{latex(s)} = {latex(v)}" for s, v in res.counterexample)
+        out.append("counterexample: " + _inline(values))
+    numeric = res.numeric
+    if numeric is not None and numeric.status == "violated":
+        out.append("numerically " + escape(numeric.message))
+    elif numeric is not None and numeric.status == "not-applicable":
+        out.append("numeric judge: " + escape(numeric.message or "not applicable"))
+    return out
+
+
+def derivation_markdown(result, file: Optional[str] = None, strict: bool = False) -> str:
+    d = result.derivation
+    title = f"{d.name}: {d.title}" if d.title else d.name
+    out = [f"### {escape(title)}", ""]
+    facts = []
+    if file:
+        facts.append(f"`{file}`")
+    if d.source:
+        facts.append("source: " + escape(d.source))
+    if facts:
+        out += [" · ".join(facts), ""]
+    for definition in d.definitions:
+        name = latex_name(definition.name)
+        if definition.params:
+            name += "(%s)" % ", ".join(latex(p) for p in definition.params)
+        out.append(f"where {_inline(name + ' = ' + latex(definition.body))}  ")
+    for model in d.models:
+        out.append(f"model {_inline(model_latex(model))}  ")
+    if d.definitions or d.models:
+        out.append("")
+    out += [display(result), ""]
+    for i, (step, res) in enumerate(zip(d.steps, result.steps), 1):
+        details = step_details(res)
+        if not details:
+            continue
+        where = f" (line {step.line})" if step.line is not None else ""
+        out.append(f"- **step {i}**{where}: {MARKS[res.verdict]} {res.verdict}")
+        out += [f"  - {detail}" for detail in details]
+    if any(step_details(res) for res in result.steps):
+        out.append("")
+    ok = result.ok(strict)
+    counts = {v: sum(1 for s in result.steps if s.verdict == v) for v in MARKS}
+    tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+    verdict = "every step verified" if ok else "**not** every step verified"
+    line = f"**Conclusion:** {_inline(conclusion_latex(result))}"
+    assumptions = [_fact(a.lhs, a.relation, a.rhs) for a in d.assumptions]
+    conditions = [_fact(*c) for c in getattr(result, "conditions", ())]
+    if assumptions:
+        line += ", assuming " + " and ".join(assumptions)
+    if conditions:
+        line += ", for " + " and ".join(conditions)
+    out.append(f"{line} ({verdict}: {tally})")
+    return "\n".join(out)
+
+
+def markdown_report(sections: Iterable[Section], strict: bool = False,
+                    summary: Optional[str] = None) -> str:
+    """The whole run as one Markdown document."""
+    out = ["# Derivations checked by elbo-check", ""]
+    for section in sections:
+        if section.error:
+            out += ["```text", section.error, "```", ""]
+            continue
+        file = section.target if section.target and section.results and \
+            section.target != section.results[0].derivation.name else None
+        for result in section.results:
+            out += [derivation_markdown(result, file, strict), ""]
+    if summary:
+        out += [escape(summary), ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def latex_display(results: Iterable) -> str:
+    r"""What a notebook shows for ``_repr_latex_``: each chain as ``$$\begin{aligned}...$$``."""
+    return "\n".join(f"$${aligned(r)}$$" for r in results)
