@@ -1,0 +1,249 @@
+"""The ``elbo-check`` command: a thin click layer over ``elbo_sym``.
+
+Exit codes: 0 every step verified; 1 some step not verified; 2 bad usage or an input error;
+3 an internal inconsistency (the symbolic and numeric judges disagree: a bug in elbo-check).
+"""
+import json
+import os
+import sys
+
+import click
+
+from elbo_sym import __version__
+
+EXAMPLES = """
+\b
+Examples:
+  elbo-check derive                     the ELBO of the VAE paper, every step checked
+  elbo-check derive elbo gaussian-kl    only these built-ins
+  elbo-check latex > proof.tex          a LaTeX document (pdflatex proof.tex)
+  elbo-check check my-bound.deriv       check your own derivation file
+  elbo-check check --json a.deriv b.deriv
+  elbo-check check notes.md paper.tex   the display math of Markdown and LaTeX
+  elbo-check check - --from md < notes.md
+"""
+
+RECURSION_LIMIT = 6000  # expressions may nest 200 brackets; sympy recurses several frames a level
+
+
+def _colour(enabled=True):
+    return (enabled and "NO_COLOR" not in os.environ and hasattr(sys.stdout, "isatty")
+            and sys.stdout.isatty())
+
+
+def numeric_options(default):
+    """--numeric/--no-numeric and --seed, shared by the commands that check."""
+    def decorate(f):
+        f = click.option("--seed", type=int, default=0, show_default=True,
+                         help="Seed of the numeric judge's random instances.")(f)
+        return click.option("--numeric/--no-numeric", default=default, show_default=True,
+                            help="Run the numeric judge behind every step: random Gaussian "
+                                 "instances that refute wrong steps with a counterexample.")(f)
+    return decorate
+
+
+def timeout_option(f):
+    return click.option("--timeout", type=float, default=10.0, show_default=True,
+                        help="Seconds each judge may spend on one step before it is "
+                             "'unknown' (0: no limit).")(f)
+
+
+def _targets(targets):
+    """``targets`` as given, once each is known to be a built-in name or an existing file;
+    anything else is a usage error (exit 2) that names the built-ins, before any is checked."""
+    from elbo_sym.loading import UnknownTarget, resolve
+
+    for target in targets:
+        try:
+            resolve(target)
+        except UnknownTarget as exc:
+            raise click.UsageError(str(exc)) from None
+    return list(targets)
+
+
+def from_option(f):
+    return click.option("--from", "source_format", type=click.Choice(["deriv", "md", "tex"]),
+                        default=None, help="How to read standard input ('-'): a .deriv file "
+                                           "(the default), Markdown or LaTeX.")(f)
+
+
+def _with_stdin(targets, options):
+    """``options`` with standard input read once, when '-' is among the targets."""
+    import dataclasses
+
+    if "-" not in targets:
+        return options
+    return dataclasses.replace(options, stdin_text=click.get_text_stream("stdin").read())
+
+
+def _reports(targets, options, jobs=1):
+    """(exit code, reports) of ``targets`` through the one load-and-check path; each error
+    (an input error, located, or an internal one) is printed on stderr as it comes."""
+    from elbo_sym.batch import check_targets
+
+    code, reports = 0, []
+    for report in check_targets(_targets(targets), options, jobs):
+        code = max(code, report.code)
+        if report.error:
+            click.echo(report.error, err=True)
+        reports.append(report)
+    return code, reports
+
+
+class _Main(click.Group):
+    """The command group; an exception that escapes a command is a bug in elbo-check: one
+    line on stderr and exit 3, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+            click.echo(f"elbo-check: internal error: {detail} (a bug in elbo-check; "
+                       "please report it with the command)", err=True)
+            ctx.exit(3)
+
+
+@click.group(cls=_Main, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="elbo-check")
+def main():
+    """Check variational-inference derivations step by step.
+
+    Every step of a derivation is proven by a symbolic checker that names the rule it uses:
+    product rule, linearity of expectation, KL definition, Gibbs' inequality, Jensen's
+    inequality, Gaussian closed forms. Built in: the evidence lower bound of Kingma & Welling
+    (2014) and its companions (see `elbo-check list`).
+
+    Exit status: 0 every step verified, 1 some step not verified, 2 bad usage or an input
+    error, 3 an internal inconsistency between the symbolic and the numeric judge.
+    """
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+
+
+def _default_targets(targets, all_builtins):
+    """The named targets, then every built-in with --all; the VAE chain when none is named."""
+    from elbo_sym.derivations import BUILTINS, DEFAULT
+
+    chosen = list(targets) + ([n for n in BUILTINS if n not in targets] if all_builtins else [])
+    return chosen or list(DEFAULT)
+
+
+@main.command()
+@click.argument("targets", nargs=-1, metavar="[NAME|FILE]...")
+@click.option("--all", "all_builtins", is_flag=True, help="Every built-in derivation, not only the VAE chain.")
+@click.option("--strict", is_flag=True, help="A step whose cited rules do not suffice fails.")
+@numeric_options(default=False)
+@timeout_option
+def derive(targets, all_builtins, strict, numeric, seed, timeout):
+    """Print derivations with every step checked (default: the VAE paper's chain; --all: every
+    built-in, see `elbo-check list`).
+
+    Each step shows its verdict (✓ verified, ✗ refuted, ? unknown) and the rules that justify
+    it; the chain ends with its conclusion. Exit 0 only when every step is verified.
+    """
+    from elbo_sym.batch import Options
+
+    options = Options(strict=strict, numeric=numeric, seed=seed, timeout=timeout or None,
+                      colour=_colour(), json=False)
+    code, reports = _reports(_default_targets(targets, all_builtins), options)
+    blocks = [r.text for r in reports if r.text]
+    if blocks:
+        click.echo("\n\n".join(blocks))
+    sys.exit(code)
+
+
+@main.command()
+@click.argument("targets", nargs=-1, metavar="[NAME|FILE]...")
+@click.option("--all", "all_builtins", is_flag=True, help="Every built-in derivation, not only the VAE chain.")
+@click.option("--fragment", is_flag=True, help="Only the align* environments, no preamble.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE instead of standard output.")
+@numeric_options(default=False)
+@timeout_option
+@from_option
+def latex(targets, all_builtins, fragment, output, numeric, seed, timeout, source_format):
+    """Typeset derivations as LaTeX (default: the VAE paper's chain; --all: every built-in).
+
+    A standalone document (amsmath align*, one line per step, the rules on the right) that
+    pdflatex compiles; --fragment prints only the math. Exit 1 if a step is not verified.
+    Markdown and LaTeX files (.md, .tex) are read too: their checked chains, typeset again.
+    """
+    from elbo_sym.batch import Options
+    from elbo_sym.derivations import BUILTINS
+    from elbo_sym.printing import document as doc
+
+    options = Options(numeric=numeric, seed=seed, timeout=timeout or None, text=False,
+                      json=False, keep_results=True, source_format=source_format)
+    options = _with_stdin(targets, options)
+    code, reports = _reports(_default_targets(targets, all_builtins), options)
+    checked = [result for r in reports for result in r.results]
+    text = doc.fragment(checked) if fragment else doc.document(checked)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(code)
+
+
+@main.command("list")
+def list_():
+    """List the built-in derivations: name, title, source."""
+    from elbo_sym.derivations import BUILTINS
+
+    width = max(len(n) for n in BUILTINS)
+    for name, d in BUILTINS.items():
+        click.echo(f"{name.ljust(width)}  {d.title}  [{d.source}]")
+
+
+@main.command()
+def rules():
+    """List the rule catalogue: the names a step may cite after `by`."""
+    from elbo_sym.rules.catalogue import RULES
+
+    width = max(len(n) for n in RULES)
+    for name, what in RULES.items():
+        click.echo(f"{name.ljust(width)}  {what}")
+
+
+@main.command()
+@click.argument("targets", nargs=-1, required=True, metavar="FILE|NAME...")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON report on stdout.")
+@click.option("--strict", is_flag=True, help="A step whose cited rules do not suffice fails.")
+@click.option("-q", "--quiet", is_flag=True, help="Only each derivation's summary line.")
+@numeric_options(default=True)
+@timeout_option
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Check files in this many processes.")
+@from_option
+def check(targets, as_json, strict, quiet, numeric, seed, timeout, jobs, source_format):
+    """Check derivation files (.deriv), Markdown notes (.md), LaTeX papers (.tex) or
+    built-ins: a verdict for every step. '-' reads standard input (--from md|tex|deriv).
+
+    In .md and .tex files every display-math block that is a chain is checked; the report
+    ends with how many displays were checked, declared (models) and skipped, and why.
+
+    Input errors are printed as FILE:LINE:COL: error: MESSAGE and do not stop the other
+    files. Exit 0 when every step of every file is verified, 1 when some step is not,
+    2 when a file has an input error, 3 on an internal inconsistency.
+    """
+    from elbo_sym.batch import Options
+
+    options = Options(strict, quiet, numeric, seed, timeout or None, _colour(not as_json),
+                      text=not as_json, json=as_json, source_format=source_format)
+    options = _with_stdin(targets, options)
+    code, reports = _reports(targets, options, jobs)
+    if as_json:
+        entries = [r.entry for r in reports]
+        click.echo(json.dumps({"ok": code == 0, "files": entries}, indent=2, ensure_ascii=False))
+    else:
+        blocks = [r.text for r in reports if r.text]
+        if blocks:
+            click.echo("\n\n".join(blocks))
+    sys.exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
