@@ -322,6 +322,13 @@ class NormalForm(Normalizer):
         if isinstance(u, IndexedVariable) and isinstance(v, IndexedVariable) and u.name == v.name:
             gap = u.index - v.index
             return self.space.always(lambda values: gap.xreplace(values) != 0, [gap])
+        if isinstance(u, VariableRange) and isinstance(v, IndexedVariable):
+            u, v = v, u
+        if isinstance(u, IndexedVariable) and isinstance(v, VariableRange) and u.name == v.name:
+            below, above = u.index - v.lo, v.hi - u.index
+            return self.space.always(
+                lambda values: below.xreplace(values) < 0 or above.xreplace(values) < 0,
+                [below, above])
         return False
 
     def _product(self, expr):

@@ -98,7 +98,7 @@ def marginalize(node, engine):
     inner = bound_anywhere(f)
     used = []
     for v in f.free_symbols:
-        if not any(may_equal(v, a) for a in d.variables):
+        if all(engine.distinct(v, a) for a in d.variables):
             continue
         if not isinstance(v, (Symbol, IndexedVariable)) or v.free_symbols & inner - {v}:
             return None
