@@ -12,7 +12,7 @@ from sympy import Add, Expr, Mul, S, Sum, cancel, log, sympify
 
 from ..algebra import Density, Expectation
 from ..errors import DomainError
-from ..relations import EQ, REFUTED, STRICT, UNKNOWN, VERIFIED, canonical, orient
+from ..relations import EQ, REFUTED, STRICT, UNKNOWN, VERIFIED, canonical, holds, orient
 from ..rules import RULE_NAMES, TooComplex
 from ..rules.bounds import assumed, expected_kls, jensen_gaps, kl_candidates
 from . import counterexample
@@ -168,7 +168,7 @@ def _verified(ctx, relation, cited):
 
 
 def as_conditionals(expr):
-    """``expr`` with c log F(S) - c log F(T), T inside S, written back as c log F(S \ T | T):
+    r"""``expr`` with c log F(S) - c log F(T), T inside S, written back as c log F(S \ T | T):
     a residual in the user's conditionals (log q(z | x)), not in the joints the normal form
     keeps (log q(x, z) - log q(x)). The same value, for reading only."""
     if isinstance(expr, Expectation):
@@ -276,6 +276,22 @@ def _failure(ctx, relation, cited, attempt):
     return StepResult(UNKNOWN, hint=words, hint_model=model, **base)
 
 
+def _false_fact(ctx):
+    """An assumed fact about numbers alone that is false (``assume log(pi) <= 1/7``): under it
+    every step is vacuous, and no counterexample could satisfy it."""
+    for lhs, rel, rhs in ctx.facts.facts:
+        d = lhs - rhs
+        if d.free_symbols or d.has(*OPAQUE):
+            continue
+        try:
+            value = complex(d.evalf(30))
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if abs(value.imag) <= 1e-12 and not holds(value.real, rel, 1e-12 if rel == EQ else 0.0):
+            return f"{lhs.xreplace(ctx.restore)} {rel} {rhs.xreplace(ctx.restore)}"
+    return None
+
+
 def _as_written(ctx, found):
     """A counterexample in the variables as written: a variable an assumption shifted
     (beta = 1 + beta_shift) gets its own value back."""
@@ -298,6 +314,10 @@ def check_step(lhs, relation, rhs, cited=(), assumptions=(), models=()) -> StepR
                    for a, r, b in assumptions]
     cited = tuple(cited)
     ctx = prepare(lhs, rhs, assumptions, models)
+    false = _false_fact(ctx)
+    if false is not None:
+        return StepResult(UNKNOWN, cited, reason="the assumptions cannot all hold: "
+                          f"{false} is false, so the step says nothing", conditions=ctx.conditions)
     if _no_value(ctx.lhs) or _no_value(ctx.rhs):
         return StepResult(UNKNOWN, cited, reason=NO_VALUE_REASON, conditions=ctx.conditions)
     result, failed = _verified(ctx, relation, cited)
