@@ -5,7 +5,8 @@ from itertools import combinations
 from sympy import Add, Mul, Sum, Symbol
 
 from ..algebra import (Density, Draws, Expectation, IndexedVariable, SpaceIntegral, VariableRange,
-                       bound_anywhere, depends_on, may_equal, split_independent)
+                       bound_anywhere, depends_on, may_equal, split_independent, substitute)
+from ..errors import DomainError
 from .base import Rule
 
 
@@ -151,7 +152,10 @@ def draws(node, engine):
     (e,) = used
     if not _inside(e, d.draws, engine):
         return None
-    return Expectation(f.xreplace({e: d.variable}), d.base)
+    try:
+        return Expectation(substitute(f, {e: d.variable}), d.base)
+    except DomainError:      # an expectation inside f binds the base variable: no capture
+        return None
 
 
 def reduce_measure(node, engine):
