@@ -418,6 +418,7 @@ def test_error_unknown_rule():
 def test_error_unknown_function():
     assert_error("x\n= 1 + foo(x)\n", 2, 7, "'foo' is not defined")
     assert_error("x\n= sigma (x + 1)\n", 2, 3, "'sigma' is not defined")
+    assert_error("x\n= J (J + 1)\n", 2, 3, "to multiply, write '*': J * (...)")
 
 
 def test_error_undefined_let():

@@ -877,7 +877,8 @@ class ExprBuilder(Transformer_NonRecursive):
             _fail("write " + {"sum": "sum_{j=1}^{J} f", "prod": "prod_{t=1}^{T} f",
                               "int": "int f dz"}[name], tok)
         _fail(f"'{name}' is not defined: it is no density (p, q, r), no known function "
-              f"({', '.join(KNOWN_FUNCTIONS)}) and no let", tok)
+              f"({', '.join(KNOWN_FUNCTIONS)}) and no let; to multiply, write '*': "
+              f"{name} * (...)", tok)
 
     def expectation(self, meta, children):
         tok, _, (kind, first, sub_meta, rest), body = children
