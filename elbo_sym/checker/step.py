@@ -82,13 +82,21 @@ def _rewrite_by_equations(ctx, residual, nf):
         if rel != EQ:
             continue
         a, b = nf.of(a), nf.of(b)
-        if a.is_Atom or not a.args or isinstance(a, OPAQUE):
+        if _rewritable(a):
             mapping.setdefault(a, b)
-        elif b.is_Atom or isinstance(b, OPAQUE):
+        elif _rewritable(b):
             mapping.setdefault(b, a)
     if not mapping:
         return None
-    return nf.canonical(residual.xreplace(mapping))
+    return nf.of(residual.xreplace(mapping))
+
+
+def _rewritable(e):
+    """A side of an equation that stands whole in normal forms, so it can be found and
+    rewritten: a variable, an expectation or density, or the log of one (log q(z_1))."""
+    if e.is_Atom or isinstance(e, OPAQUE):
+        return True
+    return isinstance(e, log) and isinstance(e.args[0], OPAQUE)
 
 
 def _equality(ctx, left, right, nf):
