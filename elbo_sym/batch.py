@@ -24,6 +24,9 @@ class Options:
     keep_results: bool = False   # keep the DerivationResults (in this process only: latex)
     source_format: Optional[str] = None   # --from: how to read standard input (deriv, md, tex)
     stdin_text: Optional[str] = None      # standard input, read once by the command
+    judge_unverified: bool = False        # without --numeric, the numeric judge on the steps
+                                          # not verified only (derive, latex: numpy only then)
+    width: Optional[int] = None           # the terminal's columns: long report lines wrap
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class TargetReport:
     error: str                   # the located input error or the internal error, or ""
     code: int                    # this target's exit code
     results: Tuple = ()          # the DerivationResults, when Options.keep_results
+    records: Tuple = ()          # a StepRecord per step checked (printing.located): where it is
 
 
 FileReport = TargetReport  # the name before built-ins were targets too
@@ -70,6 +74,7 @@ def _check_document(target, kind, options):
     """A Markdown or LaTeX document: its chains checked, its declared and skipped displays
     counted at the end of the report (and under "displays" in the JSON entry)."""
     from .loading import STDIN_NAME, STDIN_TARGET, read
+    from .printing.located import read_source, step_records
     from .printing.report import format_derivation, json_file
     from .readers import check_reading, summary_json, summary_lines
 
@@ -85,20 +90,23 @@ def _check_document(target, kind, options):
     text = ""
     if options.text:
         blocks = [f"{shown}: " + format_derivation(r, colour=options.colour, quiet=options.quiet,
-                                                   strict=options.strict) for r in results]
+                                                   strict=options.strict, width=options.width) for r in results]
         blocks.append("\n".join(summary_lines(reading)))
         text = "\n\n".join(blocks)
     entry = None
     if options.json:
         entry = json_file(shown, results, strict=options.strict)
         entry["displays"] = summary_json(reading)
+    source = options.stdin_text if target == STDIN_TARGET else read_source(target)
     return TargetReport(target, entry, text, "", exit_code(results, options.strict),
-                        results if options.keep_results else ())
+                        results if options.keep_results else (),
+                        step_records(shown, results, source, options.strict))
 
 
 def _check(target, options):
     from .checker import check_derivation
     from .loading import FILE, STDIN, STDIN_NAME, UnknownTarget, document_kind, load, resolve
+    from .printing.located import read_source, step_records
     from .printing.report import format_derivation, json_file
 
     kind = document_kind(target, options.source_format)
@@ -115,14 +123,24 @@ def _check(target, options):
         return TargetReport(target, entry, "", f"{target}: error: {exc}", INPUT_ERROR)
     results = tuple(check_derivation(d, numeric=options.numeric, seed=options.seed,
                                      timeout=options.timeout) for d in derivations)
+    if options.judge_unverified and not options.numeric:
+        from .checker.second_look import judge_unverified
+
+        results = tuple(judge_unverified(r, options.seed, options.timeout) for r in results)
     text = ""
     if options.text:
         prefix = {FILE: f"{target}: ", STDIN: f"{STDIN_NAME}: "}.get(resolve(target), "")
         text = "\n\n".join(prefix + format_derivation(r, colour=options.colour, quiet=options.quiet,
-                                                      strict=options.strict) for r in results)
+                                                      strict=options.strict, width=options.width) for r in results)
     entry = json_file(target, results, strict=options.strict) if options.json else None
+    kind = resolve(target)
+    shown = {STDIN: STDIN_NAME}.get(kind, target)
+    source = {STDIN: options.stdin_text, FILE: None}.get(kind)
+    if kind == FILE:
+        source = read_source(target)
     return TargetReport(target, entry, text, "", exit_code(results, options.strict),
-                        results if options.keep_results else ())
+                        results if options.keep_results else (),
+                        step_records(shown, results, source, options.strict))
 
 
 def check_target(target: str, options: Options) -> TargetReport:

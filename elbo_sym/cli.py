@@ -21,14 +21,68 @@ Examples:
   elbo-check check --json a.deriv b.deriv
   elbo-check check notes.md paper.tex   the display math of Markdown and LaTeX
   elbo-check check - --from md < notes.md
+  elbo-check check derivations/         every .deriv, .md and .tex file inside
+  elbo-check check --format github a.deriv      annotations on a pull request
+  elbo-check check --format html -o report.html a.deriv
+  python -m elbo_sym derive             the same command, run as a module
 """
 
 RECURSION_LIMIT = 6000  # expressions may nest 200 brackets; sympy recurses several frames a level
 
 
-def _colour(enabled=True):
-    return (enabled and "NO_COLOR" not in os.environ and hasattr(sys.stdout, "isatty")
-            and sys.stdout.isatty())
+FORMATS = ("text", "json", "github", "markdown", "html")
+DOCUMENT_SUFFIXES = (".deriv", ".md", ".markdown", ".tex", ".latex")
+
+
+def colour_wanted(choice: str = "auto", stream=None) -> bool:
+    """Whether to colour the report: ``--color always|never`` decides; under ``auto`` a
+    non-empty ``NO_COLOR`` turns colour off, a non-empty ``FORCE_COLOR`` on (no-color.org,
+    force-color.org: an empty value counts as unset), else colour only on a terminal."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    stream = stream or sys.stdout
+    return bool(hasattr(stream, "isatty") and stream.isatty())
+
+
+def _colour(enabled=True, choice="auto"):
+    return enabled and colour_wanted(choice)
+
+
+def terminal_width():
+    """The terminal's columns when the report goes to a terminal (or ``COLUMNS`` is set), so
+    long lines wrap to fit; None when it goes to a file or a pipe (lines stay whole)."""
+    import shutil
+
+    if "COLUMNS" in os.environ or (hasattr(sys.stdout, "isatty") and sys.stdout.isatty()):
+        return max(40, shutil.get_terminal_size().columns)
+    return None
+
+
+def colour_option(f):
+    return click.option("--color", "--colour", "color", type=click.Choice(["auto", "always", "never"]),
+                        default="auto", show_default=True,
+                        help="Colour the verdicts: on a terminal (auto; NO_COLOR turns it off, "
+                             "FORCE_COLOR on), always, or never.")(f)
+
+
+def format_option(f):
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+                        show_default=True,
+                        help="text: the report, a FILE:LINE:COL line for each step not verified "
+                             "and a summary line; json: one JSON document; github: workflow "
+                             "annotations (::error file=...); markdown: math for GitHub and "
+                             "KaTeX; html: one self-contained page.")(f)
+
+
+def output_option(f):
+    return click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                        help="Write the report to FILE instead of standard output.")(f)
 
 
 def numeric_options(default):
@@ -48,17 +102,38 @@ def timeout_option(f):
                              "'unknown' (0: no limit).")(f)
 
 
+def _inside(directory):
+    """Every derivation file (.deriv, .md, .tex) under ``directory``, in a stable order;
+    hidden folders (.git, .venv) are skipped."""
+    found = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [os.path.join(root, f) for f in sorted(files)
+                  if f.lower().endswith(DOCUMENT_SUFFIXES) and not f.startswith(".")]
+    return found
+
+
 def _targets(targets):
-    """``targets`` as given, once each is known to be a built-in name or an existing file;
-    anything else is a usage error (exit 2) that names the built-ins, before any is checked."""
+    """``targets`` as given, a directory replaced by the derivation files inside it, once each
+    is known to be a built-in name or an existing file; anything else is a usage error (exit 2)
+    that names the built-ins, before any is checked."""
+    from elbo_sym.derivations import BUILTINS
     from elbo_sym.loading import UnknownTarget, resolve
 
+    out = []
     for target in targets:
+        if target not in BUILTINS and target != "-" and os.path.isdir(target):
+            inside = _inside(target)
+            if not inside:
+                raise click.UsageError(f"no derivation files (.deriv, .md, .tex) in {target!r}")
+            out += inside
+            continue
         try:
             resolve(target)
         except UnknownTarget as exc:
             raise click.UsageError(str(exc)) from None
-    return list(targets)
+        out.append(target)
+    return out
 
 
 def from_option(f):
@@ -99,6 +174,9 @@ class _Main(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # the reader went away (| head): not an error of ours
+            sys.stderr.close()
+            ctx.exit(1)
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
             click.echo(f"elbo-check: internal error: {detail} (a bug in elbo-check; "
@@ -134,23 +212,31 @@ def _default_targets(targets, all_builtins):
 @click.argument("targets", nargs=-1, metavar="[NAME|FILE]...")
 @click.option("--all", "all_builtins", is_flag=True, help="Every built-in derivation, not only the VAE chain.")
 @click.option("--strict", is_flag=True, help="A step whose cited rules do not suffice fails.")
-@numeric_options(default=False)
+@numeric_options(default=None)
 @timeout_option
-def derive(targets, all_builtins, strict, numeric, seed, timeout):
+@format_option
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+@colour_option
+@output_option
+def derive(targets, all_builtins, strict, numeric, seed, timeout, fmt, as_json, color, output):
     """Print derivations with every step checked (default: the VAE paper's chain; --all: every
     built-in, see `elbo-check list`).
 
     Each step shows its verdict (✓ verified, ✗ refuted, ? unknown) and the rules that justify
     it; the chain ends with its conclusion. Exit 0 only when every step is verified.
+    The numeric judge runs behind the steps that are not verified (--numeric: behind every
+    step; --no-numeric: never).
     """
     from elbo_sym.batch import Options
 
-    options = Options(strict=strict, numeric=numeric, seed=seed, timeout=timeout or None,
-                      colour=_colour(), json=False)
+    fmt = "json" if as_json else fmt
+    colour = fmt == "text" and not output and _colour(choice=color)
+    options = Options(strict=strict, numeric=bool(numeric), seed=seed, timeout=timeout or None,
+                      colour=colour, text=fmt == "text", json=fmt in ("json", "github"),
+                      keep_results=fmt in ("markdown", "html"), judge_unverified=numeric is None,
+                      width=terminal_width() if fmt == "text" and not output else None)
     code, reports = _reports(_default_targets(targets, all_builtins), options)
-    blocks = [r.text for r in reports if r.text]
-    if blocks:
-        click.echo("\n\n".join(blocks))
+    _emit(fmt, reports, code, strict, colour, output)
     sys.exit(code)
 
 
@@ -160,22 +246,24 @@ def derive(targets, all_builtins, strict, numeric, seed, timeout):
 @click.option("--fragment", is_flag=True, help="Only the align* environments, no preamble.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write to FILE instead of standard output.")
-@numeric_options(default=False)
+@numeric_options(default=None)
 @timeout_option
 @from_option
 def latex(targets, all_builtins, fragment, output, numeric, seed, timeout, source_format):
     """Typeset derivations as LaTeX (default: the VAE paper's chain; --all: every built-in).
 
     A standalone document (amsmath align*, one line per step, the rules on the right) that
-    pdflatex compiles; --fragment prints only the math. Exit 1 if a step is not verified.
+    pdflatex compiles; --fragment prints only the math. The document is written even when a
+    step is not verified (it reads ✗ or ?, as in the terminal), and the exit status is 1.
     Markdown and LaTeX files (.md, .tex) are read too: their checked chains, typeset again.
+    The numeric judge runs behind the steps that are not verified (--numeric: every step).
     """
     from elbo_sym.batch import Options
-    from elbo_sym.derivations import BUILTINS
     from elbo_sym.printing import document as doc
 
-    options = Options(numeric=numeric, seed=seed, timeout=timeout or None, text=False,
-                      json=False, keep_results=True, source_format=source_format)
+    options = Options(numeric=bool(numeric), seed=seed, timeout=timeout or None, text=False,
+                      json=False, keep_results=True, source_format=source_format,
+                      judge_unverified=numeric is None)
     options = _with_stdin(targets, options)
     code, reports = _reports(_default_targets(targets, all_builtins), options)
     checked = [result for r in reports for result in r.results]
@@ -218,12 +306,18 @@ def rules():
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Check files in this many processes.")
 @from_option
-def check(targets, as_json, strict, quiet, numeric, seed, timeout, jobs, source_format):
+@format_option
+@colour_option
+@output_option
+def check(targets, as_json, strict, quiet, numeric, seed, timeout, jobs, source_format, fmt,
+          color, output):
     """Check derivation files (.deriv), Markdown notes (.md), LaTeX papers (.tex) or
     built-ins: a verdict for every step. '-' reads standard input (--from md|tex|deriv).
 
     In .md and .tex files every display-math block that is a chain is checked; the report
     ends with how many displays were checked, declared (models) and skipped, and why.
+
+    A directory checks every .deriv, .md and .tex file inside it.
 
     Input errors are printed as FILE:LINE:COL: error: MESSAGE and do not stop the other
     files. Exit 0 when every step of every file is verified, 1 when some step is not,
@@ -231,18 +325,75 @@ def check(targets, as_json, strict, quiet, numeric, seed, timeout, jobs, source_
     """
     from elbo_sym.batch import Options
 
-    options = Options(strict, quiet, numeric, seed, timeout or None, _colour(not as_json),
-                      text=not as_json, json=as_json, source_format=source_format)
+    fmt = "json" if as_json else fmt
+    colour = fmt == "text" and not output and _colour(choice=color)
+    keep = fmt in ("markdown", "html")
+    options = Options(strict, quiet, numeric, seed, timeout or None, colour,
+                      text=fmt == "text", json=fmt in ("json", "github"), keep_results=keep,
+                      source_format=source_format,
+                      width=terminal_width() if fmt == "text" and not output else None)
     options = _with_stdin(targets, options)
-    code, reports = _reports(targets, options, jobs)
-    if as_json:
-        entries = [r.entry for r in reports]
-        click.echo(json.dumps({"ok": code == 0, "files": entries}, indent=2, ensure_ascii=False))
-    else:
-        blocks = [r.text for r in reports if r.text]
-        if blocks:
-            click.echo("\n\n".join(blocks))
+    code, reports = _reports(targets, options, 1 if keep else jobs)
+    _emit(fmt, reports, code, strict, colour, output, quiet)
     sys.exit(code)
+
+
+def _summary(reports):
+    from elbo_sym.printing.located import summary_line
+
+    records = [rec for r in reports for rec in r.records]
+    if not records:
+        return None
+    return summary_line(records, sum(1 for r in reports if r.error))
+
+
+def _github(reports):
+    """Workflow commands: an ``::error`` where each step that is not verified is written, and
+    where each input error is."""
+    from elbo_sym.printing.located import github_error, github_line
+
+    out = []
+    for r in reports:
+        if r.error:
+            error = (r.entry or {}).get("error") or {}
+            name = (r.entry or {}).get("file") or r.target
+            out.append(github_error(name, error.get("line"), error.get("column"),
+                                    error.get("message") or r.error))
+        out += [github_line(rec) for rec in r.records if rec.failed]
+    return out
+
+
+def _emit(fmt, reports, code, strict, colour, output, quiet=False):
+    """Print (or write to ``output``) the run's report in format ``fmt``."""
+    summary = _summary(reports)
+    if fmt == "json":
+        entries = [r.entry for r in reports]
+        text = json.dumps({"ok": code == 0, "files": entries}, indent=2, ensure_ascii=False)
+    elif fmt == "github":
+        text = "\n".join(_github(reports) + ([summary] if summary else []))
+    elif fmt == "markdown":
+        from elbo_sym.printing.markdown import markdown_report
+
+        text = markdown_report(reports, strict=strict, summary=summary).rstrip("\n")
+    elif fmt == "html":
+        from elbo_sym.printing.html import html_report
+
+        text = html_report(reports, strict=strict, summary=summary).rstrip("\n")
+    else:
+        from elbo_sym.printing.located import located_lines
+
+        blocks = [r.text for r in reports if r.text]
+        located = located_lines((rec for r in reports for rec in r.records), short=quiet)
+        if located:
+            blocks.append("\n".join(located))
+        if summary:
+            blocks.append(summary)
+        text = "\n\n".join(blocks)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text + "\n" if text else "")
+    elif text:
+        click.echo(text, color=colour or None)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,6 +22,7 @@ class StepRecord:
     column: Optional[int]
     verdict: str
     message: str                 # why it is not verified (or the citation warning), one line
+    reason: str                  # its first part only: the reason, without residual and values
     failed: bool                 # counts against the exit status (not verified, or --strict)
 
 
@@ -37,7 +38,7 @@ def step_records(file: str, results: Iterable, source: Optional[str] = None,
                  strict: bool = False) -> Tuple[StepRecord, ...]:
     """A record for every step of ``results`` (DerivationResults); ``source`` is the text the
     steps were read from, for their columns."""
-    from .report import step_message
+    from .report import message_parts
 
     lines = source.splitlines() if source is not None else []
     out: List[StepRecord] = []
@@ -45,8 +46,10 @@ def step_records(file: str, results: Iterable, source: Optional[str] = None,
         d = result.derivation
         for i, (step, res) in enumerate(zip(d.steps, result.steps), 1):
             failed = not res.verified or bool(strict and res.missing)
+            parts = message_parts(res)
             out.append(StepRecord(file, d.name, i, step.line, _column(lines, step.line),
-                                  res.verdict, step_message(res) or "", failed))
+                                  res.verdict, "; ".join(parts), parts[0] if parts else "",
+                                  failed))
     return tuple(out)
 
 
@@ -69,15 +72,18 @@ def _label(record: StepRecord) -> str:
     return record.verdict if record.verdict != VERIFIED else "error"
 
 
-def located_line(record: StepRecord) -> str:
-    """``swapped.deriv:5:3: refuted: swapped, step 2: the two sides differ ...``"""
+def located_line(record: StepRecord, short: bool = False) -> str:
+    """``swapped.deriv:5:3: refuted: swapped, step 2: the two sides differ ...`` (``short``,
+    for --quiet: where and what only, ``swapped.deriv:5:3: refuted: swapped, step 2``)."""
     what = f"{record.derivation}, step {record.index}"
-    message = f": {record.message}" if record.message else ""
+    message = f": {record.message}" if record.message and not short else ""
     return f"{_where(record)}: {_label(record)}: {what}{message}"
 
 
-def located_lines(records: Iterable[StepRecord]) -> List[str]:
-    return [located_line(r) for r in records if r.failed]
+def located_lines(records: Iterable[StepRecord], short: bool = False) -> List[str]:
+    """A located line for each step that fails (not verified, or short of a rule under
+    --strict). Never wrapped: editors and CI read them as FILE:LINE:COL."""
+    return [located_line(r, short) for r in records if r.failed]
 
 
 def _escape_data(s: str) -> str:
@@ -118,24 +124,26 @@ def tally(records: Iterable[StepRecord]) -> Dict[str, int]:
     return counts
 
 
-def summary_line(records: Sequence[StepRecord], targets: int, errors: int = 0) -> str:
+def summary_line(records: Sequence[StepRecord], errors: int = 0) -> str:
     """One line for the whole run: ``elbo-check: 1 step not verified (1 refuted) in 1 of 2
-    files; 5 steps checked: 4 verified, 1 refuted`` or ``elbo-check: every step verified
-    ...``."""
+    derivations; 9 steps checked: 8 verified, 1 refuted, 0 unknown`` (``every step verified
+    in 2 derivations; ...`` when nothing failed), and the input errors, if any."""
     counts = tally(records)
     failing = [r for r in records if r.failed]
-    files_failing = len({r.file for r in failing})
-    noun = "file" if targets == 1 else "files"
+    derivations = len({(r.file, r.derivation) for r in records})
+    failing_derivations = len({(r.file, r.derivation) for r in failing})
+    noun = "derivation" if derivations == 1 else "derivations"
     steps = len(records)
     checked = f"{steps} step{'s' * (steps != 1)} checked: " + ", ".join(
         f"{counts[v]} {v}" for v in (VERIFIED, REFUTED, UNKNOWN))
     parts = []
     if failing:
-        kinds = ", ".join(f"{n} {v}" for v, n in tally(failing).items() if n)
+        kinds = ", ".join(f"{n} {v if v != VERIFIED else 'short of a rule'}"
+                          for v, n in tally(failing).items() if n)
         parts.append(f"{len(failing)} step{'s' * (len(failing) != 1)} not verified ({kinds}) "
-                     f"in {files_failing} of {targets} {noun}")
+                     f"in {failing_derivations} of {derivations} {noun}")
     if errors:
-        parts.append(f"{errors} input error{'s' * (errors != 1)}")
+        parts.append(f"{errors} file{'s' * (errors != 1)} with an error")
     if not parts:
-        parts.append(f"every step verified in {targets} {noun}")
+        parts.append(f"every step verified in {derivations} {noun}")
     return "elbo-check: " + "; ".join(parts) + "; " + checked

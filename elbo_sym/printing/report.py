@@ -87,39 +87,61 @@ def _style(s, verdict, colour):
     return click.style(s, fg=COLOURS[verdict], bold=True)
 
 
-def format_derivation(result, colour=False, quiet=False, strict=False):
-    """Heading, the chain one step a line with its mark and rules, then the conclusion."""
+def _fit(line, width, indent):
+    """``line`` as is, or wrapped at spaces into lines of at most ``width`` characters (a
+    word longer than that stays whole), the later ones indented by ``indent``."""
+    if not width or len(line) <= width:
+        return [line]
+    import textwrap
+
+    return textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False) or [line]
+
+
+def format_derivation(result, colour=False, quiet=False, strict=False, width=None):
+    """Heading, the chain one step a line with its mark and rules, then the conclusion.
+    With ``width`` (the terminal's columns) every line fits it: a step too long for one line
+    gets its mark and rules on the line below, long expressions and reasons wrap at spaces."""
     d = result.derivation
-    lines = [f"{d.name}: {d.title}" if d.title else d.name]
+    lines = _fit(f"{d.name}: {d.title}" if d.title else d.name, width, "  ")
     if d.source:
-        lines.append(f"  source: {d.source}")
+        lines += _fit(f"  source: {d.source}", width, "    ")
     for definition in d.definitions:
         params = f"({', '.join(text(p) for p in definition.params)})" if definition.params else ""
-        lines.append(f"  where {unicode_name(definition.name)}{params} = {text(definition.body)}")
+        lines += _fit(f"  where {unicode_name(definition.name)}{params} = {text(definition.body)}",
+                      width, "      ")
     for model in d.models:
-        lines.append(f"  model {model_text(model)}")
+        lines += _fit(f"  model {model_text(model)}", width, "      ")
     if not quiet:
         rows = [("", "  " + text(d.start), None, None)]
         for step, res in zip(d.steps, result.steps):
             rows.append((relation_symbol(step.relation), text(step.expr), step, res))
-        width = min(max(len(r[1]) for r in rows) + 4, 100)
+        column = min(max(len(r[1]) for r in rows) + 4, 100)
         lines.append("")
         for rel, body, step, res in rows:
             if step is None:
-                lines.append(f"    {body}")
+                lines += _fit(f"    {body}", width, "        ")
                 continue
             rules = ", ".join(res.rules_used or step.rules)
-            mark = _style(f"{MARKS[res.verdict]} {res.verdict}", res.verdict, colour)
+            plain = f"{MARKS[res.verdict]} {res.verdict}"
+            mark = _style(plain, res.verdict, colour)
             where = f"line {step.line}" if step.line is not None else ""
             info = ": ".join(p for p in (where, "by " + rules if rules else "") if p)
-            lines.append(f"  {rel} {body.ljust(width)} {mark}  {info}".rstrip())
-            lines.extend(f"      {part}" for part in message_parts(res))
+            row = f"  {rel} {body.ljust(column)} {plain}  {info}".rstrip()
+            if width and len(row) > width:   # the mark and rules go below the expression
+                lines += _fit(f"  {rel} {body}", width, "      ")
+                lines += [line.replace(plain, mark, 1) for line in
+                          _fit(f"      {plain}  {info}".rstrip(), width, "        ")]
+            else:
+                lines.append(row.replace(plain, mark, 1))
+            for part in message_parts(res):
+                lines += _fit(f"      {part}", width, "        ")
         lines.append("")
     ok = result.ok(strict)
     verdict = "every step verified" if ok else "NOT every step verified"
     counts = {v: sum(1 for s in result.steps if s.verdict == v) for v in MARKS}
     tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-    lines.append(f"  conclusion: {conclusion(result)}   ({verdict}: {tally})")
+    lines += _fit(f"  conclusion: {conclusion(result)}   ({verdict}: {tally})", width, "    ")
     return "\n".join(lines)
 
 
