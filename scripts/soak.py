@@ -39,6 +39,12 @@ KINDS = ("valid", "near-valid", "soup")
 WEIGHTS = (50, 35, 15)
 
 
+# refusals of a generated "valid" file that the generator cannot foresee, each a correct
+# located input error: a let whose argument a family variable bound in its body would capture
+# (``let G(x, y) = E_{r(y)}[...]`` used as ``G(y, x)``) has no capture-free meaning
+UNFORESEEN_REFUSALS = ("would put it under a binder",)
+
+
 def plan(seed, i):
     """(kind, text) of case ``i``: the same for the same seed on every machine."""
     kind = random.Random(f"{seed}:{i}:kind").choices(KINDS, WEIGHTS)[0]
@@ -75,7 +81,7 @@ def run_case(kind, text, bound, step_timeout=None):
         problem = located_problem(exc, text)
         if problem:
             out["problems"].append(("badly located error", problem))
-        if kind == "valid":
+        if kind == "valid" and not any(r in exc.message for r in UNFORESEEN_REFUSALS):
             out["problems"].append(("valid file refused", str(exc)))
         return out
     except Exception as exc:  # noqa: BLE001 - the property under test
