@@ -6,7 +6,8 @@
   are real already), so that sympy's assumptions know what Jensen's inequality and the log and
   exp laws need; whatever may still be complex (``sqrt(-1)``, ``sqrt(a)`` for a < 0) is not
   real to sympy either, and gets no certificate.
-- **Counts.** A name in the upper bound of a sum is a count, a nonnegative integer.
+- **Counts.** A name in the upper bound of a sum, a product or a range is a count, a whole
+  number >= 0.
 - **Domains.** A step holds where its terms are defined: a Gaussian's variance positive, what
   ``log`` takes positive, a denominator nonzero. These conditions are collected from the terms
   as written (those free of any bound variable), used like assumptions, and reported.
@@ -33,7 +34,6 @@ class StepContext:
     lhs: Expr
     rhs: Expr
     facts: assumptions_mod.Assumptions      # assumptions and conditions, applied
-    sizes: frozenset                        # the counts (sum upper bounds), as in lhs/rhs
     conditions: Tuple[Fact, ...]            # domain conditions, in the names as written
     models: Tuple[Model, ...] = ()          # the declared models, in the step's symbols
 
@@ -155,8 +155,7 @@ def prepare(lhs: Expr, rhs: Expr, assumptions=(), models=()) -> StepContext:
     restore = {k: v.xreplace(back) for k, v in facts.restore.items()}
     restore.update(back)
     facts = assumptions_mod.Assumptions(facts.substitution, restore, facts.facts)
-    sizes = frozenset(facts.apply(forward.get(s, s)) for s in counts)
     shown = tuple((a.xreplace(back), r, b.xreplace(back)) for a, r, b in conditions)
     built = tuple(build_model(m.joint.xreplace(forward), [f.xreplace(forward) for f in m.factors])
                   .xreplace(facts.substitution) for m in models)
-    return StepContext(facts.apply(lhs), facts.apply(rhs), facts, sizes, shown, built)
+    return StepContext(facts.apply(lhs), facts.apply(rhs), facts, shown, built)
