@@ -363,6 +363,15 @@ def _github(reports):
     return out
 
 
+def _wrap(line, width):
+    import textwrap
+
+    if not width or len(line) <= width:
+        return [line]
+    return textwrap.wrap(line, width, subsequent_indent="  ", break_long_words=False,
+                         break_on_hyphens=False)
+
+
 def _emit(fmt, reports, code, strict, colour, output, quiet=False):
     """Print (or write to ``output``) the run's report in format ``fmt``."""
     summary = _summary(reports)
@@ -387,7 +396,8 @@ def _emit(fmt, reports, code, strict, colour, output, quiet=False):
         if located:
             blocks.append("\n".join(located))
         if summary:
-            blocks.append(summary)
+            width = terminal_width() if not output else None
+            blocks.append("\n".join(_wrap(summary, width)))
         text = "\n\n".join(blocks)
     if output:
         with open(output, "w", encoding="utf-8", newline="\n") as fh:
