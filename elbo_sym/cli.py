@@ -338,6 +338,24 @@ def check(targets, as_json, strict, quiet, numeric, seed, timeout, jobs, source_
     sys.exit(code)
 
 
+@main.command()
+def mcp():
+    """Serve the checker to AI assistants over the Model Context Protocol (stdio).
+
+    Tools: check_derivation(text, source), derive(name), list_rules(); each returns the
+    verdicts with residuals, counterexamples and the rules used. Needs the extra:
+    pip install 'elbo-check[mcp]'.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("mcp") is None:
+        raise click.UsageError("the MCP server needs the official MCP SDK: "
+                               "pip install 'elbo-check[mcp]'")
+    from elbo_sym.mcp_server import serve
+
+    serve()
+
+
 def _summary(reports):
     from elbo_sym.printing.located import summary_line
 

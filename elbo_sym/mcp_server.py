@@ -1,0 +1,115 @@
+"""``elbo-check mcp``: the checker as tools for an AI assistant, over the Model Context Protocol.
+
+The server speaks MCP over standard input and output (the official ``mcp`` SDK, the extra
+``elbo-check[mcp]``) and offers three tools:
+
+- ``check_derivation(text, source)``: check a derivation written in the ``.deriv`` language
+  (``source="deriv"``) or the display math of Markdown (``"md"``) or LaTeX (``"tex"``);
+- ``derive(name)``: a built-in derivation, every step checked;
+- ``list_rules()``: the rule catalogue (the names a step may cite after ``by``) and the
+  built-ins.
+
+Each result is structured: per derivation its steps with the verdict, the rules cited, used
+and missing, and for a step that is not verified the reason, the residual and a
+counterexample, so that an assistant can correct the step it wrote. Text that cannot be read
+is a result too (``error`` with line and column), not a failure of the call.
+"""
+from typing import Any, Dict, List, Optional
+
+INSTRUCTIONS = (
+    "elbo-check proves each step of a variational-inference derivation (ELBO, KL, Jensen, "
+    "Gaussian closed forms) or says why not. Write a chain in the .deriv language: an optional "
+    "'derivation NAME \"Title\"' line, the start expression, then one step a line, each "
+    "starting with =, <=, >=, <, > and ending with 'by RULE, RULE' (see list_rules). Call "
+    "check_derivation with it; a step that is not 'verified' comes with its residual and "
+    "often a counterexample.")
+
+
+def _steps(report: Any) -> List[Dict[str, Any]]:
+    return [{"derivation": s.derivation, "index": s.index, "line": s.line,
+             "relation": s.relation, "expression": s.expression, "latex": s.latex,
+             "verdict": s.verdict, "rules_cited": list(s.rules_cited),
+             "rules_used": list(s.rules_used), "missing_rules": list(s.missing_rules),
+             "message": s.message, "residual": s.residual,
+             "counterexample": dict(s.counterexample)} for s in report.steps]
+
+
+def report_json(report: Any) -> Dict[str, Any]:
+    """A ``Report`` as the tools return it."""
+    from .printing.report import conclusion
+
+    steps = _steps(report)
+    derivations = []
+    for result in report.results:
+        d = result.derivation
+        derivations.append({"name": d.name, "title": d.title, "ok": result.ok(report.strict),
+                            "conclusion": conclusion(result),
+                            "steps": [s for s in steps if s["derivation"] == d.name]})
+    counts = {v: report.verdicts.count(v) for v in ("verified", "refuted", "unknown")}
+    return {"ok": report.ok, "error": None, "counts": counts, "derivations": derivations,
+            "located": report.located()}
+
+
+def check_derivation(text: str, source: str = "deriv") -> Dict[str, Any]:
+    """Check every step of the derivations in ``text`` (source: deriv, md or tex)."""
+    from .api import check
+    from .errors import InputError
+
+    try:
+        report = check(text, source, name="<derivation>")
+    except InputError as exc:
+        return {"ok": False, "error": {"line": exc.line, "column": exc.column,
+                                       "message": exc.message, "text": str(exc)},
+                "counts": {}, "derivations": [], "located": []}
+    except ValueError as exc:  # a source that is none of deriv, md, tex
+        return {"ok": False, "error": {"line": None, "column": None, "message": str(exc),
+                                       "text": str(exc)},
+                "counts": {}, "derivations": [], "located": []}
+    return report_json(report)
+
+
+def derive(name: str = "elbo") -> Dict[str, Any]:
+    """A built-in derivation (see list_rules for the names), every step checked."""
+    from .api import builtins
+    from .api import derive as derive_builtin
+
+    if name not in builtins():
+        message = f"no built-in derivation named {name!r}; built-ins: {', '.join(builtins())}"
+        return {"ok": False, "error": {"line": None, "column": None, "message": message,
+                                       "text": message},
+                "counts": {}, "derivations": [], "located": []}
+    return report_json(derive_builtin(name))
+
+
+def list_rules() -> Dict[str, Any]:
+    """The rules a step may cite after 'by', what each licenses, and the built-ins."""
+    from .api import builtins, rules
+
+    return {"rules": [{"name": n, "licenses": what} for n, what in rules().items()],
+            "builtins": [{"name": n, "title": t} for n, t in builtins().items()]}
+
+
+def build_server(name: str = "elbo-check") -> Any:
+    """The MCP server with the three tools (mcp 2's MCPServer, or FastMCP of mcp 1)."""
+    try:
+        from mcp.server.mcpserver import MCPServer as Server
+    except ImportError:  # mcp 1.x
+        from mcp.server.fastmcp import FastMCP as Server  # type: ignore[no-redef]
+    from . import __version__
+
+    try:
+        server = Server(name, instructions=INSTRUCTIONS, version=__version__)
+    except TypeError:  # mcp 1.x takes no version
+        server = Server(name, instructions=INSTRUCTIONS)
+    server.tool()(check_derivation)
+    server.tool()(derive)
+    server.tool()(list_rules)
+    return server
+
+
+def serve() -> None:
+    """Serve MCP over standard input and output until the client closes it."""
+    import sys
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 6000))
+    build_server().run("stdio")
