@@ -1,5 +1,5 @@
 """A whole derivation: every step against the expression before it."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Tuple
 
 from sympy import Expr
@@ -32,9 +32,12 @@ class DerivationResult:
 DEFAULT_TIMEOUT = 10.0
 
 
-def check_derivation(derivation, numeric=False, seed=0, timeout=DEFAULT_TIMEOUT):
+def check_derivation(derivation, numeric=False, seed=0, timeout=DEFAULT_TIMEOUT, explain=True,
+                     explain_budget=1.0):
     """Every step against the one before; ``numeric`` runs the second judge behind each.
-    Each judge gets ``timeout`` seconds per step (None: no limit)."""
+    Each judge gets ``timeout`` seconds per step (None: no limit). ``explain``: a step that
+    ends not verified gets the nearby steps that hold (``explain.suggestions``), searched
+    for ``explain_budget`` seconds at most; a verified step costs nothing."""
     if mixes_directions(s.relation for s in derivation.steps):
         raise ValueError(f"the chain of {derivation.name} mixes <-type and >-type relations")
     facts = [(a.lhs, a.relation, a.rhs) for a in derivation.assumptions]
@@ -53,6 +56,12 @@ def check_derivation(derivation, numeric=False, seed=0, timeout=DEFAULT_TIMEOUT)
                                          facts + list(result.conditions), seed, derivation.models)
             except StepTimeout:
                 pass  # the symbolic verdict stands without a numeric opinion
+        if explain and not result.verified and not result.inconsistent:
+            from .explain import suggestions
+
+            result = replace(result, suggestions=suggestions(
+                previous, step.relation, step.expr, result, step.rules, facts, derivation.models,
+                explain_budget, derivation.definitions))
         results.append(result)
         previous = step.expr
     conditions = []

@@ -37,6 +37,7 @@ class StepResult:
     conditions: Tuple[Tuple[Expr, str, Expr], ...] = ()  # where the step's terms are defined
     hint: Optional[str] = None          # what would make a failing step hold, in words
     hint_model: Optional[Any] = None    # and the model line that says it, when there is one
+    suggestions: Tuple[Any, ...] = ()   # nearby steps that hold (checker.explain), when failing
 
     @property
     def verified(self):

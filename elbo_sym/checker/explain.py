@@ -1,0 +1,665 @@
+"""Explain a failing step: the nearest steps that hold.
+
+A step that is refuted or unknown is most often one slip away from a true one: a sign, a KL's
+arguments swapped, a conditional turned around, a term dropped or added, an index off by one, a
+term moved into or out of an expectation, a constant or a sum's bound changed, a let's
+arguments exchanged, the relation written the wrong way round (the slips ``elbo_sym.mutation``
+makes). ``suggestions`` tries the inverse of each slip on the step's right-hand side, smallest
+edit first, and keeps only the candidates the checker **verifies** (``check_step``, with the
+step's citation, assumptions and models): a suggestion is never an unverified line.
+
+Edits are made where the author wrote them, evaluating nothing else (the rest of the line keeps
+its order and grouping), and the left side is never proposed as its own successor.
+
+Cost: nothing for a verified step (the caller asks only for failing ones); for a failing step a
+time budget bounds the search (a deadline checked between candidates, and the time limit of
+``limits`` around each probe when no other limit is running). Each candidate is first probed
+with one attempt of the normal form with every rule (no counterexample search, no hint), and
+only a candidate that holds there is checked in full by ``check_step``.
+"""
+import signal
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+
+from sympy import (Add, Expr, Indexed, Integer, Mul, Pow, Product, Rational, S, Sum, Tuple as
+                   SympyTuple)
+
+from ..algebra import KL, Defined, Density, DensityBase, Expectation, Gaussian, VariableRange
+from ..errors import DomainError
+from ..relations import EQ, GE, GT, LE, LT, UPPER, VERIFIED, canonical, reverse, unicode_symbol
+from ..rules import RULE_NAMES, TooComplex
+from .context import prepare
+from .limits import StepTimeout, time_limit
+from .step import _attempt, _no_value, as_conditionals, check_step
+
+MAX_SUGGESTIONS = 3
+DEFAULT_BUDGET = 1.0
+_MAX_FLIP_GROUP = 8       # sums of at most this many terms get two of their signs flipped at once
+
+# the kinds of edit (the names of elbo_sym.mutation's slips they undo)
+SIGN, DROP, ADD, KL_SWAP, CONDITIONAL_SWAP, PULL_OUT, PUSH_IN = (
+    "sign", "drop", "add", "kl-swap", "conditional-swap", "pull-out", "push-in")
+CONSTANT, INDEX_SHIFT, SUM_BOUND, BOUND_RENAME, LET_SWAP, RELATION = (
+    "constant", "index-shift", "sum-bound", "bound-rename", "let-swap", "relation")
+
+_FAILURES = (DomainError, TooComplex, ValueError, TypeError, AttributeError, IndexError,
+             RecursionError)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A step that holds, near the one written: ``relation expression``, what was changed
+    (``edit``, in words), the rules ``check_step`` verified it by, and the kind of edit."""
+
+    expression: Expr
+    relation: str
+    edit: str
+    rules: Tuple[str, ...]
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    cost: float
+    kind: str
+    edit: str
+    relation: str
+    expression: Expr
+    local: Optional[tuple] = None   # (path, new node): the one place the right side changed
+
+
+class _W:
+    """What an edit did, in words, printed only for the candidates that become suggestions
+    (the text printer is imported then, as the algebra's own ``printable`` does: the
+    dependencies run one way at import time)."""
+
+    __slots__ = ("template", "parts")
+
+    def __init__(self, template, *parts):
+        self.template, self.parts = template, parts
+
+    def __add__(self, more):
+        return _W(self.template + more.replace("{", "{{").replace("}", "}}"), *self.parts)
+
+    def __str__(self):
+        from ..printing.text import text
+
+        return self.template.format(*[p if isinstance(p, str) else text(p) for p in self.parts])
+
+
+# Trees, edited where written.
+
+def _rebuild(e, args):
+    """``e`` with new ``args``, evaluating nothing (the author's order and grouping stay)."""
+    if isinstance(e, Sum):
+        return Sum(args[0], *args[1:])
+    if isinstance(e, (Add, Mul, Pow)) or getattr(e, "is_Function", False):
+        return e.func(*args, evaluate=False)
+    return e.func(*args)
+
+
+def _replace_at(expr, path, new):
+    if not path:
+        return new
+    args = list(expr.args)
+    args[path[0]] = _replace_at(args[path[0]], path[1:], new)
+    return _rebuild(expr, args)
+
+
+def _substitute(expr, old, new):
+    """Every occurrence of ``old`` replaced by ``new``, evaluating nothing else; a let's use
+    is left whole (its body belongs to the let)."""
+    if expr == old:
+        return new
+    if not expr.args or isinstance(expr, Defined):
+        return expr
+    args = [_substitute(a, old, new) for a in expr.args]
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    return _rebuild(expr, args)
+
+
+def _evaluated(e, memo=None):
+    """``e`` rebuilt with sympy's evaluation: one key for the spellings of one tree (the
+    author's order, nested sums), to compare candidates."""
+    memo = {} if memo is None else memo
+    if e in memo:
+        return memo[e]
+    out = e if not e.args else e.func(*[_evaluated(a, memo) for a in e.args])
+    memo[e] = out
+    return out
+
+
+def same_expression(a, b) -> bool:
+    """Whether ``a`` and ``b`` are one tree up to sympy's ordering and flattening of sums and
+    products (what the mutation suite asks of a suggestion and the original step)."""
+    try:
+        return a == b or _evaluated(a) == _evaluated(b)
+    except _FAILURES:
+        return False
+
+
+def _negate(t):
+    if t.is_Number:
+        return -t
+    if isinstance(t, Mul) and t.args and t.args[0].is_Number and t.args[0].is_negative:
+        head = -t.args[0]
+        rest = list(t.args[1:])
+        if head == 1:
+            return rest[0] if len(rest) == 1 else Mul(*rest, evaluate=False)
+        return Mul(head, *rest, evaluate=False)
+    return Mul(S.NegativeOne, t, evaluate=False)
+
+
+def _plus(a, b):
+    return Add(*Add.make_args(a), b, evaluate=False)
+
+
+def _size(e) -> int:
+    return 1 + sum(_size(a) for a in e.args) if e.args else 1
+
+
+# Where edits apply.
+
+EXPR, INDEX = "expr", "index"
+
+
+def _nodes(expr, path=(), area=EXPR):
+    """(path, node, area) preorder. A let's use is a leaf (its body is the let's); inside
+    indices, ranges, densities' variable lists and sum bounds the area is INDEX (only sums
+    are edited there: a sign or a term of t - 1)."""
+    yield path, expr, area
+    if isinstance(expr, Defined) or not expr.args:
+        return
+    for i, a in enumerate(expr.args):
+        inner = area
+        if isinstance(expr, (Indexed, VariableRange, Density)) or \
+                (isinstance(expr, (Sum, Product)) and i > 0):
+            inner = INDEX
+        yield from _nodes(a, path + (i,), inner)
+
+
+def _linear_positions(expr):
+    """(path, node, coefficient, binders, wrap) for every node reached from the top through
+    sums, products, the integrands of expectations and the bodies of sums only: changing the
+    node by t changes ``expr`` by ``wrap(t)`` (t times the factors around it, inside the
+    binders around it), and by about coefficient * binders[t]."""
+    out = []
+
+    def walk(e, path, coefficient, binders, wrap):
+        out.append((path, e, coefficient, binders, wrap))
+        if isinstance(e, Add):
+            for i, a in enumerate(e.args):
+                walk(a, path + (i,), coefficient, binders, wrap)
+        elif isinstance(e, Mul):
+            for i, a in enumerate(e.args):
+                if not a.is_Number:
+                    others = Mul(*[b for j, b in enumerate(e.args) if j != i])
+                    walk(a, path + (i,), coefficient * others, binders,
+                         lambda x, wrap=wrap, others=others: wrap(others * x))
+        elif isinstance(e, Expectation):
+            walk(e.integrand, path + (0,), coefficient, binders + (e,),
+                 lambda x, wrap=wrap, d=e.density: wrap(Expectation(x, d)))
+        elif isinstance(e, Sum):
+            walk(e.function, path + (0,), coefficient, binders + (e,),
+                 lambda x, wrap=wrap, limits=e.limits: wrap(Sum(x, *limits)))
+
+    walk(expr, (), S.One, (), lambda x: x)
+    return out
+
+
+# The edits: (kind, words, path, old node, build the new node, cost).
+
+def _constants(e, found=None):
+    """The numbers of ``e`` outside indices, sum bounds and densities (the 1 of z_1 names a
+    variable; an index has its own edits)."""
+    found = [] if found is None else found
+    if isinstance(e, (Integer, Rational)):
+        if e != 0 and e not in found:
+            found.append(e)
+    elif isinstance(e, (Sum, Product)):
+        _constants(e.function, found)
+    elif e.args and not isinstance(e, (Indexed, VariableRange, DensityBase, Defined)) or \
+            isinstance(e, Gaussian):
+        for a in e.args:
+            _constants(a, found)
+    return found
+
+
+def _replace_constant(e, old, new):
+    if e == old:
+        return new
+    if not e.args or (isinstance(e, (Indexed, VariableRange, DensityBase, Defined))
+                      and not isinstance(e, Gaussian)):
+        return e
+    if isinstance(e, (Sum, Product)):
+        return _rebuild(e, [_replace_constant(e.function, old, new)] + list(e.args[1:]))
+    args = [_replace_constant(a, old, new) for a in e.args]
+    return e if all(a is b for a, b in zip(args, e.args)) else _rebuild(e, args)
+
+
+def _shifted(node, index, by):
+    return type(node)(node.base, *[i.xreplace({index: index + by}) for i in node.indices])
+
+
+def _let_swaps(node, definitions):
+    found = [d for d in definitions if d.name == node.name and len(d.params) == len(node.arguments)]
+    if not found:
+        return
+    definition, args = found[0], node.arguments
+    for i in range(len(args)):
+        for j in range(i + 1, len(args)):
+            swapped = list(args)
+            swapped[i], swapped[j] = args[j], args[i]
+            body = definition.body.xreplace(dict(zip(definition.params, swapped)))
+            yield (_W("the arguments {} and {} of {} exchanged", args[i], args[j], node.name),
+                   Defined(node.name, swapped, body))
+
+
+def _sign_edits(node, area):
+    args = node.args
+    for i, t in enumerate(args):
+        flipped = list(args)
+        flipped[i] = _negate(t)
+        yield SIGN, _W("the sign of {} flipped", t), lambda flipped=flipped: Add(*flipped, evaluate=False), 1
+        if len(args) > 1:
+            rest = [a for j, a in enumerate(args) if j != i]
+            yield (DROP, _W("{} dropped", t),
+                   lambda rest=rest: rest[0] if len(rest) == 1 else Add(*rest, evaluate=False),
+                   _size(t))
+    if area == EXPR and 2 < len(args) <= _MAX_FLIP_GROUP:
+        # a group written in brackets and flipped as one, -(a + b), flattened by evaluation
+        for i in range(len(args)):
+            for j in range(i + 1, len(args)):
+                flipped = list(args)
+                flipped[i], flipped[j] = _negate(args[i]), _negate(args[j])
+                yield (SIGN, _W("the signs of {} and {} flipped", args[i], args[j]),
+                       lambda flipped=flipped: Add(*flipped, evaluate=False), 2)
+        for i in range(len(args)):
+            flipped = [a if j == i else _negate(a) for j, a in enumerate(args)]
+            yield (SIGN, _W("the signs of all terms but {} flipped", args[i]),
+                   lambda flipped=flipped: Add(*flipped, evaluate=False), 2.5)
+
+
+def _node_edits(node, area, definitions):
+    """(kind, words, build, cost) for the edits of ``node`` itself."""
+    if isinstance(node, Add):
+        yield from _sign_edits(node, area)
+    if area != EXPR:
+        return
+    if isinstance(node, KL):
+        yield KL_SWAP, "the arguments of the KL swapped", lambda: KL(node.second, node.first), 1
+    if isinstance(node, Density) and node.is_conditional:
+        yield (CONDITIONAL_SWAP, _W("{} turned around", node),
+               lambda: Density(node.args[0], node.given, node.variables), 1)
+    if isinstance(node, Expectation):
+        bound = node.bound_variables
+        terms = Add.make_args(node.integrand)
+        if len(terms) > 1:
+            for i, t in enumerate(terms):
+                if t.has(*bound):
+                    rest = [a for j, a in enumerate(terms) if j != i]
+                    inner = rest[0] if len(rest) == 1 else Add(*rest, evaluate=False)
+                    yield (PULL_OUT, _W("{} moved out of the expectation", t),
+                           lambda inner=inner, t=t: Add(Expectation(inner, node.density), t,
+                                                        evaluate=False), 2)
+        factors = Mul.make_args(node.integrand)
+        if len(factors) > 1:
+            for i, f in enumerate(factors):
+                if f.is_number:
+                    continue
+                rest = [a for j, a in enumerate(factors) if j != i]
+                inner = rest[0] if len(rest) == 1 else Mul(*rest, evaluate=False)
+                yield (PULL_OUT, _W("the factor {} moved out of the expectation", f),
+                       lambda inner=inner, f=f: Mul(f, Expectation(inner, node.density),
+                                                    evaluate=False), 2)
+        free = sorted((s for s in node.integrand.free_symbols if not s.is_number), key=str)
+        for b in bound:
+            for v in free:
+                if v != b and v not in bound and type(v) is type(b):
+                    yield (BOUND_RENAME, _W("{} in the expectation read as its variable {}", v, b),
+                           lambda v=v, b=b: Expectation(_substitute(node.integrand, v, b),
+                                                        node.density), 1)
+    if isinstance(node, Add):
+        # a term beside an expectation that depends on its variables, moved inside it
+        for i, e in enumerate(node.args):
+            if not isinstance(e, Expectation):
+                continue
+            for j, t in enumerate(node.args):
+                if j == i or not t.has(*e.bound_variables):
+                    continue
+                rest = [a for k, a in enumerate(node.args) if k not in (i, j)]
+                moved = Expectation(_plus(e.integrand, t), e.density)
+                yield (PUSH_IN, _W("{} moved into the expectation", t),
+                       lambda rest=rest, moved=moved: moved if not rest else
+                       Add(*rest, moved, evaluate=False), 2)
+    if isinstance(node, Mul):
+        for i, e in enumerate(node.args):
+            if not isinstance(e, Expectation):
+                continue
+            others = [a for j, a in enumerate(node.args) if j != i]
+            k = others[0] if len(others) == 1 else Mul(*others, evaluate=False)
+            yield (PUSH_IN, _W("the factor {} moved into the expectation", k),
+                   lambda k=k, e=e: Expectation(Mul(k, e.integrand, evaluate=False), e.density), 2)
+    if isinstance(node, Sum):
+        indices = {j for j, _, _ in node.limits}
+        seen = set()
+        for _, element, _ in _nodes(node.function):
+            if not isinstance(element, Indexed) or element in seen:
+                continue
+            seen.add(element)
+            for j in indices:
+                if any(i.has(j) for i in element.indices):
+                    for by in (-1, 1):
+                        shifted = _shifted(element, j, by)
+                        yield (INDEX_SHIFT, _W("{} shifted to {}", element, shifted),
+                               lambda element=element, shifted=shifted: _rebuild(
+                                   node, [_substitute(node.function, element, shifted)]
+                                   + list(node.args[1:])), 1)
+        for element in seen:
+            for j in indices:
+                if len(element.indices) == 1 and not element.indices[0].has(j):
+                    indexed = type(element)(element.base, element.indices[0] + j)
+                    yield (INDEX_SHIFT, _W("{} indexed by {}: {}", element, j, indexed),
+                           lambda element=element, indexed=indexed: _rebuild(
+                               node, [_substitute(node.function, element, indexed)]
+                               + list(node.args[1:])), 1)
+        for k, (j, lo, hi) in enumerate(node.limits):
+            for what, limit in ((_W("the upper bound {} of the sum over {} changed to {}", hi, j, hi - 1), (j, lo, hi - 1)),
+                                (_W("the upper bound {} of the sum over {} changed to {}", hi, j, hi + 1), (j, lo, hi + 1)),
+                                (_W("the lower bound {} of the sum over {} changed to {}", lo, j, lo - 1), (j, lo - 1, hi)),
+                                (_W("the lower bound {} of the sum over {} changed to {}", lo, j, lo + 1), (j, lo + 1, hi))):
+                limits = list(node.limits)
+                limits[k] = limit
+                yield SUM_BOUND, what, lambda limits=limits: Sum(node.function, *limits), 1
+    if isinstance(node, Defined) and len(node.arguments) >= 2:
+        for what, swapped in _let_swaps(node, definitions):
+            yield LET_SWAP, what, lambda swapped=swapped: swapped, 1
+
+
+# Terms to add back: pieces of the residual, fitted to where they go.
+
+def _peel(piece, binder):
+    """The body that, put inside ``binder`` (an expectation or a sum of the right side), makes
+    ``piece`` (c E_d[f] or c sum_i f); None when the piece is not of that binder."""
+    coeff, rest = piece.as_coeff_Mul()
+    if isinstance(binder, Expectation) and isinstance(rest, Expectation):
+        d, ours = rest.density, binder.density
+        if d == ours:
+            return coeff * rest.integrand
+        if isinstance(d, Gaussian) and isinstance(ours, Gaussian) and \
+                (d.mean, d.variance) == (ours.mean, ours.variance):
+            return coeff * rest.integrand.xreplace({d.variable: ours.variable})
+        if isinstance(d, Density) and isinstance(ours, Density) and d.family == ours.family \
+                and d.given == ours.given:
+            # a marginal of our measure (the normal form integrates out what f does not use)
+            return coeff * rest.integrand
+        return None
+    if isinstance(binder, Sum) and isinstance(rest, Sum) and len(rest.limits) == len(binder.limits) == 1:
+        (i, lo, hi), (j, lo2, hi2) = rest.limits[0], binder.limits[0]
+        if (hi - lo) != (hi2 - lo2):
+            return None
+        return coeff * rest.function.xreplace({i: j + (lo - lo2)})
+    return None
+
+
+def _inside(piece, binders):
+    """``piece`` (a sum of terms) moved inside ``binders``, outermost first: each term peeled
+    off its own binder, or taken inside an expectation it does not depend on; then written in
+    conditionals (log p(x, z) − log p(x) is log p(z | x)). None when some term does not fit."""
+    body = piece
+    for b in binders:
+        inner = []
+        for t in Add.make_args(body):
+            peeled = _peel(t, b)
+            if peeled is None and isinstance(b, Expectation) and not t.has(*b.bound_symbols):
+                peeled = t
+            if peeled is None:
+                return None
+            inner.append(peeled)
+        body = Add(*inner)
+    return as_conditionals(body) if binders else body
+
+
+def _folded(piece):
+    """``piece`` with its expectations under one density gathered into one, the terms that do
+    not depend on their variables taken inside when there is a single density, each integrand
+    written in conditionals: E_q[log q(x, z)] − log q(x) is E_q[log q(z | x)]. None when there
+    is nothing to gather."""
+    groups, others = {}, []
+    for t in Add.make_args(piece):
+        c, rest = t.as_coeff_Mul()
+        if isinstance(rest, Expectation):
+            groups.setdefault(rest.density, []).append(c * rest.integrand)
+        else:
+            others.append(t)
+    if not groups:
+        return None
+    if len(groups) == 1:
+        (density, integrands), = groups.items()
+        if not any(t.has(*density.variables) for t in others):
+            return _divergence(as_conditionals(Add(*integrands, *others)), density)
+    return Add(*[_divergence(as_conditionals(Add(*fs)), d) for d, fs in groups.items()], *others)
+
+
+def _divergence(integrand, density):
+    """E_d[integrand], as a KL or an entropy where it is one: E_q[a log q − a log p] is
+    a KL(q ‖ p), E_q[−a log q] is a H(q)."""
+    from sympy import log
+
+    from ..algebra import Entropy
+
+    logs = {}
+    for t in Add.make_args(integrand):
+        c, rest = t.as_coeff_Mul()
+        if not (isinstance(rest, log) and isinstance(rest.args[0], Density)):
+            return Expectation(integrand, density)
+        logs[rest.args[0]] = logs.get(rest.args[0], 0) + c
+    a = logs.pop(density, 0)
+    if a != 0 and not logs:
+        return -a * Entropy(density)
+    if a != 0 and len(logs) == 1:
+        (other, b), = logs.items()
+        if b == -a and set(other.variables) == set(density.variables):
+            return a * KL(density, other)
+    return Expectation(integrand, density)
+
+
+def _pieces(lhs, residual, relation):
+    """(piece, whole) pairs: what may have been dropped from the right side. The residual is
+    left − right (an equality; larger − smaller for a bound, signed here to be added to the
+    right side): its terms, its terms grouped by a common coefficient, the whole of it
+    (``whole``: also fitted inside binders); and the left side's terms, either sign."""
+    out = []
+    if residual is not None and not residual.is_zero:
+        towards = -1 if relation in UPPER else 1
+        terms = list(Add.make_args(residual))
+        groups = {}
+        for t in terms:
+            c, _ = t.as_coeff_Mul()
+            groups.setdefault(abs(c), []).append(t)
+        grouped = [Mul(c, Add(*[t / c for t in ts])) for c, ts in groups.items() if len(ts) > 1]
+        for piece in terms + grouped:
+            out.append((towards * piece, False))
+        out.append((towards * residual, True))
+        folded = _folded(towards * residual)
+        if folded is not None:
+            out.append((folded, False))
+        if relation != EQ:
+            out += [(-p, w) for p, w in out]
+    for t in Add.make_args(lhs):
+        out += [(t, False), (-t, False)]
+    seen, unique = set(), []
+    for p, w in out:
+        if p not in seen:
+            seen.add(p)
+            unique.append((p, w))
+    return unique
+
+
+def _additions(lhs, rhs, residual, relation):
+    """(words, path, build, cost): a piece added where it may have been dropped, at a node
+    reached linearly (its binders peeled off, its coefficient divided out)."""
+    positions = _linear_positions(rhs)
+    for piece, whole in _pieces(lhs, residual, relation):
+        for path, node, coefficient, binders, _ in positions:
+            body = piece
+            for b in binders:
+                body = _peel(body, b) if body is not None else None
+            if body is None and whole and binders:
+                body = _inside(piece, binders)
+            if body is None or body.is_zero:
+                continue
+            term = body / coefficient if coefficient != 1 else body
+            where = " inside the expectation" if any(isinstance(b, Expectation) for b in binders) \
+                else " inside the sum" if binders else ""
+            yield (_W("{} added{}", term, where), path,
+                   lambda node=node, term=term: _plus(node, term), _size(term))
+
+
+def _candidates(lhs, relation, rhs, residual, definitions) -> List[_Candidate]:
+    out, seen = [], set()
+    lhs_key = _evaluated(lhs)
+    seen.add((relation, _evaluated(rhs)))
+
+    def keep(cost, kind, edit, rel, build, path=None):
+        try:
+            new = build()
+            expression = new if path is None else _replace_at(rhs, path, new)
+            key = (rel, _evaluated(expression))
+        except _FAILURES:   # the edit makes no meaningful object (x on both sides of a bar)
+            return
+        if key in seen:
+            return
+        seen.add(key)
+        if key[1] == lhs_key:   # back to the line before: true, but rarely what was meant
+            cost += 3
+        out.append(_Candidate(cost, kind, edit, rel, expression,
+                              None if path is None else (path, new)))
+
+    # the relation: reversed, made non-strict, or an equality weakened to a bound
+    others = [reverse(relation)] if reverse(relation) else [GE, LE]
+    others += {GT: [GE], LT: [LE]}.get(relation, [])
+    for rel in others:
+        keep(0, RELATION, _W("the step holds with {}; it is written with {}",
+                               unicode_symbol(rel), unicode_symbol(relation)), rel, lambda: rhs)
+    counts = {}
+    nodes = list(_nodes(rhs))
+    for _, node, _ in nodes:
+        counts[node] = counts.get(node, 0) + 1
+    for path, node, area in nodes:
+        for kind, words, build, cost in _node_edits(node, area, definitions):
+            keep(cost, kind, words, relation, build, path)
+            if counts[node] > 1:
+                keep(cost + 0.5, kind, words + " (everywhere)", relation,
+                     lambda node=node, build=build: _substitute(rhs, node, build()))
+    for c in _constants(rhs):
+        for new in (c - 1, c + 1):
+            if new != 0:
+                keep(1, CONSTANT, _W("{} changed to {}", c, new), relation,
+                     lambda c=c, new=new: _replace_constant(rhs, c, new))
+    for words, path, build, cost in _additions(lhs, rhs, residual, relation):
+        keep(cost, ADD, words, relation, build, path)
+    out.sort(key=lambda c: (c.cost, len(str(c.expression))))
+    return out
+
+
+class _Probe:
+    """Cheap tests of candidates, before ``check_step`` has the last word on the few that pass.
+
+    An equality candidate that changes the right side in one place is tested by its change
+    alone: the normal form of the step's residual (left − right) against the normal form of
+    the change at the deepest place above it that the right side depends on linearly (sums,
+    factors, expectations, sums over an index). Any other candidate: one attempt of the
+    normal form with every rule (no counterexample search, no hint)."""
+
+    def __init__(self, lhs, rhs, assumptions, models):
+        from sympy import Tuple as Tup
+
+        from .context import _counts, _realify
+        from .normal_form import GROWTH, MAX_BITS, NormalForm, largest_bits
+
+        self.lhs, self.rhs, self.assumptions, self.models = lhs, rhs, assumptions, models
+        self.incremental = False
+        ctx = prepare(lhs, rhs, assumptions, models)
+        if any(rel == EQ for _, rel, _ in ctx.facts.facts):
+            return   # assumed equations are used by certificate, not by the normal form alone
+        raw = [lhs, rhs] + [e for a, _, b in assumptions for e in (a, b)]
+        raw += [e for m in models for e in (m.joint,) + tuple(m.factors)]
+        self.forward, _ = _realify(raw, _counts(raw))
+        self.ctx = ctx
+        self.nf = NormalForm(frozenset(RULE_NAMES), ctx.model_map, ctx.facts.facts,
+                             guard=largest_bits((ctx.lhs, ctx.rhs)) * GROWTH > MAX_BITS)
+        self.residual = self.nf.canonical(self.nf.of(ctx.lhs) - self.nf.of(ctx.rhs))
+        self.positions = {p[0]: p for p in _linear_positions(rhs)}
+        self.incremental = True
+
+    def _of(self, e):
+        return self.nf.of(self.ctx.facts.apply(e.xreplace(self.forward)))
+
+    def _change_holds(self, path, new):
+        """Whether replacing the node at ``path`` by ``new`` closes the residual."""
+        from sympy import cancel
+
+        from .normal_form import OPAQUE
+
+        depth = max(k for k in range(len(path) + 1) if path[:k] in self.positions)
+        at, node, _, _, wrap = self.positions[path[:depth]]
+        changed = _replace_at(node, path[depth:], new)
+        d = self.nf.canonical(self.residual - (self._of(wrap(changed)) - self._of(wrap(node))))
+        return d == 0 or (not d.has(*OPAQUE) and cancel(d) == 0)
+
+    def holds(self, c) -> bool:
+        if self.incremental and c.relation == EQ and c.local is not None:
+            return self._change_holds(*c.local)
+        ctx = prepare(self.lhs, c.expression, self.assumptions, self.models)
+        if getattr(ctx, "no_value", False) or _no_value(ctx.lhs) or _no_value(ctx.rhs):
+            return False
+        return bool(_attempt(ctx, c.relation, frozenset(RULE_NAMES)).holds)
+
+
+def _alarm_free() -> bool:
+    """No other time limit is running (a nested one would cancel it)."""
+    return not hasattr(signal, "getitimer") or signal.getitimer(signal.ITIMER_REAL)[0] == 0
+
+
+def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequence[str] = (),
+                assumptions=(), models=(), budget: Optional[float] = DEFAULT_BUDGET,
+                definitions=()) -> Tuple[Suggestion, ...]:
+    """At most three steps ``lhs REL' rhs'`` near the failing ``lhs relation rhs``, each one
+    verified by ``check_step`` with the same citation, assumptions and models, the smallest
+    edit first. ``result``: the step's StepResult (its residual says which terms to add back;
+    a verified step has nothing to explain). ``budget``: seconds for the whole search (None:
+    no bound). ``definitions``: the derivation's lets, to exchange a let's arguments."""
+    if result is not None and result.verdict == VERIFIED:
+        return ()
+    deadline = None if budget is None else time.monotonic() + budget
+    relation = canonical(relation)
+    assumptions, models = list(assumptions), tuple(models)
+    found = []
+    use_alarm = _alarm_free()
+    try:
+        with time_limit(budget if use_alarm else None):
+            candidates = _candidates(lhs, relation, rhs, getattr(result, "residual", None),
+                                     definitions)
+            probe = _Probe(lhs, rhs, assumptions, models)
+    except (StepTimeout,) + _FAILURES:
+        return ()
+    for c in candidates:
+        if len(found) >= MAX_SUGGESTIONS:
+            break
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            break
+        try:
+            with time_limit(left if use_alarm else None):
+                if not probe.holds(c):
+                    continue
+                checked = check_step(lhs, c.relation, c.expression, cited, assumptions, models)
+        except (StepTimeout,) + _FAILURES:
+            continue
+        if checked.verdict == VERIFIED:
+            found.append(Suggestion(c.expression, c.relation, str(c.edit), checked.rules_used,
+                                     c.kind))
+    return tuple(found)
