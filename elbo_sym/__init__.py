@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers, which do not run __getattr__
-    from .api import Report, StepView, builtins, check, derive, rules
+    from .api import Report, StepView, builtins, check, derive, rule_catalogue
     from .errors import InputError
 
-__all__ = ["check", "derive", "builtins", "rules", "Report", "StepView", "InputError",
+__all__ = ["check", "derive", "builtins", "rule_catalogue", "Report", "StepView", "InputError",
            "__version__"]
 
-_API = {"check", "derive", "builtins", "rules", "Report", "StepView"}
+# (not "rules": that is the subpackage elbo_sym.rules)
+_API = {"check", "derive", "builtins", "rule_catalogue", "Report", "StepView"}
 
 
 def __getattr__(name: str) -> Any:

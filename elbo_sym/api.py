@@ -27,7 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover - imported for the annotations only
 
 SOURCES = ("deriv", "md", "tex")
 
-__all__ = ["Report", "StepView", "check", "derive", "builtins", "rules", "SOURCES", "InputError"]
+__all__ = ["Report", "StepView", "check", "derive", "builtins", "rule_catalogue", "SOURCES",
+           "InputError"]
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,7 @@ def builtins() -> Dict[str, str]:
     return {name: d.title for name, d in BUILTINS.items()}
 
 
-def rules() -> Dict[str, str]:
+def rule_catalogue() -> Dict[str, str]:
     """The rule catalogue: the names a step may cite after ``by``, and what each licenses."""
     from .rules.catalogue import RULES
 

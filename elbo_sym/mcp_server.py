@@ -83,18 +83,20 @@ def derive(name: str = "elbo") -> Dict[str, Any]:
 
 def list_rules() -> Dict[str, Any]:
     """The rules a step may cite after 'by', what each licenses, and the built-ins."""
-    from .api import builtins, rules
+    from .api import builtins, rule_catalogue
 
-    return {"rules": [{"name": n, "licenses": what} for n, what in rules().items()],
+    return {"rules": [{"name": n, "licenses": what} for n, what in rule_catalogue().items()],
             "builtins": [{"name": n, "title": t} for n, t in builtins().items()]}
 
 
 def build_server(name: str = "elbo-check") -> Any:
     """The MCP server with the three tools (mcp 2's MCPServer, or FastMCP of mcp 1)."""
+    import importlib
+
     try:
-        from mcp.server.mcpserver import MCPServer as Server
+        Server = importlib.import_module("mcp.server.mcpserver").MCPServer
     except ImportError:  # mcp 1.x
-        from mcp.server.fastmcp import FastMCP as Server  # type: ignore[no-redef]
+        Server = importlib.import_module("mcp.server.fastmcp").FastMCP
     from . import __version__
 
     try:

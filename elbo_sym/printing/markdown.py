@@ -23,9 +23,14 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
 class Section(Protocol):
     """What a report section holds: a file (or built-in) name, its checked derivations
     (``DerivationResult``s), and the error that stopped it ("" when none)."""
-    target: str
-    results: Sequence[Any]
-    error: str
+    @property
+    def target(self) -> str: ...
+
+    @property
+    def results(self) -> Sequence[Any]: ...
+
+    @property
+    def error(self) -> str: ...
 
 
 def escape(s: str) -> str:
