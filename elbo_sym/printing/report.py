@@ -44,6 +44,25 @@ def hint_text(result):
     return f"{result.hint}, e.g. model {model_text(result.hint_model)}"
 
 
+def suggestion_text(suggestion):
+    """``did you mean: = −KL(q(z | x) ‖ p(z)) + …   (the sign of … flipped; verified by
+    kl-definition)``: a nearby step the checker verified (``checker.explain``)."""
+    rules = ", ".join(suggestion.rules) or "algebra"
+    return (f"did you mean: {relation_symbol(suggestion.relation)} {text(suggestion.expression)}"
+            f"   ({suggestion.edit}; verified by {rules})")
+
+
+def suggestion_texts(result):
+    """A ``did you mean:`` line for each suggestion of a failing step (none for a verified one)."""
+    return [suggestion_text(s) for s in getattr(result, "suggestions", ())]
+
+
+def json_suggestions(result):
+    """The suggestions of a step as JSON: the expression as the text printer prints it."""
+    return [{"expression": text(s.expression), "relation": s.relation, "edit": s.edit,
+             "rules": list(s.rules)} for s in getattr(result, "suggestions", ())]
+
+
 def step_message(result):
     """``message_parts`` as one line, or None."""
     return "; ".join(message_parts(result)) or None
@@ -134,7 +153,7 @@ def format_derivation(result, colour=False, quiet=False, strict=False, width=Non
                           _fit(f"      {plain}  {info}".rstrip(), width, "        ")]
             else:
                 lines.append(row.replace(plain, mark, 1))
-            for part in message_parts(res):
+            for part in message_parts(res) + suggestion_texts(res):
                 lines += _fit(f"      {part}", width, "        ")
         lines.append("")
     ok = result.ok(strict)
@@ -159,7 +178,8 @@ def json_step(step, index, result):
             "rules_used": list(result.rules_used), "message": step_message(result),
             "missing_rules": list(result.missing), "inconsistent": result.inconsistent,
             "numeric": json_numeric(result.numeric),
-            "hint": hint_text(result) if result.hint else None}
+            "hint": hint_text(result) if result.hint else None,
+            "suggestions": json_suggestions(result)}
 
 
 def json_derivation(result, strict=False):
