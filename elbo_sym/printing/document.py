@@ -98,17 +98,41 @@ def rules_column(step, result):
 
 
 def _justification(step, result):
-    return rf"&& {MARKS[result.verdict]}\ \text{{{escape(rules_column(step, result))}}}"
+    mark = r"\footnotemark" if getattr(result, "suggestions", ()) else ""
+    return rf"&& {MARKS[result.verdict]}\ \text{{{escape(rules_column(step, result))}}}{mark}"
+
+
+def suggestion_note(result):
+    r"""The footnote of a failing step with suggestions (``checker.explain``): ``Did you mean
+    $= \dots$ (the sign of … flipped; verified by kl-definition)?``, one sentence each."""
+    notes = []
+    for s in result.suggestions:
+        rules = ", ".join(s.rules) or "algebra"
+        notes.append(f"Did you mean ${latex_relation(s.relation)} {latex(s.expression)}$ "
+                     f"({escape(s.edit)}; verified by {escape(rules)})?")
+    return " ".join(notes)
+
+
+def _footnotes(result):
+    """The footnotes of the marks in the chain, after its ``align*`` (a footnote cannot be
+    set inside one): the counter is taken back over the marks, then stepped for each note."""
+    notes = [suggestion_note(r) for r in result.steps if getattr(r, "suggestions", ())]
+    if not notes:
+        return ""
+    return (f"\\addtocounter{{footnote}}{{-{len(notes)}}}\n"
+            + "".join(f"\\stepcounter{{footnote}}\\footnotetext{{{n}}}\n" for n in notes))
 
 
 def align(result):
-    """The chain of one derivation as an ``align*`` environment."""
+    """The chain of one derivation as an ``align*`` environment (and the footnotes of the
+    steps it marks with suggestions)."""
     d = result.derivation
     lines = []
     for i, (step, res) in enumerate(zip(d.steps, result.steps)):
         head = latex(d.start) if i == 0 else ""
         lines.append(f"{head} &{latex_relation(step.relation)} {latex(step.expr)} {_justification(step, res)}")
-    return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+    return ("\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+            + _footnotes(result))
 
 
 def _fact(lhs, relation, rhs):
