@@ -47,6 +47,9 @@ class StepView:
     message: Optional[str]           # why it is not verified (or the citation warning)
     residual: Optional[str]          # lhs - rhs in normal form, for a step not verified
     counterexample: Dict[str, str]   # variable -> value (symbolic, or the numeric judge's)
+    # nearby steps the checker verified, for a step not verified: {expression, relation, edit,
+    # rules} (elbo_sym.checker.explain)
+    suggestions: Tuple[Dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,7 @@ class Report:
 
 def _step_view(name: str, index: int, step: "Step", res: "StepResult", text: Any,
                latex: Any) -> StepView:
-    from .printing.report import step_message
+    from .printing.report import json_suggestions, step_message
 
     counterexample = {text(s): text(v) for s, v in res.counterexample}
     if not counterexample and res.numeric is not None and res.numeric.counterexample:
@@ -186,7 +189,7 @@ def _step_view(name: str, index: int, step: "Step", res: "StepResult", text: Any
     return StepView(name, index, step.line, step.relation, text(step.expr), latex(step.expr),
                     res.verdict, tuple(step.rules), tuple(res.rules_used), tuple(res.missing),
                     step_message(res), text(res.residual) if res.residual is not None else None,
-                    counterexample)
+                    counterexample, tuple(json_suggestions(res)))
 
 
 def check(text: str, source: str = "deriv", *, name: str = "<string>", numeric: bool = True,

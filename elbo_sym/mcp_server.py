@@ -31,7 +31,8 @@ def _steps(report: Any) -> List[Dict[str, Any]]:
              "verdict": s.verdict, "rules_cited": list(s.rules_cited),
              "rules_used": list(s.rules_used), "missing_rules": list(s.missing_rules),
              "message": s.message, "residual": s.residual,
-             "counterexample": dict(s.counterexample)} for s in report.steps]
+             "counterexample": dict(s.counterexample),
+             "suggestions": [dict(x) for x in s.suggestions]} for s in report.steps]
 
 
 def report_json(report: Any) -> Dict[str, Any]:

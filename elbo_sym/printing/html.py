@@ -71,6 +71,10 @@ def _details(res) -> List[str]:
         out.append("numerically " + _e(numeric.message))
     elif numeric is not None and numeric.status == "not-applicable":
         out.append("numeric judge: " + _e(numeric.message or "not applicable"))
+    for s in getattr(res, "suggestions", ()):   # nearby steps the checker verified
+        rules = ", ".join(s.rules) or "algebra"
+        out.append("did you mean: " + mathml(f"{latex_relation(s.relation)} {latex(s.expression)}")
+                   + " (" + _e(f"{s.edit}; verified by {rules}") + ")")
     return out
 
 

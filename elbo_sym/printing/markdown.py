@@ -101,6 +101,10 @@ def step_details(res) -> List[str]:
         out.append("numerically " + escape(numeric.message))
     elif numeric is not None and numeric.status == "not-applicable":
         out.append("numeric judge: " + escape(numeric.message or "not applicable"))
+    for s in getattr(res, "suggestions", ()):   # nearby steps the checker verified
+        rules = ", ".join(s.rules) or "algebra"
+        out.append("did you mean: " + _inline(f"{latex_relation(s.relation)} {latex(s.expression)}")
+                   + " (" + escape(f"{s.edit}; verified by {rules}") + ")")
     return out
 
 
