@@ -27,6 +27,8 @@ class Options:
     judge_unverified: bool = False        # without --numeric, the numeric judge on the steps
                                           # not verified only (derive, latex: numpy only then)
     width: Optional[int] = None           # the terminal's columns: long report lines wrap
+    explain: bool = True                  # suggestions under the steps not verified
+    explain_budget: Optional[float] = 1.0 # seconds of that search per failing step (None: no limit)
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ def _check_document(target, kind, options):
         entry = json_file(shown, error=located) if options.json else None
         return TargetReport(target, entry, "", str(located), INPUT_ERROR)
     results = tuple(check_reading(reading, numeric=options.numeric, seed=options.seed,
-                                  timeout=options.timeout))
+                                  timeout=options.timeout, explain=options.explain,
+                                  explain_budget=options.explain_budget))
     text = ""
     if options.text:
         blocks = [f"{shown}: " + format_derivation(r, colour=options.colour, quiet=options.quiet,
@@ -122,7 +125,8 @@ def _check(target, options):
         entry = _error_entry(target, None, None, str(exc)) if options.json else None
         return TargetReport(target, entry, "", f"{target}: error: {exc}", INPUT_ERROR)
     results = tuple(check_derivation(d, numeric=options.numeric, seed=options.seed,
-                                     timeout=options.timeout) for d in derivations)
+                                     timeout=options.timeout, explain=options.explain,
+                                     explain_budget=options.explain_budget) for d in derivations)
     if options.judge_unverified and not options.numeric:
         from .checker.second_look import judge_unverified
 

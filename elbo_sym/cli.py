@@ -96,6 +96,17 @@ def numeric_options(default):
     return decorate
 
 
+def explain_options(f):
+    """--explain/--no-explain and --explain-budget, shared by the commands that check."""
+    f = click.option("--explain-budget", type=click.FloatRange(min=0), default=1.0,
+                     show_default=True, metavar="S",
+                     help="Seconds the search for suggestions may spend on one failing "
+                          "step (0: no limit).")(f)
+    return click.option("--explain/--no-explain", default=True, show_default=True,
+                        help="Under a step that is not verified, propose the nearest steps "
+                             "that are ('did you mean: ...'), each verified by the checker.")(f)
+
+
 def timeout_option(f):
     return click.option("--timeout", type=float, default=10.0, show_default=True,
                         help="Seconds each judge may spend on one step before it is "
@@ -214,11 +225,13 @@ def _default_targets(targets, all_builtins):
 @click.option("--strict", is_flag=True, help="A step whose cited rules do not suffice fails.")
 @numeric_options(default=None)
 @timeout_option
+@explain_options
 @format_option
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @colour_option
 @output_option
-def derive(targets, all_builtins, strict, numeric, seed, timeout, fmt, as_json, color, output):
+def derive(targets, all_builtins, strict, numeric, seed, timeout, explain, explain_budget, fmt,
+           as_json, color, output):
     """Print derivations with every step checked (default: the VAE paper's chain; --all: every
     built-in, see `elbo-check list`).
 
@@ -234,7 +247,8 @@ def derive(targets, all_builtins, strict, numeric, seed, timeout, fmt, as_json, 
     options = Options(strict=strict, numeric=bool(numeric), seed=seed, timeout=timeout or None,
                       colour=colour, text=fmt == "text", json=fmt in ("json", "github"),
                       keep_results=fmt in ("markdown", "html"), judge_unverified=numeric is None,
-                      width=terminal_width() if fmt == "text" and not output else None)
+                      width=terminal_width() if fmt == "text" and not output else None,
+                      explain=explain, explain_budget=explain_budget or None)
     code, reports = _reports(_default_targets(targets, all_builtins), options)
     _emit(fmt, reports, code, strict, colour, output)
     sys.exit(code)
@@ -248,8 +262,10 @@ def derive(targets, all_builtins, strict, numeric, seed, timeout, fmt, as_json, 
               help="Write to FILE instead of standard output.")
 @numeric_options(default=None)
 @timeout_option
+@explain_options
 @from_option
-def latex(targets, all_builtins, fragment, output, numeric, seed, timeout, source_format):
+def latex(targets, all_builtins, fragment, output, numeric, seed, timeout, explain,
+          explain_budget, source_format):
     """Typeset derivations as LaTeX (default: the VAE paper's chain; --all: every built-in).
 
     A standalone document (amsmath align*, one line per step, the rules on the right) that
@@ -263,7 +279,8 @@ def latex(targets, all_builtins, fragment, output, numeric, seed, timeout, sourc
 
     options = Options(numeric=bool(numeric), seed=seed, timeout=timeout or None, text=False,
                       json=False, keep_results=True, source_format=source_format,
-                      judge_unverified=numeric is None)
+                      judge_unverified=numeric is None, explain=explain,
+                      explain_budget=explain_budget or None)
     options = _with_stdin(targets, options)
     code, reports = _reports(_default_targets(targets, all_builtins), options)
     checked = [result for r in reports for result in r.results]
@@ -303,14 +320,15 @@ def rules():
 @click.option("-q", "--quiet", is_flag=True, help="Only each derivation's summary line.")
 @numeric_options(default=True)
 @timeout_option
+@explain_options
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Check files in this many processes.")
 @from_option
 @format_option
 @colour_option
 @output_option
-def check(targets, as_json, strict, quiet, numeric, seed, timeout, jobs, source_format, fmt,
-          color, output):
+def check(targets, as_json, strict, quiet, numeric, seed, timeout, explain, explain_budget, jobs,
+          source_format, fmt, color, output):
     """Check derivation files (.deriv), Markdown notes (.md), LaTeX papers (.tex) or
     built-ins: a verdict for every step. '-' reads standard input (--from md|tex|deriv).
 
@@ -331,7 +349,8 @@ def check(targets, as_json, strict, quiet, numeric, seed, timeout, jobs, source_
     options = Options(strict, quiet, numeric, seed, timeout or None, colour,
                       text=fmt == "text", json=fmt in ("json", "github"), keep_results=keep,
                       source_format=source_format,
-                      width=terminal_width() if fmt == "text" and not output else None)
+                      width=terminal_width() if fmt == "text" and not output else None,
+                      explain=explain, explain_budget=explain_budget or None)
     options = _with_stdin(targets, options)
     code, reports = _reports(targets, options, 1 if keep else jobs)
     _emit(fmt, reports, code, strict, colour, output, quiet)

@@ -58,7 +58,8 @@ def read_path(path: str, kind: Optional[str] = None) -> Reading:
     return read_text(data, str(path), kind_of_path(str(path), kind))
 
 
-def check_reading(reading: Reading, numeric=False, seed=0, timeout=10.0) -> List:
+def check_reading(reading: Reading, numeric=False, seed=0, timeout=10.0, explain=True,
+                  explain_budget=1.0) -> List:
     """A DerivationResult for each chain: its readable segments checked, the steps that touch
     an unreadable row ``unknown`` with the reason."""
     from ..checker import UNKNOWN, check_derivation
@@ -70,7 +71,8 @@ def check_reading(reading: Reading, numeric=False, seed=0, timeout=10.0) -> List
         by_step = {}
         conditions = []
         for derivation, indices in block.segments:
-            checked = check_derivation(derivation, numeric=numeric, seed=seed, timeout=timeout)
+            checked = check_derivation(derivation, numeric=numeric, seed=seed, timeout=timeout,
+                                       explain=explain, explain_budget=explain_budget)
             for index, result in zip(indices, checked.steps):
                 by_step[index] = result
             conditions += [c for c in checked.conditions if c not in conditions]
