@@ -14,17 +14,30 @@ numeric judge finds no violation (numbers that agree prove nothing), and verifie
 mutant may be verified: each is printed and the script exits 1. An excluded mutant that the
 numeric judge violates means an equivalence proof is wrong: printed, and exit 1 too.
 
-Usage: python scripts/mutation_suite.py [--sample N] [--seed S] [--draws D]
+Explain, measured: for every counted mutant, the suggestions of ``elbo_sym.checker.explain``
+(the nearest steps that hold) are searched as ``elbo-check check`` does (--explain-budget
+seconds a step), and the column "original suggested" counts the mutants whose original step
+is among them (the same tree up to sympy's order, and the same relation). Every suggestion is
+verified by the checker, or the script exits 1. The share and the median time of the search
+are printed at the end; --no-explain skips it.
+
+Usage: python scripts/mutation_suite.py [--sample N] [--seed S] [--draws D] [--no-explain]
+       [--explain-budget S]
 """
 import argparse
 import glob
 import os
 import random
+import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from elbo_sym.checker import check_step  # noqa: E402
+from elbo_sym.checker.explain import same_expression, suggestions  # noqa: E402
+from elbo_sym.checker.limits import StepTimeout, time_limit  # noqa: E402
+from elbo_sym.errors import DomainError  # noqa: E402
 from elbo_sym.derivations import DERIVATIONS  # noqa: E402
 from elbo_sym.mutation import COUNTED, KINDS, judge_mutant, mutants  # noqa: E402
 from elbo_sym.parser import parse_file  # noqa: E402
@@ -32,9 +45,10 @@ from elbo_sym.printing import text  # noqa: E402
 from elbo_sym.relations import REFUTED, UNKNOWN, VERIFIED  # noqa: E402
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "*.deriv")
-COLUMNS = ("generated", "excluded", "counted", "refuted", "unknown", "unknown-holds", "verified")
+COLUMNS = ("generated", "excluded", "counted", "refuted", "unknown", "unknown-holds", "verified",
+           "suggested")
 HEADERS = ("kind", "generated", "excluded (proven equal)", "counted", "refuted", "unknown",
-           "of which no numeric violation", "verified")
+           "of which no numeric violation", "verified", "original suggested")
 
 
 def sources():
@@ -47,6 +61,31 @@ def sources():
 def where(origin, m):
     return (f"{origin} {m.derivation.name}:{m.index} ({m.kind}: {m.description}): "
             f"{m.step.relation} {text(m.step.expr)}")
+
+
+def explained(m, budget):
+    """(whether the original step is among the suggestions for mutant ``m``, the seconds the
+    search took, the suggestions that do not verify on their own: there must be none)."""
+    step = m.step
+    try:
+        with time_limit(10.0):
+            result = check_step(m.previous, step.relation, step.expr, step.rules, m.facts,
+                                m.derivation.models)
+    except (StepTimeout, DomainError):
+        result = None
+    started = time.perf_counter()
+    found = suggestions(m.previous, step.relation, step.expr, result, step.rules, m.facts,
+                        m.derivation.models, budget, m.derivation.definitions)
+    seconds = time.perf_counter() - started
+    wrong = []
+    for s in found:
+        again = check_step(m.previous, s.relation, s.expression, step.rules, m.facts,
+                           m.derivation.models)
+        if again.verdict != VERIFIED:
+            wrong.append(f"{s.relation} {text(s.expression)} ({s.edit}): {again.verdict}")
+    hit = any(s.relation == m.original.relation and same_expression(s.expression, m.original.expr)
+              for s in found)
+    return hit, seconds, wrong
 
 
 def table(by_kind):
@@ -66,13 +105,17 @@ def main():
     ap.add_argument("--sample", type=int, default=0, help="check only N random mutants")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--draws", type=int, default=64, help="instances of the numeric judge")
+    ap.add_argument("--no-explain", dest="explain", action="store_false",
+                    help="skip the search for suggestions")
+    ap.add_argument("--explain-budget", type=float, default=1.0,
+                    help="seconds the search may spend on one mutant")
     args = ap.parse_args()
     every = [(origin, m) for origin, d in sources() for m in mutants(d)]
     chosen = random.Random(args.seed).sample(every, args.sample) if 0 < args.sample < len(every) else every
     by_kind = {}
     for origin, m in every:
         by_kind.setdefault(m.kind, dict.fromkeys(COLUMNS, 0))["generated"] += 1
-    bugs, excluded, by_numbers = [], [], 0
+    bugs, excluded, by_numbers, search_times = [], [], 0, []
     started = time.perf_counter()
     for origin, m in chosen:
         j = judge_mutant(m, draws=args.draws)
@@ -94,6 +137,11 @@ def main():
             row["unknown"] += 1
             if j.numeric == "holds":
                 row["unknown-holds"] += 1
+        if args.explain and j.verdict != VERIFIED:
+            found, seconds, wrong = explained(m, args.explain_budget)
+            row["suggested"] += found
+            search_times.append(seconds)
+            bugs += [f"UNVERIFIED SUGGESTION {where(origin, m)}: {w}" for w in wrong]
     elapsed = time.perf_counter() - started
     rendered, total = table(by_kind)
     print(rendered)
@@ -104,6 +152,11 @@ def main():
           f"numeric judge alone {by_numbers}), unknown: {total['unknown']} (no numeric violation on "
           f"{args.draws} draws: {total['unknown-holds']}), verified: {total['verified']}  "
           f"({elapsed:.1f} s)")
+    if args.explain and search_times:
+        share = 100.0 * total["suggested"] / max(1, total["counted"])
+        print(f"original among the suggestions: {total['suggested']} of {total['counted']} counted "
+              f"mutants ({share:.1f}%; target 90%); search time a failing step: median "
+              f"{statistics.median(search_times):.3f} s (target 1 s), max {max(search_times):.2f} s")
     if excluded:
         print("\nexcluded (proven equal to the original step):")
         print("\n".join(excluded))

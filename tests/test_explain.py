@@ -1,0 +1,354 @@
+"""Explain (issue 12): under a step that is not verified, the nearest steps that hold.
+
+Each operator's inverse on a small case, the limit of three and the order, the budget, the
+happy path (a verified derivation never searches), every suggestion verified on its own (also
+over the mutation suite's mutants of the built-ins), and every output: text, JSON, LaTeX,
+Markdown, HTML, the API and --no-explain.
+"""
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from elbo_sym.checker import VERIFIED, check_derivation, check_step
+from elbo_sym.checker.explain import MAX_SUGGESTIONS, same_expression, suggestions
+from elbo_sym.parser import parse_text
+from elbo_sym.printing import text
+
+HEAD = "derivation d \"t\"\n"
+
+
+def chain(body, head=HEAD):
+    """The one derivation of a file made of ``head`` and ``body``."""
+    return parse_text(head + body, filename="t.deriv")[0]
+
+
+def explained(body, step=1, budget=5.0, head=HEAD):
+    """(derivation, the failing step's result, its suggestions)."""
+    d = chain(body, head)
+    i = step - 1
+    previous = d.start if i == 0 else d.steps[i - 1].expr
+    s = d.steps[i]
+    facts = [(a.lhs, a.relation, a.rhs) for a in d.assumptions]
+    result = check_step(previous, s.relation, s.expr, s.rules, facts, d.models)
+    assert result.verdict != VERIFIED
+    found = suggestions(previous, s.relation, s.expr, result, s.rules, facts, d.models, budget,
+                        d.definitions)
+    for f in found:   # honesty: each one, checked on its own, is verified
+        again = check_step(previous, f.relation, f.expression, s.rules, facts, d.models)
+        assert again.verdict == VERIFIED, (f, again)
+        assert f.rules == again.rules_used
+    return d, result, found
+
+
+def expect(found, written, relation="=", kind=None):
+    """The suggestion that is ``written`` (parsed as a step's expression), with its kind."""
+    target = chain(f"  0\n  {relation} {written}\n").steps[0].expr
+    hits = [f for f in found if f.relation == relation and same_expression(f.expression, target)]
+    assert hits, [(f.relation, text(f.expression), f.edit) for f in found]
+    if kind is not None:
+        assert hits[0].kind == kind
+    return hits[0]
+
+
+# Each slip undone.
+
+def test_sign_flipped_back():
+    _, _, found = explained("  log p(x)\n  = log p(x, z) + log p(z | x)   by product-rule\n")
+    hit = expect(found, "log p(x, z) - log p(z | x)", kind="sign")
+    assert hit.edit == "the sign of log p(z | x) flipped"
+    assert hit.rules == ("product-rule",)
+
+
+def test_kl_arguments_swapped_back():
+    _, _, found = explained("  E_{q(z | x)}[log q(z | x) - log p(z)]\n"
+                            "  = KL(p(z) || q(z | x))   by kl-definition\n")
+    hit = expect(found, "KL(q(z | x) || p(z))", kind="kl-swap")
+    assert hit.edit == "the arguments of the KL swapped"
+
+
+def test_conditional_turned_around():
+    _, result, found = explained("  log p(x)\n  = log p(x, z) - log p(z | x)   by product-rule\n"
+                                 "  = log p(x, z) - log p(x | z)   by bayes-rule\n", step=2)
+    hit = expect(found, "log p(x, z) - log p(z | x)", kind="conditional-swap")
+    assert hit.edit == "p(x | z) turned around"
+    assert found[0] == hit        # the smallest edit comes first
+
+
+def test_dropped_term_added_back_from_the_residual():
+    # the KL term of the ELBO decomposition dropped: it comes back, folded from the residual
+    # (E_q[log q(x, z) - log q(x) - log p(x, z) + log p(x)] in conditionals is a KL)
+    _, _, found = explained(
+        "  E_{q(z|x)}[log p(x, z) - log p(z | x)]\n"
+        "  = E_{q(z|x)}[log p(x, z) - log q(z | x)]   by linearity\n")
+    hit = expect(found, "KL(q(z | x) || p(z | x)) + E_{q(z|x)}[log p(x, z) - log q(z | x)]",
+                 kind="add")
+    assert hit.edit == "KL(q(z | x) ‖ p(z | x)) added"
+    # and the residual itself, added as it is, is the last resort
+    assert found[-1].edit.endswith(" added") and "log p(x)" in found[-1].edit
+
+
+def test_term_added_inside_the_expectation():
+    _, _, found = explained(
+        "  E_{q(z|x)}[log p(x | z) + log p(z) - log q(z | x)]\n"
+        "  = E_{q(z|x)}[log p(x | z) - log q(z | x)]   by linearity\n")
+    hit = expect(found, "E_{q(z|x)}[log p(x | z) + log p(z) - log q(z | x)]", kind="add")
+    assert hit.edit == "log p(z) added inside the expectation"
+
+
+def test_extra_term_dropped():
+    _, _, found = explained("  log p(x)\n  = log p(x, z) - log p(z | x) + log p(z)   by product-rule\n")
+    hit = expect(found, "log p(x, z) - log p(z | x)", kind="drop")
+    assert hit.edit == "log p(z) dropped"
+
+
+def test_term_pushed_back_into_the_expectation():
+    _, _, found = explained(
+        "  E_{q(z|x)}[log p(x, z) - log q(z | x)]\n"
+        "  = E_{q(z|x)}[log p(x, z)] - log q(z | x)   by linearity\n")
+    hit = expect(found, "E_{q(z|x)}[log p(x, z) - log q(z | x)]", kind="push-in")
+    assert hit.edit == "−log q(z | x) moved into the expectation"
+
+
+def test_term_pulled_back_out_of_the_expectation():
+    _, _, found = explained(
+        "  E_{q(z|x)}[log p(x, z)] - log p(x)\n"
+        "  = E_{q(z|x)}[log p(x, z)] - E_{q(z|x)}[log q(z | x)]   by linearity\n")
+    # no edit of this kind is true here; what is proposed is still verified (checked above)
+    assert len(found) <= MAX_SUGGESTIONS
+
+
+def test_index_shifted_back():
+    head = "assume J >= 1\n" + HEAD
+    _, _, found = explained("  sum_{j=1}^{J} mu_j^2\n  = sum_{j=1}^{J} mu_{j+1}^2   by algebra\n",
+                            head=head)
+    hit = expect(found, "sum_{j=1}^{J} mu_j^2", kind="index-shift")
+    assert hit.edit == "μ_{j+1} shifted to μ_j"
+
+
+def test_sum_bound_moved_back():
+    _, _, found = explained("  sum_{j=1}^{J} mu_j^2\n  = sum_{j=1}^{J - 1} mu_j^2   by algebra\n")
+    hit = expect(found, "sum_{j=1}^{J} mu_j^2", kind="sum-bound")
+    assert hit.edit == "the upper bound J − 1 of the sum over j changed to J"
+
+
+def test_constant_changed_back():
+    _, _, found = explained("  1/2 (a + b)\n  = 3/2 a + 1/2 b   by algebra\n")
+    hit = expect(found, "1/2 a + 1/2 b", kind="constant")
+    assert hit.edit == "3/2 changed to 1/2"
+
+
+def test_relation_reversed():
+    _, _, found = explained("  KL(q(z | x) || p(z))\n  <= 0   by kl-nonneg\n")
+    assert found[0].relation == ">=" and found[0].kind == "relation"
+    assert found[0].edit == "the step holds with ≥; it is written with ≤"
+    assert found[0].rules == ("kl-nonneg",)
+
+
+def test_equality_that_is_a_bound():
+    _, _, found = explained("  log p(x)\n  = E_{q(z|x)}[log p(x, z) - log q(z | x)]   by kl-nonneg\n")
+    hit = expect(found, "E_{q(z|x)}[log p(x, z) - log q(z | x)]", relation=">=", kind="relation")
+    assert hit.edit == "the step holds with ≥; it is written with ="
+
+
+def test_the_hint_is_kept_not_repeated():
+    # a step that holds under one declaration more: the checker's hint says so, with the model
+    # line; suggestions never invent a model (they only change the written step)
+    d = chain("  log p(x)\n  = log p(x, z) - log r(z | x)   by product-rule\n")
+    r = check_derivation(d).steps[0]
+    assert r.hint is not None and "one family" in r.hint
+    assert all("model" not in s.edit for s in r.suggestions)
+
+
+# The limit, the order, the budget, the happy path.
+
+def test_at_most_three_smallest_first():
+    _, _, found = explained(
+        "  log p(x)\n"
+        "  = -KL(q(z | x) || p(z | x)) + E_{q(z|x)}[log p(x, z) - log q(z | x)]   by linearity, kl-definition\n")
+    assert len(found) == MAX_SUGGESTIONS
+    assert [f.kind for f in found[:2]] == ["relation", "sign"]
+    assert found[0].relation == ">="
+    expect(found, "KL(q(z | x) || p(z | x)) + E_{q(z|x)}[log p(x, z) - log q(z | x)]", kind="sign")
+
+
+def test_budget_bounds_the_search():
+    d = chain("  log p(x)\n  = -KL(q(z | x) || p(z | x)) + E_{q(z|x)}[log p(x, z) - log q(z | x)]"
+              "   by linearity, kl-definition\n")
+    s = d.steps[0]
+    result = check_step(d.start, s.relation, s.expr, s.rules)
+    started = time.perf_counter()
+    assert suggestions(d.start, s.relation, s.expr, result, s.rules, budget=1e-9) == ()
+    assert time.perf_counter() - started < 0.5
+    started = time.perf_counter()
+    suggestions(d.start, s.relation, s.expr, result, s.rules, budget=0.05)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_verified_step_has_nothing_to_explain():
+    d = chain("  log p(x)\n  = log p(x, z) - log p(z | x)   by product-rule\n")
+    s = d.steps[0]
+    result = check_step(d.start, s.relation, s.expr, s.rules)
+    assert result.verdict == VERIFIED
+    assert suggestions(d.start, s.relation, s.expr, result, s.rules) == ()
+
+
+def test_verified_derivations_never_search(monkeypatch):
+    from elbo_sym.checker import explain
+    from elbo_sym.derivations import BUILTINS
+
+    def boom(*args, **kwargs):
+        raise AssertionError("explain ran on a verified step")
+
+    monkeypatch.setattr(explain, "suggestions", boom)
+    result = check_derivation(BUILTINS["elbo"])
+    assert result.ok() and all(r.suggestions == () for r in result.steps)
+
+
+def test_explain_off():
+    d = chain("  log p(x)\n  = log p(x, z) + log p(z | x)   by product-rule\n")
+    assert check_derivation(d, explain=False).steps[0].suggestions == ()
+    assert check_derivation(d).steps[0].suggestions
+
+
+# Honesty over the mutation suite: every suggestion for a mutant of a built-in is verified.
+
+def _mutants():
+    from elbo_sym.derivations import DERIVATIONS
+    from elbo_sym.mutation import mutants
+
+    return [m for d in DERIVATIONS for m in mutants(d)]
+
+
+MUTANTS = _mutants()
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(MUTANTS))
+def test_every_suggestion_for_a_mutant_is_verified(m):
+    step = m.step
+    result = check_step(m.previous, step.relation, step.expr, step.rules, m.facts,
+                        m.derivation.models)
+    if result.verdict == VERIFIED:
+        return
+    found = suggestions(m.previous, step.relation, step.expr, result, step.rules, m.facts,
+                        m.derivation.models, 2.0, m.derivation.definitions)
+    assert len(found) <= MAX_SUGGESTIONS
+    for f in found:
+        again = check_step(m.previous, f.relation, f.expression, step.rules, m.facts,
+                           m.derivation.models)
+        assert again.verdict == VERIFIED, (m.kind, m.description, text(f.expression), f.edit)
+
+
+def test_mutants_get_their_original_back():
+    """A fixed handful of slips of the VAE chain, one of each kind it admits: the original
+    step is among the suggestions."""
+    from elbo_sym.derivations import BUILTINS
+    from elbo_sym.mutation import mutants
+
+    wanted = {"sign", "kl-swap", "conditional-swap", "reverse"}
+    seen = set()
+    for m in mutants(BUILTINS["elbo"]):
+        if m.kind not in wanted or m.kind in seen:
+            continue
+        step = m.step
+        result = check_step(m.previous, step.relation, step.expr, step.rules, m.facts)
+        if result.verdict == VERIFIED:
+            continue
+        found = suggestions(m.previous, step.relation, step.expr, result, step.rules, m.facts,
+                            budget=5.0)
+        assert any(f.relation == m.original.relation
+                   and same_expression(f.expression, m.original.expr) for f in found), \
+            (m.kind, m.description)
+        seen.add(m.kind)
+    assert seen == wanted
+
+
+# Every output.
+
+WRONG = """derivation swapped "Swapped conditional"
+  log p(x)
+  = log p(x, z) - log p(z | x)          by product-rule
+  = log p(x, z) - log p(x | z)          by bayes-rule
+"""
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "elbo_sym", *args], capture_output=True,
+                          text=True, cwd=cwd, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+
+
+@pytest.fixture
+def wrong(tmp_path):
+    f = tmp_path / "swapped.deriv"
+    f.write_text(WRONG, encoding="utf-8")
+    return str(f)
+
+
+def test_text_report(wrong):
+    out = run("check", "--no-numeric", wrong)
+    assert out.returncode == 1
+    lines = out.stdout.splitlines()
+    i = next(k for k, ln in enumerate(lines) if "✗ refuted" in ln or "? unknown" in ln)
+    after = [ln for ln in lines[i + 1:] if ln.startswith("      ")]
+    assert "      did you mean: = log p(x, z) − log p(z | x)   (p(x | z) turned around; verified by bayes-rule)" in after
+
+
+def test_no_explain(wrong):
+    out = run("check", "--no-numeric", "--no-explain", wrong)
+    assert out.returncode == 1 and "did you mean" not in out.stdout
+    out = run("derive", "--no-explain", wrong)
+    assert out.returncode == 1 and "did you mean" not in out.stdout
+    assert "footnote" not in run("latex", "--no-explain", wrong).stdout
+
+
+def test_json_shape(wrong):
+    out = run("check", "--no-numeric", "--json", wrong)
+    doc = json.loads(out.stdout)
+    first, second = doc["files"][0]["derivations"][0]["steps"]
+    assert first["suggestions"] == []
+    assert second["suggestions"][0] == {"expression": "log p(x, z) − log p(z | x)",
+                                        "relation": "=", "edit": "p(x | z) turned around",
+                                        "rules": ["bayes-rule"]}
+    assert all(set(s) == {"expression", "relation", "edit", "rules"} for s in second["suggestions"])
+    assert len(second["suggestions"]) <= MAX_SUGGESTIONS
+    off = json.loads(run("check", "--no-numeric", "--json", "--no-explain", wrong).stdout)
+    assert off["files"][0]["derivations"][0]["steps"][1]["suggestions"] == []
+
+
+def test_latex_footnote(wrong, tmp_path):
+    tex = run("latex", wrong).stdout
+    assert tex.count(r"\footnotemark") == 1
+    assert r"\addtocounter{footnote}{-1}" in tex
+    assert (r"\stepcounter{footnote}\footnotetext{Did you mean $= \log p(x, z) - \log p(z \mid x)$ "
+            r"(p(x | z) turned around; verified by bayes-rule)?") in tex
+    import shutil
+
+    if shutil.which("pdflatex") is None:
+        return
+    (tmp_path / "proof.tex").write_text(tex, encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "proof.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_markdown_html_api_and_mcp():
+    import elbo_sym
+
+    report = elbo_sym.check(WRONG, numeric=False)
+    view = report.steps[1]
+    assert view.suggestions[0]["expression"] == "log p(x, z) − log p(z | x)"
+    assert report.steps[0].suggestions == ()
+    assert "did you mean: $= \\log p(x, z) - \\log p(z \\mid x)$ (p(x \\| z) turned around; " \
+           "verified by bayes-rule)" in report.markdown()
+    assert "did you mean: " in report.html()
+    from elbo_sym.mcp_server import check_derivation as tool
+
+    steps = tool(WRONG)["derivations"][0]["steps"]
+    assert steps[1]["suggestions"][0]["edit"] == "p(x | z) turned around"
+    assert steps[0]["suggestions"] == []
