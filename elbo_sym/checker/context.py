@@ -36,6 +36,7 @@ class StepContext:
     facts: assumptions_mod.Assumptions      # assumptions and conditions, applied
     conditions: Tuple[Fact, ...]            # domain conditions, in the names as written
     models: Tuple[Model, ...] = ()          # the declared models, in the step's symbols
+    no_value: bool = False                  # a term as written divides by 0 (1 / (x - x))
 
     @property
     def model_map(self) -> Dict[str, Model]:
@@ -144,11 +145,14 @@ def prepare(lhs: Expr, rhs: Expr, assumptions=(), models=()) -> StepContext:
             names.update(node.variables + getattr(node, "given", ()))
     # conditions the assumptions already settle (sigma^2 > 0 under sigma > 0) are not stated
     settled = assumptions_mod.build(assumed, bound, names)
-    conditions = []
+    conditions, no_value = [], False
     for c in written:
         c = (c[0].xreplace(forward), c[1], c[2])
         term, rel = _simplest(settled.apply(c[0]), c[1])
         if (term.is_positive if rel == GT else term.is_nonzero) or c in conditions:
+            continue
+        if not term.free_symbols and not term.has(*OPAQUE):
+            no_value = True         # a number that breaks its condition: 1 / 0, log(-1)
             continue
         conditions.append(c)
     facts = assumptions_mod.build(assumed + conditions, bound, names)
@@ -158,4 +162,4 @@ def prepare(lhs: Expr, rhs: Expr, assumptions=(), models=()) -> StepContext:
     shown = tuple((a.xreplace(back), r, b.xreplace(back)) for a, r, b in conditions)
     built = tuple(build_model(m.joint.xreplace(forward), [f.xreplace(forward) for f in m.factors])
                   .xreplace(facts.substitution) for m in models)
-    return StepContext(facts.apply(lhs), facts.apply(rhs), facts, shown, built)
+    return StepContext(facts.apply(lhs), facts.apply(rhs), facts, shown, built, no_value)

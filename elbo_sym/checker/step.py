@@ -327,7 +327,7 @@ def check_step(lhs, relation, rhs, cited=(), assumptions=(), models=()) -> StepR
     if false is not None:
         return StepResult(UNKNOWN, cited, reason="the assumptions cannot all hold: "
                           f"{false} is false, so the step says nothing", conditions=ctx.conditions)
-    if _no_value(ctx.lhs) or _no_value(ctx.rhs):
+    if ctx.no_value or _no_value(ctx.lhs) or _no_value(ctx.rhs):
         return StepResult(UNKNOWN, cited, reason=NO_VALUE_REASON, conditions=ctx.conditions)
     result, failed = _verified(ctx, relation, cited)
     return result if result is not None else _failure(ctx, relation, cited, failed)

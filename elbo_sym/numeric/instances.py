@@ -191,10 +191,10 @@ _SIZE_TOP = 5              # ... and every one up to this (whatever a model's ex
 
 def size_choices(symbol, bounds):
     """The values a symbolic size may take: consecutive whole numbers from the least that its
-    ``assume`` bounds allow, up to 5 and at least three (1 to 5 without bounds, 2 to 5 under
-    T >= 2, 5 to 7 under J >= 5)."""
+    ``assume`` bounds allow, up to 5 and at least three (0 to 5 without bounds: a count may
+    be 0; 2 to 5 under T >= 2, 5 to 7 under J >= 5)."""
     iv = interval_for(symbol, bounds)
-    first = 1
+    first = 0          # a count may be 0: the empty sum is where many closed forms fail
     if iv.lo is not None:
         first = max(first, math.floor(iv.lo) + 1 if iv.lo_strict and float(iv.lo).is_integer()
                     else math.ceil(iv.lo))
