@@ -195,7 +195,7 @@ def test_code_in_a_file_exits_2_from_a_real_process(tmp_path):
     """The same through a process of its own: exit status 2, a located error, no file."""
     (tmp_path / "code.deriv").write_text(
         "derivation t\n  log p(x)\n  = __import__('os').system('touch x')\n", encoding="utf-8")
-    run = subprocess.run([sys.executable, "-c", "import cli; cli.main()", "check", "code.deriv"],
+    run = subprocess.run([sys.executable, "-m", "elbo_sym", "check", "code.deriv"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 2, run.stderr
     assert "code.deriv:3:" in run.stderr and "Traceback" not in run.stderr
