@@ -314,13 +314,22 @@ def _node_edits(node, area, definitions):
                 yield (PULL_OUT, _W("the factor {} moved out of the expectation", f),
                        lambda inner=inner, f=f: Mul(f, Expectation(inner, node.density),
                                                     evaluate=False), 2)
-        free = sorted((s for s in node.integrand.free_symbols if not s.is_number), key=str)
+        counts = {x for _, n, _ in _nodes(node.integrand) if isinstance(n, (Sum, Product))
+                  for limit in n.limits for x in SympyTuple(*limit).free_symbols}
+        free = sorted((v for v in node.integrand.free_symbols
+                       if not v.is_number and v not in bound and v not in counts), key=str)
         for b in bound:
             for v in free:
-                if v != b and v not in bound and type(v) is type(b):
+                places = [p for p, n, _ in _nodes(node.integrand) if n == v]
+                if len(places) > 1:
                     yield (BOUND_RENAME, _W("{} in the expectation read as its variable {}", v, b),
                            lambda v=v, b=b: Expectation(_substitute(node.integrand, v, b),
-                                                        node.density), 1)
+                                                        node.density), 1.5)
+                for place in places[:6]:
+                    yield (BOUND_RENAME, _W("{} in the expectation read as its variable {}"
+                                            + (" (once)" if len(places) > 1 else ""), v, b),
+                           lambda place=place, b=b: Expectation(
+                               _replace_at(node.integrand, place, b), node.density), 1)
     if isinstance(node, Add):
         # a term beside an expectation that depends on its variables, moved inside it
         for i, e in enumerate(node.args):
@@ -396,6 +405,16 @@ def _peel(piece, binder):
             # a marginal of our measure (the normal form integrates out what f does not use)
             return coeff * rest.integrand
         return None
+    if isinstance(binder, Sum) and len(binder.limits) == 1 and not isinstance(rest, Sum):
+        # a term the sum's index does not enter: spread over the sum's terms (J/2 is the sum
+        # of 1/2 over j = 1..J), when the count divides it
+        j, lo, hi = binder.limits[0]
+        if piece.has(j) or not (hi - lo).free_symbols:
+            return None
+        from sympy import cancel
+
+        body = cancel(piece / (hi - lo + 1))
+        return None if body.free_symbols & (hi - lo).free_symbols else body
     if isinstance(binder, Sum) and isinstance(rest, Sum) and len(rest.limits) == len(binder.limits) == 1:
         (i, lo, hi), (j, lo2, hi2) = rest.limits[0], binder.limits[0]
         if (hi - lo) != (hi2 - lo2):
@@ -518,22 +537,37 @@ def _additions(lhs, rhs, residual, relation):
                    lambda node=node, term=term: _plus(node, term), _size(term))
 
 
+def _common(paths):
+    """The longest path every one of ``paths`` starts with."""
+    first = paths[0]
+    k = 0
+    while k < len(first) and all(len(p) > k and p[k] == first[k] for p in paths):
+        k += 1
+    return first[:k]
+
+
+def _at(expr, path):
+    for i in path:
+        expr = expr.args[i]
+    return expr
+
+
 def _candidates(lhs, relation, rhs, residual, definitions) -> List[_Candidate]:
-    out, seen = [], set()
-    lhs_key = _evaluated(lhs)
-    seen.add((relation, _evaluated(rhs)))
+    """Every candidate, the smallest edit first (by cost; then in the order made). A change
+    made at several places is recorded at the deepest node above all of them, so that the
+    probe can test it by its change alone."""
+    out, seen = [], {(relation, rhs)}
 
     def keep(cost, kind, edit, rel, build, path=None):
         try:
             new = build()
             expression = new if path is None else _replace_at(rhs, path, new)
-            key = (rel, _evaluated(expression))
         except _FAILURES:   # the edit makes no meaningful object (x on both sides of a bar)
             return
-        if key in seen:
+        if (rel, expression) in seen:
             return
-        seen.add(key)
-        if key[1] == lhs_key:   # back to the line before: true, but rarely what was meant
+        seen.add((rel, expression))
+        if expression == lhs:   # the line before again: true, but rarely what was meant
             cost += 3
         out.append(_Candidate(cost, kind, edit, rel, expression,
                               None if path is None else (path, new)))
@@ -544,24 +578,31 @@ def _candidates(lhs, relation, rhs, residual, definitions) -> List[_Candidate]:
     for rel in others:
         keep(0, RELATION, _W("the step holds with {}; it is written with {}",
                                unicode_symbol(rel), unicode_symbol(relation)), rel, lambda: rhs)
-    counts = {}
+    places = {}
     nodes = list(_nodes(rhs))
-    for _, node, _ in nodes:
-        counts[node] = counts.get(node, 0) + 1
+    for path, node, _ in nodes:
+        places.setdefault(node, []).append(path)
     for path, node, area in nodes:
         for kind, words, build, cost in _node_edits(node, area, definitions):
             keep(cost, kind, words, relation, build, path)
-            if counts[node] > 1:
+            if len(places[node]) > 1 and path == places[node][0]:
+                common = _common(places[node])
                 keep(cost + 0.5, kind, words + " (everywhere)", relation,
-                     lambda node=node, build=build: _substitute(rhs, node, build()))
+                     lambda node=node, build=build, common=common:
+                     _substitute(_at(rhs, common), node, build()), common)
     for c in _constants(rhs):
+        where = [p for p, n, area in nodes if n == c and area == EXPR]
+        if not where:
+            continue
+        common = _common(where)
         for new in (c - 1, c + 1):
             if new != 0:
                 keep(1, CONSTANT, _W("{} changed to {}", c, new), relation,
-                     lambda c=c, new=new: _replace_constant(rhs, c, new))
+                     lambda c=c, new=new, common=common:
+                     _replace_constant(_at(rhs, common), c, new), common)
     for words, path, build, cost in _additions(lhs, rhs, residual, relation):
         keep(cost, ADD, words, relation, build, path)
-    out.sort(key=lambda c: (c.cost, len(str(c.expression))))
+    out.sort(key=lambda c: c.cost)
     return out
 
 
@@ -646,6 +687,8 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
             probe = _Probe(lhs, rhs, assumptions, models)
     except (StepTimeout,) + _FAILURES:
         return ()
+    memo, tried = {}, set()
+    tried.add((relation, _evaluated(rhs, memo)))
     for c in candidates:
         if len(found) >= MAX_SUGGESTIONS:
             break
@@ -654,6 +697,10 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
             break
         try:
             with time_limit(left if use_alarm else None):
+                key = (c.relation, _evaluated(c.expression, memo))
+                if key in tried:
+                    continue
+                tried.add(key)
                 if not probe.holds(c):
                     continue
                 checked = check_step(lhs, c.relation, c.expression, cited, assumptions, models)
@@ -661,5 +708,5 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
             continue
         if checked.verdict == VERIFIED:
             found.append(Suggestion(c.expression, c.relation, str(c.edit), checked.rules_used,
-                                     c.kind))
+                                    c.kind))
     return tuple(found)
