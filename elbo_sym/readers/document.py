@@ -18,7 +18,7 @@ from ..rules.catalogue import RULE_NAMES
 from .rows import Node, chain_nodes, split_rows, strip_annotations
 from .scan import MD, TEX, Declaration, Display, Sentence, Unclosed, scan
 from .tokens import AMP, SPACE, LineIndex, tokenize
-from .translate import (FAMILY, NAME, Bare, Context, NoReading, Piece, Translator, normalize,
+from .translate import (FAMILY, GREEK_NAMES, NAME, Bare, Context, NoReading, Piece, Translator, normalize,
                         text_of)
 
 MAX_DOCUMENT_CHARS = 2_000_000     # as the .deriv reader: a long paper is a few hundred kB
@@ -160,8 +160,7 @@ class _Document:
         m = re.match(r"let\s+([pqr](?:_[A-Za-z0-9]+)*)\s*=\s*(.+)\Z", item.text)
         if m is not None:
             family, density = m.group(1), m.group(2).strip()
-            if not re.fullmatch(r"[pqr](?:_[A-Za-z0-9]+)*\s*\(.*\)", density) \
-                    or density.split("(")[0].strip() != family:
+            if not re.fullmatch(r"[pqr](?:_[A-Za-z0-9]+)*\s*\(.*\)", density):
                 raise self.input_error(f"'let {family} = ...' names the density that a bare "
                                        f"{family} means: write let {family} = {family}(z | x)",
                                        item.pos)
@@ -215,6 +214,7 @@ class _Document:
         if continues:
             if previous is not None and item.opener == "$$":
                 previous["nodes"].extend(nodes)
+                previous["marked"] = previous["marked"] or any(r.marked for r in rows)
                 self.rebuild(previous)
                 return previous
             line, col = self.at(nodes[0].pos)
@@ -227,10 +227,12 @@ class _Document:
                                                     "(no relation)"))
             return None
         chain = {"nodes": nodes, "name": labels[0] if labels else f"line-{line}",
+                 "marked": any(r.marked for r in rows),
                  "line": line, "before": before, "after": after, "index": None,
                  "added": [], "names": set(self.names),
                  "functions": set(self.functions)}
-        if len(nodes) == 2 and nodes[1].relation.kind == "=" and self.model(chain):
+        if len(nodes) == 2 and nodes[1].relation.kind == "=" and \
+                not any(r.marked for r in rows) and self.model(chain):
             return None
         self.rebuild(chain)
         return chain
@@ -319,10 +321,17 @@ class _Document:
         lets: List[_Line] = []
         relations = [None] + [n.relation.kind for n in nodes[1:]]
         by_definition = set()
-        local_names = set()
+        attached = self.attached(chain)
+        local_names = {re.match(r"let\s+([A-Za-z][A-Za-z0-9_]*)", ln.text).group(1)
+                       for ln in attached if ln.text.startswith("let ")}
+        # elbo-check's own documents (rows with a verdict mark) state their lets in where
+        # lines: their chains start from an expression as written, never define a name
+        marked = chain.get("marked", False)
         if pieces[0] is not None and len(nodes) > 1 and pieces[1] is not None and \
-                relations[1] in ("=", ":="):
-            head = self.new_name(pieces[0], pieces[1], ctx, local_names)
+                (relations[1] == ":=" or (relations[1] == "=" and not marked)):
+            elsewhere = [p for ps in pieces[2:] if ps is not None for p in ps]
+            head = self.new_name(pieces[0], pieces[1] + elsewhere, ctx, local_names,
+                                 explicit=relations[1] == ":=")
             if head is not None:
                 lets.append(_Line("let ", [Piece(head, nodes[0].pos),
                                            Piece("=", nodes[1].pos)] + pieces[1],
@@ -338,7 +347,6 @@ class _Document:
                                       owner=("node", i - 1)))
                     local_names.add(name.split("(")[0])
                     by_definition.add(i)
-        attached = self.attached(chain)
         bad = dict(reasons)
         for _ in range(len(nodes) + 2):
             segments = _segments(len(nodes), bad, step_unread)
@@ -442,14 +450,24 @@ class _Document:
         except RecursionError:
             return None, "nested too deep", 0
 
-    def new_name(self, head: List[Piece], body: List[Piece], ctx, local) -> Optional[str]:
+    def new_name(self, head: List[Piece], body: List[Piece], ctx, local,
+                 explicit=True) -> Optional[str]:
         """``L``, ``\\mathcal{L}(x)``, ``\\text{ELBO}`` when it is a name not defined before
-        and not a variable of the display: the text of the let's head, else None."""
+        and not a variable of the display: the text of the let's head, else None.
+
+        Without an explicit ``:=``, only what looks like the name of a quantity defines: a
+        word (ELBO), a capital letter (L, \\mathcal{L}, L_\\theta), or a letter applied to
+        variables (g(z)); a Greek or lower-case letter alone (\\sigma, x) is a variable, and
+        so is a name the display uses anywhere else."""
         text = text_of(head)
         m = re.fullmatch(r"(\S+)(?: \( (.*) \))?", text)
         if m is None:
             return None
         name, args = m.group(1), m.group(2)
+        stem = name.split("_")[0]
+        if not explicit and args is None and (
+                stem in GREEK_NAMES or (len(stem) == 1 and not stem.isupper())):
+            return None
         if not NAME.match(name) or FAMILY.match(name) or name in KNOWN_WORDS \
                 or name in self.names or name in local or re.fullmatch(r".*_[0-9]+", name):
             return None

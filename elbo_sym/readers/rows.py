@@ -35,6 +35,7 @@ class Relation:
 class Row:
     tokens: List[Tok]
     rules: List[str] = field(default_factory=list)
+    marked: bool = False      # carries a verdict mark (elbo-check's own documents): a step
 
 
 @dataclass
@@ -139,6 +140,7 @@ def strip_annotations(row: List[Tok], source: str, rule_names) -> Row:
     """The row without tags and commentary; rule names in the commentary are its citation."""
     out: List[Tok] = []
     rules: List[str] = []
+    marked = False
     i, n = 0, len(row)
     level = 0
     while i < n:
@@ -155,6 +157,7 @@ def strip_annotations(row: List[Tok], source: str, rule_names) -> Row:
             level -= 1
         if level == 0 and _tail_starts(row, i, source):
             rules.extend(_cited(row[i:], source, rule_names))
+            marked = any(x.text in (r"\checkmark", r"\times", "?") for x in row[i:])
             break
         out.append(t)
         i += 1
@@ -162,7 +165,7 @@ def strip_annotations(row: List[Tok], source: str, rule_names) -> Row:
     while out and (out[-1].kind == SPACE or (out[-1].kind == OTHER and out[-1].text in ".,;")
                    or out[-1].kind == AMP):
         out.pop()
-    return Row(out, rules)
+    return Row(out, rules, marked)
 
 
 def _tail_starts(row, i, source) -> bool:

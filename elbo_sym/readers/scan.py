@@ -56,6 +56,7 @@ _MD_OPEN = re.compile(
     r"|(?P<code>`+)"
     r"|(?P<dollars>\$\$)"
     r"|(?P<escaped>\\\$)"
+    r"|(?P<inline>\$(?:[^$\\\n]|\\.)+\$)"
     r"|(?P<bracket>\\\[)"
     r"|(?P<begin>\\begin\{(?P<env>(?:" + _ENV + r")\*?)\})", re.M)
 
@@ -63,6 +64,7 @@ _TEX_OPEN = re.compile(
     r"(?P<comment>(?<!\\)%[^\n]*)"
     r"|(?P<escaped>\\[$%\\])"
     r"|(?P<dollars>\$\$)"
+    r"|(?P<inline>\$(?:[^$\\]|\\.)+\$)"
     r"|(?P<bracket>\\\[)"
     r"|(?P<verbatim>\\begin\{(?:verbatim|lstlisting|minted|comment)\*?\})"
     r"|(?P<begin>\\begin\{(?P<env>(?:" + _ENV + r")\*?)\})"
@@ -127,7 +129,7 @@ def _scan_md(text):
             pos = close + len(ticks) if close >= 0 and (newline < 0 or close < newline) \
                 else m.end()
             continue
-        if m.group("escaped") is not None:
+        if m.group("escaped") is not None or m.group("inline") is not None:
             pos = m.end()
             continue
         pos = _display(items, text, MD, m)
@@ -147,8 +149,8 @@ def _scan_tex(text):
                 _declarations(items, d.group(1), m.start() + d.start(1))
             pos = m.end()
             continue
-        if m.group("escaped") is not None:
-            pos = m.end()
+        if m.group("escaped") is not None or m.group("inline") is not None:
+            pos = m.end()     # inline math is prose: $\ge$$\alpha$ is two of them, no $$
             continue
         if m.group("verbatim") is not None:
             name = m.group("verbatim")[len("\\begin{"):-1]

@@ -52,7 +52,7 @@ SPACING = frozenset(r"\, \; \: \! \> \  \quad \qquad \enspace \thinspace \medspa
 SKIPPED_WITH_ARG = frozenset(r"\label \tag \tag* \hspace \hspace* \vspace \color \phantom "
                              r"\hphantom \vphantom".split())
 KEEP_LAST_ARG = {r"\boxed": 1, r"\textcolor": 2, r"\colorbox": 2, r"\fcolorbox": 3,
-                 r"\mathop": 1, r"\mathord": 1, r"\mathbin": 1, r"\underbrace": 1,
+                 r"\mathord": 1, r"\mathbin": 1, r"\underbrace": 1,
                  r"\overbrace": 1, r"\smash": 1, r"\mathclap": 1}
 BIG = re.compile(r"\\[Bb]igg?[lrm]?\Z")
 OPENERS = {"(": "(", "[": "[", r"\{": "[", r"\lbrace": "[", r"\lbrack": "[", r"\lparen": "("}
@@ -62,6 +62,9 @@ BARS = {"|": "|", r"\vert": "|", r"\mid": "|", r"\lvert": "|", r"\rvert": "|",
 TIMES = frozenset(r"\cdot \times \ast \cdotp".split())
 DOTS = frozenset(r"\ldots \dots \cdots \dotsc \dotsb \dotso \mathellipsis".split())
 WORDS = ("KL", "log", "Log", "ln", "exp")
+# words that name an operator even when written upright: applied to a bracket, never multiplied
+OPERATOR_WORDS = frozenset("tr Tr det diag Var Cov Corr sign sgn softmax sigmoid logit erf "
+                           "argmax argmin max min sup inf lim arg".split())
 
 # relations: their .deriv spelling; definitions; those that cannot be checked
 RELATION_CS = {r"\le": "<=", r"\leq": "<=", r"\leqslant": "<=", r"\leqq": "<=",
@@ -134,6 +137,8 @@ def normalize(tokens: List[Tok]) -> List[Tok]:
             if t.text == r"\left" or (marker == "" and t.text.endswith("l")):
                 if d == ".":
                     out.append(Tok("bopen", "L.", t.pos))
+                elif d in ("|", r"\vert", r"\lvert"):
+                    out.append(Tok("bopen", marker + "|", t.pos))     # an absolute value
                 elif d in OPENERS:
                     out.append(Tok("bopen", marker + OPENERS[d], t.pos))
                 else:
@@ -141,6 +146,8 @@ def normalize(tokens: List[Tok]) -> List[Tok]:
             elif t.text == r"\right" or (marker == "" and t.text.endswith("r")):
                 if d == ".":
                     out.append(Tok("bclose", "L.", t.pos))
+                elif d in ("|", r"\vert", r"\rvert"):
+                    out.append(Tok("bclose", marker + "|", t.pos))
                 elif d in CLOSERS:
                     out.append(Tok("bclose", marker + CLOSERS[d], t.pos))
                 else:
@@ -161,6 +168,10 @@ def normalize(tokens: List[Tok]) -> List[Tok]:
             out.append(Tok("bopen", t.text, t.pos))
         elif t.kind == OTHER and t.text in ")]":
             out.append(Tok("bclose", t.text, t.pos))
+        elif t.kind == CS and t.text == r"\lvert":
+            out.append(Tok("bopen", "|", t.pos))
+        elif t.kind == CS and t.text == r"\rvert":
+            out.append(Tok("bclose", "|", t.pos))
         elif t.kind == CS and t.text in OPENERS:
             out.append(Tok("bopen", OPENERS[t.text], t.pos))
         elif t.kind == CS and t.text in CLOSERS:
@@ -172,7 +183,10 @@ def normalize(tokens: List[Tok]) -> List[Tok]:
 
 
 def _closes(opener: str, closer: str) -> bool:
-    """A ``\\left`` bracket closes with a ``\\right`` one; plain ones with plain ones."""
+    """A ``\\left`` bracket closes with a ``\\right`` one, plain ones with plain ones, and an
+    absolute value's bar with a bar."""
+    if (opener.lstrip("L") == "|") != (closer.lstrip("L") == "|"):
+        return False
     return opener.startswith("L") == closer.startswith("L")
 
 
@@ -391,6 +405,9 @@ class Translator:
                     level -= 1
                 elif level == 0 and p.tag == "bar" and p.text in bars:
                     p.text = bars[p.text]
+        if opener.lstrip("L") == "|":
+            return [Piece("abs", t.pos, "function"), Piece("(", t.pos)] + pieces + \
+                [Piece(")", t.pos)]
         shown = text or _bracket_text(opener)
         close = ")" if shown == "(" else "]"
         return [Piece(shown, t.pos)] + pieces + [Piece(close, t.pos)]
@@ -459,8 +476,9 @@ class Translator:
         a differential under an integral, or single-letter names side by side."""
         start = self.i
         j = start
-        while j < len(self.toks) and self.toks[j].kind == LETTER and self.toks[j].text.isascii():
-            j += 1
+        while j < len(self.toks) and self.toks[j].kind == LETTER and self.toks[j].text.isascii() \
+                and (j == start or self.toks[j].pos == self.toks[j - 1].pos + 1):
+            j += 1      # a word is written without spaces: 'e x p(y)' is e times x times p(y)
         word = "".join(t.text for t in self.toks[start:j])
         t = self.peek()
         if word in WORDS:
@@ -473,6 +491,15 @@ class Translator:
         if t.text == "E" and self.peek() is not None and (
                 self.peek().kind == SUB or self.next_is_bracket()):
             self.expectation(t.pos, out)
+            return
+        if t.text == "e" and self.peek() is not None and self.peek().kind == SUP:
+            # e^{x} is exp(x), as the printer writes exp
+            sup = self.argument_of_script()
+            pieces = self.sub(sup).expression()
+            if not pieces:
+                raise NoReading("an empty superscript", t.pos)
+            out.extend([Piece("exp", t.pos, "function"), Piece("(", t.pos)] + pieces +
+                       [Piece(")", t.pos)])
             return
         if t.text == "D" and self.kl_subscript():
             self.d_kl(t.pos, out)
@@ -517,7 +544,7 @@ class Translator:
             return tokens[0].text
         return None
 
-    def word(self, word, pos, out):
+    def word(self, word, pos, out, operator=False):
         """A word with a meaning: KL, log, exp, E, H, N, d, or a name."""
         if word == "KL":
             self.kl(pos, out)
@@ -531,22 +558,38 @@ class Translator:
                 self.peek().kind == SUB or self.next_is_bracket())):
             self.expectation(pos, out)
         elif word == "H" and self.next_is_bracket():
-            out.append(Piece("H", pos, "function"))
-            out.extend(self.family_args(self.bracket("(")))
+            out.extend(self.power([Piece("H", pos, "function")] +
+                                  self.family_args(self.bracket("("))))
         elif word == "N" and self.next_is_bracket():
             self.gaussian(pos, out)
         elif word == "d" and getattr(self, "ints", 0) > 0 and self.differential(pos, out):
             return
         else:
-            out.extend(self.name_atom(word, pos, greek=word in GREEK_NAMES))
+            out.extend(self.name_atom(word, pos, greek=word in GREEK_NAMES, operator=operator))
 
     def log(self, pos, out):
         t = self.peek()
-        if t is not None and t.kind in (SUB, SUP):
-            raise NoReading("a logarithm with a base or a power has no reading", t.pos)
+        if t is not None and t.kind == SUP:
+            # \log^{2} p(x) is (log p(x))^2, as sympy writes it
+            self.take()
+            power = self.exponent(self.argument("a superscript"), t.pos)
+            argument = []
+            if self.peek() is None:
+                raise NoReading("\\log^{..} without its argument", t.pos)
+            self.item(argument)
+            out.extend([Piece("[", pos), Piece("log", pos, "function")] + argument +
+                       [Piece("]", pos)] + power)
+            return
+        if t is not None and t.kind == SUB:
+            raise NoReading("a logarithm with a base has no reading", t.pos)
+        if t is not None and t.kind == OPEN:
+            # \log{\left(x\right)} y: the braces hold the argument (sympy writes this)
+            out.extend(self.power([Piece("log", pos, "function")] + self.bracket("(")))
+            return
         out.append(Piece("log", pos, "function"))
 
-    def name_atom(self, base, pos, greek=False, allow_power=True) -> List[Piece]:
+    def name_atom(self, base, pos, greek=False, allow_power=True,
+                  operator=False) -> List[Piece]:
         """A name with its scripts: ``x_t``, ``x_{t-1}``, ``x_{1:T}``, ``z^{(k)}``,
         ``\\sigma_j^2``, and a density when a family meets a bracket."""
         sub, sup = self.scripts()
@@ -569,12 +612,24 @@ class Translator:
             self.gaussian(pos, out)
             return out
         pieces = [Piece(name, pos, "name")]
-        if self.next_is_bracket(plain_only=True):
-            if power or greek or base in GREEK_NAMES or (
-                    not NAME.match(name)):
-                pieces = pieces + power + [Piece("*", pos, "op")]
-                return pieces
+        if self.next_is_bracket(plain_only=True) and not operator and \
+                self.multiplies(name, base, greek, power):
+            return pieces + power + [Piece("*", pos, "op")]
         return pieces + power
+
+    def multiplies(self, name, base, greek, power) -> bool:
+        """Whether the round bracket after this name multiplies it (``\\beta (a - b)``,
+        ``z \\left( .. \\right)``) rather than applies it (``f(x)``, ``\\mathcal{L}(x)``): a
+        power, a Greek letter, or a one-letter variable before ``\\left(`` multiplies; a let
+        with parameters, f, g, h, or a word applies (and the parser says when it is none)."""
+        if name.split("_")[0] in self.ctx.functions or name in self.ctx.functions:
+            return False
+        if power or greek or base in GREEK_NAMES or not NAME.match(name):
+            return True
+        left = self.peek().text.startswith("L")
+        if len(base) == 1:
+            return left and base not in "fghFGH"
+        return left and base not in OPERATOR_WORDS
 
     def bracketed_index(self, tokens) -> Optional[str]:
         """``(k)`` in ``z^{(k)}`` or ``z_{(k)}``: the index k, else None."""
@@ -612,13 +667,12 @@ class Translator:
         pieces = [Piece(family, pos, "family")] + inner
         key = "".join(p.text for p in pieces)
         self.ctx.densities.setdefault(family, {}).setdefault(key, pieces)
-        return pieces
+        return self.power(pieces)
 
     def gaussian(self, pos, out):
         """``\\mathcal{N}(z; \\mu, \\sigma^2)`` or ``\\mathcal{N}(z \\mid \\mu, \\sigma^2)``."""
         inner = self.bracket("(", bars={"|": ";"})
-        out.append(Piece("N", pos, "function"))
-        out.extend(inner)
+        out.extend(self.power([Piece("N", pos, "function")] + inner))
 
     def family_args(self, inner: List[Piece]) -> List[Piece]:
         """A bracket's content where a lone family name means a density (KL and H)."""
@@ -671,7 +725,7 @@ class Translator:
         out.append(Piece("E_{", pos, "function"))
         out.extend(measure)
         out.append(Piece("}", pos))
-        out.extend(body)
+        out.extend(self.power(body))
 
     def measure(self, sub, pos) -> List[Piece]:
         if sub is None:
@@ -781,6 +835,9 @@ class Translator:
         if c in (r"\operatorname", r"\operatorname*", r"\mathop") or c in TEXTS or c in FONTS:
             inner = self.argument(c)
             word = self.word_of(inner)
+            if c == r"\mathop" and "".join(x.text for x in inner) in (r"\mathbb{E}", "E",
+                                                                       r"\mathrm{E}"):
+                word = "E"
             if word is None and c in TEXTS and c != r"\mathrm":
                 text = self.raw(inner).strip()
                 if NAME.match(text):
@@ -795,7 +852,8 @@ class Translator:
                 return
             if word == "d" and getattr(self, "ints", 0) > 0 and self.differential(t.pos, out):
                 return
-            self.word(word, t.pos, out)
+            self.word(word, t.pos, out,
+                      operator=c in (r"\operatorname", r"\operatorname*", r"\mathop"))
             return
         if c in (r"\mathbb", r"\mathcal", r"\mathscr", r"\mathfrak", r"\mathds"):
             inner = self.argument(c)
@@ -831,6 +889,10 @@ class Translator:
         if c in RELATION_CS or c in UNREAD_RELATIONS:
             raise NoReading(f"{c} inside brackets has no reading", t.pos)
         raise NoReading(f"{c} has no reading", t.pos)
+
+    def argument_of_script(self):
+        self.take()
+        return self.argument("a superscript")
 
     def kl_subscript(self) -> bool:
         """Whether a subscript KL follows (``D_{\\mathrm{KL}}``), the cursor left in place."""

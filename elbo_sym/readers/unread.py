@@ -9,8 +9,8 @@ from sympy.core.symbol import Str
 class Unread(Expr):
     """The LaTeX source of an unreadable row; it prints as that source."""
 
-    def __new__(cls, source: str):
-        return Expr.__new__(cls, Str(source))
+    def __new__(cls, source):
+        return Expr.__new__(cls, source if isinstance(source, Str) else Str(str(source)))
 
     @property
     def source(self) -> str:
