@@ -540,6 +540,13 @@ class _Document:
         for d in parsed[1:]:
             definitions += [x for x in d.definitions if x.name not in names]
             names |= {x.name for x in d.definitions}
+        # the lets this chain uses (its own, and those of the document it mentions)
+        used = set()
+        for ps in pieces:
+            used |= {w for p in (ps or ()) for w in re.findall(r"[A-Za-z][A-Za-z0-9_]*", p.text)}
+        used |= {ln.text.split()[1].split("(")[0] for ln in lets + self.attached(chain)
+                 if ln.text.startswith("let ")}
+        definitions = [d for d in definitions if d.name in used]
         derivation = Derivation(chain["name"], "", start, tuple(steps),
                                 tuple(first.assumptions), tuple(definitions), "",
                                 self.at(nodes[0].pos)[0], tuple(first.models))

@@ -201,7 +201,7 @@ def _cited(tail, source, rule_names) -> List[str]:
         t = tail[i]
         if t.kind == CS and t.text in (r"\text", r"\mbox", r"\textrm", r"\textnormal"):
             j = _group_end(tail, i + 1)
-            words = [w for w in re.split(r"[\s,]+", _group_text(source, tail, i + 1, j)) if w]
+            words = [w for w in re.split(r"[\s,()]+", _group_text(source, tail, i + 1, j)) if w]
             if words and all(w in rule_names for w in words):
                 found.extend(w for w in words if w not in found)
             i = j
