@@ -8,7 +8,9 @@
 3. The numeric judge's cost per step against the symbolic checker's.
 4. The naive way, `simplify(lhs - rhs) == 0` over explicit integrals, where sympy can express the
    step at all (densities of an abstract family it cannot), with a time limit.
-5. With --scale: the J-dimensional Gaussian KL at J = 1, 8, 64, 512 and symbolic J; a 400-step
+5. A 1,000-line Markdown file with 50 displays read and checked (goal: at most 2 s), with the
+   reader's share of the time.
+6. With --scale: the J-dimensional Gaussian KL at J = 1, 8, 64, 512 and symbolic J; a 400-step
    chain; 1,000 files in one call with --jobs 1 against --jobs N.
 
 Usage: python benchmarks/bench.py [--pairs N] [--naive-timeout SECONDS] [--scale]
@@ -268,6 +270,67 @@ def numeric_cost():
     print()
 
 
+_DISPLAYS = [
+    r"""$$
+\begin{aligned}
+\log p(x) &= \log p(x, z) - \log p(z \mid x) \\
+&= \mathbb{E}_{q(z \mid x)}\left[\log p(x, z) - \log p(z \mid x)\right] \\
+&= \mathbb{E}_{q(z \mid x)}\left[\log \frac{p(x, z)}{q(z \mid x)}\right]
+   + D_{\mathrm{KL}}\left(q(z \mid x) \,\|\, p(z \mid x)\right) \\
+&\geq \mathbb{E}_{q(z \mid x)}\left[\log \frac{p(x, z)}{q(z \mid x)}\right]
+\end{aligned}
+$$""",
+    r"""```math
+-D_{\mathrm{KL}}\big(\mathcal{N}(z; \mu, \sigma^2) \,\|\, \mathcal{N}(z; 0, 1)\big)
+  = \frac{1}{2}\left(1 + \log \sigma^2 - \mu^2 - \sigma^2\right)
+```""",
+    r"""$$
+\mathbb{E}_{q}\left[\log p(x, z)\right] + \operatorname{H}\left(q(z \mid x)\right)
+= \mathbb{E}_{q(z \mid x)}\left[\log p(x, z) - \log q(z \mid x)\right]
+$$""",
+    r"""$$ \nabla_z \log \mathcal{N}(z; \mu, \sigma^2) = -\frac{z - \mu}{\sigma^2} $$""",
+]
+
+
+def markdown_document(lines=1000, displays=50):
+    """A Markdown file of ``lines`` lines holding ``displays`` displays (chains, a Gaussian KL,
+    a bare expectation, a skipped one), with prose between them."""
+    out = ["<!-- elbo-check: assume sigma > 0 -->"]
+    per = lines // displays
+    for i in range(displays):
+        block = _DISPLAYS[i % len(_DISPLAYS)].split("\n")
+        prose = ["Some prose about the bound, with inline math $q(z \\mid x)$ in it."] * \
+            max(1, per - len(block) - 1)
+        out += prose + [""] + block
+    return "\n".join(out[:max(lines, len(out))]) + "\n"
+
+
+def markdown_scale():
+    """Read and check a 1,000-line Markdown file with 50 displays: the reader's share."""
+    from elbo_sym.readers import check_reading, read_text
+
+    text = markdown_document()
+    rows = []
+    for numeric in (False, True):
+        t = time.perf_counter()
+        reading = read_text(text, "notes.md", "md")
+        read_s = time.perf_counter() - t
+        results = check_reading(reading, numeric=numeric)
+        check_s = time.perf_counter() - t - read_s
+        steps = sum(len(r.steps) for r in results)
+        verified = sum(s.verdict == "verified" for r in results for s in r.steps)
+        rows.append((numeric, read_s, check_s, len(reading.chains), steps, verified))
+    print(f"## A Markdown file: {text.count(chr(10))} lines, 50 displays (goal: at most 2 s)\n")
+    print("| numeric judge | read s | check s | total s | reader share | chains | steps "
+          "| verified |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for numeric, read_s, check_s, chains, steps, verified in rows:
+        total = read_s + check_s
+        print(f"| {'on' if numeric else 'off'} | {read_s:.2f} | {check_s:.2f} | {total:.2f} | "
+              f"{read_s / total:.0%} | {chains} | {steps} | {verified} |")
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=7)
@@ -279,6 +342,7 @@ def main():
     whole_process(args.pairs)
     _, times = per_step()
     numeric_cost()
+    markdown_scale()
     naive(args.naive_timeout, times)
     if args.scale:
         print()
