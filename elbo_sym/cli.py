@@ -159,7 +159,7 @@ def _with_stdin(targets, options):
 
     if "-" not in targets:
         return options
-    return dataclasses.replace(options, stdin_text=click.get_text_stream("stdin").read())
+    return dataclasses.replace(options, stdin_text=sys.stdin.read())
 
 
 def _reports(targets, options, jobs=1):
