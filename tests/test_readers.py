@@ -359,3 +359,16 @@ def test_latex_retypesets_a_markdown_file(tmp_path):
     assert r.exit_code == 0, r.output
     assert r.output.count("\\begin{align*}") == 2
     assert "\\checkmark" in r.output
+
+
+def test_derive_and_deriv_files_never_import_the_readers():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom elbo_sym import cli\n"
+            "r = CliRunner().invoke(cli.main, ['derive'])\n"
+            "r2 = CliRunner().invoke(cli.main, ['check', '--no-numeric', 'examples/bayes.deriv'])\n"
+            "print(r.exit_code, r2.exit_code, sorted(m for m in sys.modules if 'readers' in m))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert out.stdout.split("\n")[0] == "0 0 []", out.stderr[-2000:]

@@ -108,7 +108,7 @@ def test_a_refuted_step_reads_back_refuted():
     assert shape(again[0]) == shape(result) and shape(result)[1] == ["refuted"]
 
 
-ROUND_TRIP = settings(deadline=None, derandomize=True, database=None, max_examples=60,
+ROUND_TRIP = settings(deadline=None, derandomize=True, database=None, max_examples=40,
                       phases=(Phase.explicit, Phase.reuse, Phase.generate),
                       suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                              HealthCheck.filter_too_much])
@@ -121,6 +121,6 @@ def test_generated_derivations_read_back(source):
         derivations = parse_text(source, "generated.deriv")
     except InputError:
         return
-    results = [check_derivation(d, timeout=5) for d in derivations]
+    results = [check_derivation(d, timeout=3) for d in derivations]
     again, written = read_back(results)
     assert [shape(r) for r in again] == [shape(r) for r in results], written
