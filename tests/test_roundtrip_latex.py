@@ -66,11 +66,11 @@ def shape(result):
             [s.verdict for s in result.steps])
 
 
-def read_back(results, fragment=False, numeric=False):
+def read_back(results, fragment=False, numeric=False, timeout=10.0):
     written = doc.fragment(results) if fragment else doc.document(results)
     reading = read_text(written, "x.tex", "tex")
     assert not [b for b in reading.blocks if type(b).__name__ == "SkippedBlock"], written
-    return check_reading(reading, numeric=numeric), written
+    return check_reading(reading, numeric=numeric, timeout=timeout), written
 
 
 @pytest.mark.parametrize("target", list(BUILTINS) + EXAMPLES,
@@ -122,5 +122,5 @@ def test_generated_derivations_read_back(source):
     except InputError:
         return
     results = [check_derivation(d, timeout=3) for d in derivations]
-    again, written = read_back(results)
+    again, written = read_back(results, timeout=3)
     assert [shape(r) for r in again] == [shape(r) for r in results], written
