@@ -372,3 +372,24 @@ def test_derive_and_deriv_files_never_import_the_readers():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1], timeout=120)
     assert out.stdout.split("\n")[0] == "0 0 []", out.stderr[-2000:]
+
+
+def test_a_definition_with_a_semicolon_among_its_parameters():
+    reading, results = check(r"""
+        \begin{equation}
+        \mathcal{L}(\theta, \phi; x) = \mathbb{E}_{q_\phi(z|x)}[\log p_\theta(x|z)] - D_{KL}(q_\phi(z|x) || p(z))
+        \end{equation}
+        """, "tex", "paper.tex")
+    assert verdicts(results) == [["verified"]]
+    (definition,) = results[0].derivation.definitions
+    assert (definition.name, [str(p) for p in definition.params]) == ("L", ["theta", "phi", "x"])
+
+
+def test_eqnarray_and_integrals_with_bare_differentials():
+    reading, results = check(r"""
+        \begin{eqnarray}
+        \log p(x) &=& \log \int q(z|x) \frac{p(x,z)}{q(z|x)} dz \nonumber \\
+        &=& \log \mathbb{E}_{q(z|x)}\left[\frac{p(x,z)}{q(z|x)}\right]
+        \end{eqnarray}
+        """, "tex", "paper.tex")
+    assert verdicts(results) == [["verified", "verified"]]

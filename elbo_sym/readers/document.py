@@ -336,6 +336,7 @@ class _Document:
                 lets.append(_Line("let ", [Piece(head, nodes[0].pos),
                                            Piece("=", nodes[1].pos)] + pieces[1],
                                   owner=("node", 1)))
+                pieces[0] = [Piece(head, pieces[0][0].pos, "name")]   # L(theta, phi; x)
                 local_names.add(head.split("(")[0])
                 by_definition.add(1)
         for i in range(1, len(nodes)):
