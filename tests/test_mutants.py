@@ -90,15 +90,18 @@ def test_every_kind_of_slip_is_generated():
 
 
 def test_the_suite_prints_its_table_and_passes():
-    r = subprocess.run([sys.executable, "scripts/mutation_suite.py", "--sample", "40", "--draws", "16"],
+    r = subprocess.run([sys.executable, "scripts/mutation_suite.py", "--sample", "40", "--draws", "16",
+                        "--explain-budget", "0.5"],
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == ("| kind | generated | excluded (proven equal) | counted | refuted | unknown "
-                        "| of which no numeric violation | verified |")
+                        "| of which no numeric violation | verified | original suggested |")
     assert [ln.split(" | ")[0][2:] for ln in lines[2:2 + len(KINDS)]] == list(KINDS)
-    assert lines[2 + len(KINDS)].startswith("| **all** |") and lines[2 + len(KINDS)].endswith("| **0** |")
+    total = lines[2 + len(KINDS)]
+    assert total.startswith("| **all** |") and total.split(" | ")[-2] == "**0**"   # none verified
     assert "mutants generated: " in r.stdout and ", checked: 40, " in r.stdout
+    assert "original among the suggestions: " in r.stdout and "search time a failing step: median " in r.stdout
 
 
 # The operators, one by one.
