@@ -42,6 +42,7 @@ SIGN, DROP, ADD, KL_SWAP, CONDITIONAL_SWAP, PULL_OUT, PUSH_IN = (
     "sign", "drop", "add", "kl-swap", "conditional-swap", "pull-out", "push-in")
 CONSTANT, INDEX_SHIFT, SUM_BOUND, BOUND_RENAME, LET_SWAP, RELATION = (
     "constant", "index-shift", "sum-bound", "bound-rename", "let-swap", "relation")
+LET_BODY = "let-body"
 
 _FAILURES = (DomainError, TooComplex, ValueError, TypeError, AttributeError, IndexError,
              RecursionError)
@@ -67,6 +68,7 @@ class _Candidate:
     relation: str
     expression: Expr
     local: Optional[tuple] = None   # (path, new node): the one place the right side changed
+    probed: bool = False            # already shown to close the residual (written additions)
 
 
 class _W:
@@ -257,6 +259,17 @@ def _let_swaps(node, definitions):
                    Defined(node.name, swapped, body))
 
 
+def _as_defined(node, definitions):
+    """``node`` (a let's use) with the body its definition gives at its arguments, when the
+    body it carries differs (an edit made inside it); None otherwise."""
+    for d in definitions:
+        if d.name == node.name and len(d.params) == len(node.arguments):
+            body = d.body.xreplace(dict(zip(d.params, node.arguments)))
+            if body != node.body:
+                return Defined(node.name, node.arguments, body)
+    return None
+
+
 def _sign_edits(node, area):
     args = node.args
     for i, t in enumerate(args):
@@ -385,6 +398,11 @@ def _node_edits(node, area, definitions):
     if isinstance(node, Defined) and len(node.arguments) >= 2:
         for what, swapped in _let_swaps(node, definitions):
             yield LET_SWAP, what, lambda swapped=swapped: swapped, 1
+    if isinstance(node, Defined):
+        restored = _as_defined(node, definitions)
+        if restored is not None:
+            yield (LET_BODY, _W("{} read with the body of its definition", node.name),
+                   lambda restored=restored: restored, 1)
 
 
 # Terms to add back: pieces of the residual, fitted to where they go.
@@ -537,6 +555,121 @@ def _additions(lhs, rhs, residual, relation):
                    lambda node=node, term=term: _plus(node, term), _size(term))
 
 
+# Terms to add back as written: the pieces of the line before and of the right side itself.
+
+def _unfolded(e):
+    """The terms a KL stands for, as written: KL(q ‖ p) is E_q[log q − log p]."""
+    from sympy import log
+
+    return [log(e.first), _negate(log(e.second))]
+
+
+def _log_parts(e):
+    """log(a b / c) as log a + log b − log c, term by term (the spellings of a log of a
+    product that a term dropped from its expansion may have had)."""
+    from sympy import log
+
+    arg = e.args[0]
+    if not isinstance(arg, Mul):
+        return []
+    out = []
+    for f in arg.args:
+        base, power = f.as_base_exp()
+        if base.is_number:
+            continue
+        out.append(log(base) if power == 1 else _negate(log(base)) if power == -1
+                   else Mul(power, log(base), evaluate=False))
+    return out
+
+
+def _written_terms(exprs):
+    """(term, densities) for every additive term written in ``exprs`` at every level: the
+    terms of sums, inside integrands, bodies of sums and lets, a KL's two logs, a log's
+    factors; sub-sums as grouped; a term without its numeric coefficient. ``densities``: the
+    expectations it was found inside, outermost first."""
+    from sympy import log
+
+    out, seen = [], set()
+
+    def record(t, within):
+        if t.is_number or (t, within) in seen:
+            return
+        seen.add((t, within))
+        out.append((t, within))
+
+    def walk(e, within):
+        if isinstance(e, Add):
+            for a in e.args:
+                record(a, within)
+                walk(a, within)
+        elif isinstance(e, Mul):
+            c, rest = e.as_coeff_Mul()
+            if c != 1:
+                record(rest, within)
+            for f in Mul.make_args(rest):
+                if not f.is_number:
+                    walk(f, within)
+        elif isinstance(e, Expectation):
+            record(e.integrand, within + (e.density,))
+            walk(e.integrand, within + (e.density,))
+        elif isinstance(e, (Sum, Defined)):
+            walk(e.function if isinstance(e, Sum) else e.body, within)
+        elif isinstance(e, KL):
+            for t in _unfolded(e):
+                record(t, within + (e.first,))
+        elif isinstance(e, log):
+            for t in _log_parts(e):
+                record(t, within)
+
+    for e in exprs:
+        record(e, ())
+        walk(e, ())
+    return out
+
+
+def _folded_divergences(e):
+    """``e`` with each expectation of log-densities written as the KL or entropy it is."""
+    if not e.args or isinstance(e, (Defined, DensityBase)):
+        return e
+    args = [_folded_divergences(a) for a in e.args]
+    out = e if all(a is b for a, b in zip(args, e.args)) else _rebuild(e, args)
+    if isinstance(out, Expectation):
+        return _divergence(out.integrand, out.density)
+    return out
+
+
+def _spellings(lhs, rhs):
+    """(term, tier): terms that may have been dropped from the right side, as the author wrote
+    them: every written term of the left side and of the right side (tier 0), also as an
+    expectation under each measure it was found inside or that either side uses (tier 1), and
+    with its expectations of log-densities folded into KLs and entropies (tier 2)."""
+    terms = _written_terms((lhs, rhs))
+    measures = []
+    for e in (lhs, rhs):
+        for _, n, _ in _nodes(e):
+            if isinstance(n, Expectation) and n.density not in measures:
+                measures.append(n.density)
+    out, seen = [], set()
+
+    def keep(t, tier):
+        if t not in seen:
+            seen.add(t)
+            out.append((t, tier))
+
+    for t, within in terms:
+        keep(t, 0)
+    for t, within in terms:
+        if within:
+            keep(Expectation(t, within[-1]), 1)
+            for d in measures:
+                keep(Expectation(t, d), 1)
+    for t, _ in list(out):
+        folded = _folded_divergences(t)
+        if folded != t:
+            keep(folded, 2)
+    return out
+
+
 def _common(paths):
     """The longest path every one of ``paths`` starts with."""
     first = paths[0]
@@ -651,7 +784,66 @@ class _Probe:
         d = self.nf.canonical(self.residual - (self._of(wrap(changed)) - self._of(wrap(node))))
         return d == 0 or (not d.has(*OPAQUE) and cancel(d) == 0)
 
+    def written_additions(self, lhs, rhs, deadline=None) -> List[_Candidate]:
+        """Additions of terms as written (``_spellings``) at the sums of the right side that
+        close the residual: for each kind of place (the measures and sums around it, its
+        coefficient), the normal form of the term put there against the residual's, up to
+        sign or the term's own coefficient. Equalities only (a bound's residual need not
+        vanish)."""
+        if not self.incremental or self.residual == 0:
+            return []
+        target = self.residual.as_coefficients_dict()
+        places = {}
+        for path, node, coefficient, binders, wrap in _linear_positions(rhs):
+            if path and isinstance(_at(rhs, path[:-1]), (Add, Mul)) and not isinstance(node, Add):
+                continue   # the sum around it is the place, or it is a factor
+            key = (tuple(b.density if isinstance(b, Expectation) else b.limits for b in binders),
+                   coefficient)
+            inside = " inside the expectation" if any(isinstance(b, Expectation) for b in binders) \
+                else " inside the sum" if binders else ""
+            places.setdefault(key, []).append((path, node, wrap, inside))
+        out = []
+        for term, tier in _spellings(lhs, rhs):
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            for key, where in places.items():
+                try:
+                    k = self._scale(target, where[0][2], term)
+                except _FAILURES:
+                    continue
+                if k is None:
+                    continue
+                added = term if k == 1 else _negate(term) if k == -1 else \
+                    Mul(k, term, evaluate=False)
+                undone = _negate(added)
+                for path, node, _, inside in where:
+                    if undone in Add.make_args(node):
+                        continue   # it would cancel a term written there
+                    out.append(_Candidate(1 + 0.3 * tier + 0.01 * _size(added), ADD,
+                                          _W("{} added{}", added, inside), EQ,
+                                          _replace_at(rhs, path, _plus(node, added)),
+                                          probed=True))
+        return out
+
+    def _scale(self, target, wrap, term):
+        """The number k (±1 or ±the term's coefficient) with k · wrap(term) equal to the
+        residual in normal form, or None."""
+        n = self.nf.canonical(self._of(wrap(term)))
+        if n == 0:
+            return None
+        mine = n.as_coefficients_dict()
+        if set(mine) != set(target):
+            return None
+        ratios = {target[m] / mine[m] for m in mine}
+        if len(ratios) != 1:
+            return None
+        k, = ratios
+        c, _ = term.as_coeff_Mul()
+        return k if k in (1, -1, c, -c, 1 / c, -1 / c) else None
+
     def holds(self, c) -> bool:
+        if c.probed:
+            return True
         if self.incremental and c.relation == EQ and c.local is not None:
             return self._change_holds(*c.local)
         ctx = prepare(self.lhs, c.expression, self.assumptions, self.models)
@@ -685,6 +877,9 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
             candidates = _candidates(lhs, relation, rhs, getattr(result, "residual", None),
                                      definitions)
             probe = _Probe(lhs, rhs, assumptions, models)
+            if relation == EQ:
+                candidates = sorted(candidates + probe.written_additions(lhs, rhs, deadline),
+                                    key=lambda c: c.cost)
     except (StepTimeout,) + _FAILURES:
         return ()
     memo, tried = {}, set()
