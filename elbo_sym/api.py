@@ -228,11 +228,10 @@ def derive(name: str = "elbo", *, numeric: Optional[bool] = None, seed: int = 0,
 
     if name not in BUILTINS:
         raise KeyError(f"no built-in derivation named {name!r}; built-ins: {', '.join(BUILTINS)}")
-    result = check_derivation(BUILTINS[name], numeric=bool(numeric), seed=seed, timeout=timeout)
-    if numeric is None:
-        from .checker.second_look import judge_unverified
+    from .checker.chain import UNVERIFIED
 
-        result = judge_unverified(result, seed=seed, timeout=timeout)
+    result = check_derivation(BUILTINS[name], numeric=UNVERIFIED if numeric is None else numeric,
+                              seed=seed, timeout=timeout)
     return Report(name, (result,), strict)
 
 

@@ -108,6 +108,7 @@ def _check_document(target, kind, options):
 
 def _check(target, options):
     from .checker import check_derivation
+    from .checker.chain import UNVERIFIED
     from .loading import FILE, STDIN, STDIN_NAME, UnknownTarget, document_kind, load, resolve
     from .printing.located import read_source, step_records
     from .printing.report import format_derivation, json_file
@@ -124,13 +125,10 @@ def _check(target, options):
     except UnknownTarget as exc:  # the command checks targets first; a file may vanish since
         entry = _error_entry(target, None, None, str(exc)) if options.json else None
         return TargetReport(target, entry, "", f"{target}: error: {exc}", INPUT_ERROR)
-    results = tuple(check_derivation(d, numeric=options.numeric, seed=options.seed,
+    numeric = options.numeric or (UNVERIFIED if options.judge_unverified else False)
+    results = tuple(check_derivation(d, numeric=numeric, seed=options.seed,
                                      timeout=options.timeout, explain=options.explain,
                                      explain_budget=options.explain_budget) for d in derivations)
-    if options.judge_unverified and not options.numeric:
-        from .checker.second_look import judge_unverified
-
-        results = tuple(judge_unverified(r, options.seed, options.timeout) for r in results)
     text = ""
     if options.text:
         prefix = {FILE: f"{target}: ", STDIN: f"{STDIN_NAME}: "}.get(resolve(target), "")

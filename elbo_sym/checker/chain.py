@@ -30,14 +30,19 @@ class DerivationResult:
 
 
 DEFAULT_TIMEOUT = 10.0
+# numeric= for the second judge only behind the steps the symbolic checker did not verify:
+# `derive` and `latex` stay numpy-free when every step is verified, yet a wrong step reads ✗
+UNVERIFIED = "unverified"
 
 
 def check_derivation(derivation, numeric=False, seed=0, timeout=DEFAULT_TIMEOUT, explain=True,
                      explain_budget=1.0):
-    """Every step against the one before; ``numeric`` runs the second judge behind each.
-    Each judge gets ``timeout`` seconds per step (None: no limit). ``explain``: a step that
-    ends not verified gets the nearby steps that hold (``explain.suggestions``), searched
-    for ``explain_budget`` seconds at most; a verified step costs nothing."""
+    """Every step against the one before; ``numeric`` runs the second judge behind each (True),
+    behind each step not verified (``UNVERIFIED``), or never (False); it can move a step
+    from unknown to refuted, never towards verified. Each judge gets ``timeout`` seconds per
+    step (None: no limit). ``explain``: a step that ends not verified gets the nearby steps
+    that hold (``explain.suggestions``), searched for ``explain_budget`` seconds at most; a
+    verified step costs nothing."""
     if mixes_directions(s.relation for s in derivation.steps):
         raise ValueError(f"the chain of {derivation.name} mixes <-type and >-type relations")
     facts = [(a.lhs, a.relation, a.rhs) for a in derivation.assumptions]
@@ -49,7 +54,7 @@ def check_derivation(derivation, numeric=False, seed=0, timeout=DEFAULT_TIMEOUT,
                                     derivation.models)
         except (StepTimeout, DomainError) as exc:
             result = StepResult(UNKNOWN, tuple(step.rules), reason=str(exc))
-        if numeric:
+        if numeric is True or (numeric == UNVERIFIED and not result.verified):
             try:
                 with time_limit(timeout):
                     result = cross_check(result, previous, step.relation, step.expr,
