@@ -25,7 +25,8 @@ from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 from sympy import (Add, Expr, Indexed, Integer, Mul, Pow, Product, Rational, S, Sum, Tuple as
                    SympyTuple)
 
-from ..algebra import KL, Defined, Density, DensityBase, Expectation, Gaussian, VariableRange
+from ..algebra import (KL, Defined, Density, DensityBase, Entropy, Expectation, Gaussian,
+                       VariableRange)
 from ..errors import DomainError
 from ..relations import EQ, GE, GT, LE, LT, UPPER, VERIFIED, canonical, reverse, unicode_symbol
 from ..rules import RULE_NAMES, TooComplex
@@ -69,6 +70,7 @@ class _Candidate:
     expression: Expr
     local: Optional[tuple] = None   # (path, new node): the one place the right side changed
     probed: bool = False            # already shown to close the residual (written additions)
+    family: Optional[tuple] = None  # one suggestion at most of each family (spellings of a term)
 
 
 class _W:
@@ -638,12 +640,15 @@ def _folded_divergences(e):
     return out
 
 
-def _spellings(lhs, rhs):
+def _spellings(lhs, rhs, residual=None):
     """(term, tier): terms that may have been dropped from the right side, as the author wrote
-    them: every written term of the left side and of the right side (tier 0), also as an
-    expectation under each measure it was found inside or that either side uses (tier 1), and
-    with its expectations of log-densities folded into KLs and entropies (tier 2)."""
+    them: every written term of the left side and of the right side (and of the residual as
+    the checker reports it, in normal form: tier 3, ranked by size) (tier 0), with its
+    expectations of log-densities folded into KLs and entropies (tier 1), and as an
+    expectation under each measure it was found inside or that either side uses (tier 2; also
+    folded, tier 1)."""
     terms = _written_terms((lhs, rhs))
+    extra = [] if residual is None or residual.is_zero else _written_terms((residual,))
     measures = []
     for e in (lhs, rhs):
         for _, n, _ in _nodes(e):
@@ -658,16 +663,24 @@ def _spellings(lhs, rhs):
 
     for t, within in terms:
         keep(t, 0)
+    wrapped = []
     for t, within in terms:
         if within:
-            keep(Expectation(t, within[-1]), 1)
-            for d in measures:
-                keep(Expectation(t, d), 1)
-    for t, _ in list(out):
+            wrapped += [Expectation(t, d) for d in (within[-1],) + tuple(measures)]
+    for t in [t for t, _ in out] + wrapped:
         folded = _folded_divergences(t)
         if folded != t:
-            keep(folded, 2)
+            keep(folded, 1)
+    for t in wrapped:
+        keep(t, 2)
+    for t, _ in extra:
+        keep(t, 3)
     return out
+
+
+def _every_term_has(term, kinds) -> bool:
+    """Whether ``term`` (a sum of products) has a factor of one of ``kinds`` in each term."""
+    return all(any(isinstance(f, kinds) for f in Mul.make_args(t)) for t in Add.make_args(term))
 
 
 def _common(paths):
@@ -784,7 +797,7 @@ class _Probe:
         d = self.nf.canonical(self.residual - (self._of(wrap(changed)) - self._of(wrap(node))))
         return d == 0 or (not d.has(*OPAQUE) and cancel(d) == 0)
 
-    def written_additions(self, lhs, rhs, deadline=None) -> List[_Candidate]:
+    def written_additions(self, lhs, rhs, residual=None, deadline=None) -> List[_Candidate]:
         """Additions of terms as written (``_spellings``) at the sums of the right side that
         close the residual: for each kind of place (the measures and sums around it, its
         coefficient), the normal form of the term put there against the residual's, up to
@@ -803,7 +816,7 @@ class _Probe:
                 else " inside the sum" if binders else ""
             places.setdefault(key, []).append((path, node, wrap, inside))
         out = []
-        for term, tier in _spellings(lhs, rhs):
+        for term, tier in _spellings(lhs, rhs, residual):
             if deadline is not None and time.monotonic() > deadline:
                 break
             for key, where in places.items():
@@ -816,13 +829,18 @@ class _Probe:
                 added = term if k == 1 else _negate(term) if k == -1 else \
                     Mul(k, term, evaluate=False)
                 undone = _negate(added)
+                # a bare term goes beside its siblings inside a measure, an expectation or a
+                # divergence beside others of its kind
+                bare = not _every_term_has(added, (Expectation, KL, Entropy, Sum, Defined))
+                misplaced = 0.1 if bare != bool(key[0]) else 0
                 for path, node, _, inside in where:
                     if undone in Add.make_args(node):
                         continue   # it would cancel a term written there
-                    out.append(_Candidate(1 + 0.3 * tier + 0.01 * _size(added), ADD,
+                    cost = _size(added) if tier == 3 else 1.5 + 0.3 * tier + 0.01 * _size(added)
+                    out.append(_Candidate(cost + misplaced, ADD,
                                           _W("{} added{}", added, inside), EQ,
                                           _replace_at(rhs, path, _plus(node, added)),
-                                          probed=True))
+                                          probed=True, family=("written", tier)))
         return out
 
     def _scale(self, target, wrap, term):
@@ -878,11 +896,12 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
                                      definitions)
             probe = _Probe(lhs, rhs, assumptions, models)
             if relation == EQ:
-                candidates = sorted(candidates + probe.written_additions(lhs, rhs, deadline),
+                candidates = sorted(candidates + probe.written_additions(
+                    lhs, rhs, getattr(result, "residual", None), deadline),
                                     key=lambda c: c.cost)
     except (StepTimeout,) + _FAILURES:
         return ()
-    memo, tried = {}, set()
+    memo, tried, families = {}, set(), set()
     tried.add((relation, _evaluated(rhs, memo)))
     for c in candidates:
         if len(found) >= MAX_SUGGESTIONS:
@@ -893,7 +912,7 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
         try:
             with time_limit(left if use_alarm else None):
                 key = (c.relation, _evaluated(c.expression, memo))
-                if key in tried:
+                if key in tried or c.family in families:
                     continue
                 tried.add(key)
                 if not probe.holds(c):
@@ -902,6 +921,8 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
         except (StepTimeout,) + _FAILURES:
             continue
         if checked.verdict == VERIFIED:
+            if c.family is not None:
+                families.add(c.family)
             found.append(Suggestion(c.expression, c.relation, str(c.edit), checked.rules_used,
                                     c.kind))
     return tuple(found)
