@@ -100,6 +100,56 @@ def test_term_added_inside_the_expectation():
     assert hit.edit == "log p(z) added inside the expectation"
 
 
+def test_dropped_term_added_back_as_written():
+    # the residual in normal form splits log q(z | x) into log q(x, z) - log q(x); the term
+    # comes back as the right side itself writes it (negated), in the expectation it left
+    _, _, found = explained(
+        "  E_{q(z|x)}[log p(x, z) - log p(z | x)]\n"
+        "  = E_{q(z|x)}[log q(z | x) - log p(z | x)] + E_{q(z|x)}[log p(x, z)]   by linearity\n")
+    hit = expect(found, "E_{q(z|x)}[log q(z | x) - log p(z | x)]"
+                        " + E_{q(z|x)}[log p(x, z) - log q(z | x)]", kind="add")
+    assert hit.edit == "−log q(z | x) added inside the expectation"
+    assert found[0] == hit
+
+
+def test_dropped_kl_folded_from_the_line_before():
+    # E_q(x)[log q(x) - log p(x)], written on the line before, comes back folded as a KL
+    _, _, found = explained(
+        "  E_{q(x)}[log q(x) - log p(x)] + E_{q(x)}[E_{q(z|x)}[log q(z|x) - log p(z|x)]]\n"
+        "  = E_{q(x)}[KL(q(z|x) || p(z|x))]   by kl-definition\n")
+    hit = expect(found, "E_{q(x)}[KL(q(z|x) || p(z|x))] + KL(q(x) || p(x))", kind="add")
+    assert hit.edit == "KL(q(x) ‖ p(x)) added"
+
+
+def test_written_term_never_cancels_one_written_there():
+    _, _, found = explained(
+        "  E_{q(z|x)}[log p(x, z) - log p(z | x)]\n"
+        "  = E_{q(z|x)}[log q(z | x) - log p(z | x)] + E_{q(z|x)}[log p(x, z)]   by linearity\n")
+    for f in found:
+        assert "log q(z | x) − log p(z | x) − log q(z | x)" not in text(f.expression), f
+
+
+def test_let_read_with_its_definition():
+    from dataclasses import replace
+
+    from elbo_sym.algebra import Defined
+    from elbo_sym.checker.explain import LET_BODY
+
+    d = chain("  L(x)\n  = E_{q(z|x)}[log p(x, z) - log q(z | x)]   by definition\n",
+              head=HEAD + "  let L(x) = E_{q(z|x)}[log p(x, z) - log q(z | x)]\n")
+    written = d.start
+    assert isinstance(written, Defined)
+    broken = Defined(written.name, written.arguments, d.steps[0].expr.integrand.args[0])
+    lhs = d.steps[0].expr
+    result = check_step(lhs, "=", broken, ("definition",))
+    assert result.verdict != VERIFIED
+    found = suggestions(lhs, "=", broken, result, ("definition",), (), (), 5.0, d.definitions)
+    hit = [f for f in found if f.kind == LET_BODY]
+    assert hit and same_expression(hit[0].expression, written)
+    assert hit[0].edit == "L read with the body of its definition"
+    assert check_step(lhs, "=", hit[0].expression, ("definition",)).verdict == VERIFIED
+
+
 def test_extra_term_dropped():
     _, _, found = explained("  log p(x)\n  = log p(x, z) - log p(z | x) + log p(z)   by product-rule\n")
     hit = expect(found, "log p(x, z) - log p(z | x)", kind="drop")
