@@ -69,7 +69,7 @@ class IndexSpace:
                         changed = True
         facts = [f for f in self.facts
                  if (f[0].free_symbols | f[2].free_symbols) and
-                 (f[0].free_symbols | f[2].free_symbols) <= wanted | set()]
+                 (f[0].free_symbols | f[2].free_symbols) <= wanted and not _settled(f)]
         if any(not isinstance(s, Symbol) or not s.is_integer for s in wanted):
             return None
         free = sorted((s for s in wanted if s not in ranged), key=str)
@@ -117,6 +117,18 @@ class IndexSpace:
         if expr.free_symbols and all(isinstance(s, Symbol) for s in expr.free_symbols):
             return self.always(lambda v: bool(expr.xreplace(v) >= 0), [expr])
         return False
+
+
+def _settled(fact) -> bool:
+    """Whether the symbols' own signs already make ``fact`` hold (T_shift + 2 >= 2 for a
+    T_shift >= 0, what ``assume T >= 2`` leaves): no instance needs to test it."""
+    lhs, rel, rhs = fact
+    d = lhs - rhs
+    if rel in (">=", ">"):
+        return bool(d.is_nonnegative if rel == ">=" else d.is_positive)
+    if rel in ("<=", "<"):
+        return bool(d.is_nonpositive if rel == "<=" else d.is_negative)
+    return False
 
 
 def _fact(fact, values) -> bool:

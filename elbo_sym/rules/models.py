@@ -23,7 +23,7 @@ from functools import lru_cache
 from itertools import combinations, product
 from typing import Dict, List, Optional, Tuple
 
-from sympy import Expr, Mul, Product, Symbol
+from sympy import Add, Expr, Mul, Product, Symbol
 
 from ..algebra import Density, DensityBase, Gaussian, IndexedVariable, VariableRange
 from ..errors import DomainError
@@ -162,6 +162,24 @@ def _value(e, values) -> int:
             out *= _value(a, values)
         return out
     raise ModelError(f"the index {e} is no whole number here")
+
+
+def _labeller(v):
+    """A fast ``label`` for one variable: its index as c + sum of k s, read once."""
+    if not isinstance(v, IndexedVariable):
+        return lambda ints: v
+    index = v.index
+    const, terms = 0, []
+    for term in Add.make_args(index):
+        coeff, rest = term.as_coeff_Mul()
+        if rest == 1 and coeff.is_Integer:
+            const += int(coeff)
+        elif coeff.is_Integer and rest.is_Symbol:
+            terms.append((int(coeff), rest))
+        else:
+            return lambda ints: label(v, ints)
+    name = v.name
+    return lambda ints: (name, const + sum(k * ints[s] for k, s in terms))
 
 
 def label(v, values):
@@ -375,12 +393,20 @@ def split_joint(model: Model, variables, instances) -> Optional[Tuple[list, list
     variables = list(variables)
     if len(variables) < 2 or not instances:
         return None
-    independent = None
+    symbols = sorted(model.symbols, key=lambda s: s.name)
+    labels = [_labeller(v) for v in variables]
+    independent, seen = None, set()
     for values in instances:
-        own = tuple(sorted(((s, int(values[s])) for s in model.symbols if s in values),
-                           key=lambda pair: pair[0].name))
+        ints = {k: int(v) for k, v in values.items()}
+        own = tuple((s, ints[s]) for s in symbols if s in ints)
         try:
-            concrete = tuple(label(v, values) for v in variables)
+            concrete = tuple(f(ints) for f in labels)
+        except (KeyError, ModelError):
+            return None
+        if (own, concrete) in seen:
+            continue
+        seen.add((own, concrete))
+        try:
             found = _independences(model, own, concrete)
         except ModelError:
             return None
