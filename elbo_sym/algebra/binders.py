@@ -225,5 +225,18 @@ def _mentions(e: Basic, key: Expr) -> bool:
     return e.has(key) and key in e.free_symbols
 
 
-__all__ = ["Binder", "bound_symbols", "bound_anywhere", "may_equal", "depends_on",
+def rebuild(e: Basic, args) -> Basic:
+    """``e`` with new ``args``, evaluating nothing: the author's order and grouping stay.
+    Sum's constructor multiplies the body by its orientation, 1, which is the body itself
+    only with evaluation on (with it off, 1*(...) would stay), so sums are built plainly."""
+    from sympy import Add, Pow, Sum
+
+    if isinstance(e, Sum):
+        return Sum(args[0], *args[1:])
+    if isinstance(e, (Add, Mul, Pow)) or getattr(e, "is_Function", False):
+        return e.func(*args, evaluate=False)
+    return e.func(*args)
+
+
+__all__ = ["rebuild", "Binder", "bound_symbols", "bound_anywhere", "may_equal", "depends_on",
            "split_independent", "is_dummy", "fresh_variable", "rename_bound", "substitute"]

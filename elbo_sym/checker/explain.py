@@ -20,13 +20,14 @@ only a candidate that holds there is checked in full by ``check_step``.
 import signal
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-from sympy import (Add, Expr, Indexed, Integer, Mul, Pow, Product, Rational, S, Sum, Tuple as
+from sympy import (Add, Expr, Indexed, Integer, Mul, Product, Rational, S, Sum, Tuple as
                    SympyTuple)
 
 from ..algebra import (KL, Defined, Density, DensityBase, Entropy, Expectation, Gaussian,
                        VariableRange)
+from ..algebra.binders import rebuild
 from ..errors import DomainError
 from ..relations import EQ, GE, GT, LE, LT, UPPER, VERIFIED, canonical, reverse, unicode_symbol
 from ..rules import RULE_NAMES, TooComplex
@@ -94,13 +95,6 @@ class _W:
 
 # Trees, edited where written.
 
-def _rebuild(e, args):
-    """``e`` with new ``args``, evaluating nothing (the author's order and grouping stay)."""
-    if isinstance(e, Sum):
-        return Sum(args[0], *args[1:])
-    if isinstance(e, (Add, Mul, Pow)) or getattr(e, "is_Function", False):
-        return e.func(*args, evaluate=False)
-    return e.func(*args)
 
 
 def _replace_at(expr, path, new):
@@ -108,7 +102,7 @@ def _replace_at(expr, path, new):
         return new
     args = list(expr.args)
     args[path[0]] = _replace_at(args[path[0]], path[1:], new)
-    return _rebuild(expr, args)
+    return rebuild(expr, args)
 
 
 def _substitute(expr, old, new):
@@ -121,7 +115,7 @@ def _substitute(expr, old, new):
     args = [_substitute(a, old, new) for a in expr.args]
     if all(a is b for a, b in zip(args, expr.args)):
         return expr
-    return _rebuild(expr, args)
+    return rebuild(expr, args)
 
 
 def _evaluated(e, memo=None):
@@ -238,9 +232,9 @@ def _replace_constant(e, old, new):
                       and not isinstance(e, Gaussian)):
         return e
     if isinstance(e, (Sum, Product)):
-        return _rebuild(e, [_replace_constant(e.function, old, new)] + list(e.args[1:]))
+        return rebuild(e, [_replace_constant(e.function, old, new)] + list(e.args[1:]))
     args = [_replace_constant(a, old, new) for a in e.args]
-    return e if all(a is b for a, b in zip(args, e.args)) else _rebuild(e, args)
+    return e if all(a is b for a, b in zip(args, e.args)) else rebuild(e, args)
 
 
 def _shifted(node, index, by):
@@ -378,7 +372,7 @@ def _node_edits(node, area, definitions):
                     for by in (-1, 1):
                         shifted = _shifted(element, j, by)
                         yield (INDEX_SHIFT, _W("{} shifted to {}", element, shifted),
-                               lambda element=element, shifted=shifted: _rebuild(
+                               lambda element=element, shifted=shifted: rebuild(
                                    node, [_substitute(node.function, element, shifted)]
                                    + list(node.args[1:])), 1)
         for element in seen:
@@ -386,7 +380,7 @@ def _node_edits(node, area, definitions):
                 if len(element.indices) == 1 and not element.indices[0].has(j):
                     indexed = type(element)(element.base, element.indices[0] + j)
                     yield (INDEX_SHIFT, _W("{} indexed by {}: {}", element, j, indexed),
-                           lambda element=element, indexed=indexed: _rebuild(
+                           lambda element=element, indexed=indexed: rebuild(
                                node, [_substitute(node.function, element, indexed)]
                                + list(node.args[1:])), 1)
         for k, (j, lo, hi) in enumerate(node.limits):
@@ -634,7 +628,7 @@ def _folded_divergences(e):
     if not e.args or isinstance(e, (Defined, DensityBase)):
         return e
     args = [_folded_divergences(a) for a in e.args]
-    out = e if all(a is b for a, b in zip(args, e.args)) else _rebuild(e, args)
+    out = e if all(a is b for a, b in zip(args, e.args)) else rebuild(e, args)
     if isinstance(out, Expectation):
         return _divergence(out.integrand, out.density)
     return out
@@ -762,8 +756,6 @@ class _Probe:
     normal form with every rule (no counterexample search, no hint)."""
 
     def __init__(self, lhs, rhs, assumptions, models):
-        from sympy import Tuple as Tup
-
         from .context import _counts, _realify
         from .normal_form import GROWTH, MAX_BITS, NormalForm, largest_bits
 

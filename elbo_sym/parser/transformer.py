@@ -23,6 +23,7 @@ from sympy.core.parameters import evaluate
 
 from ..algebra import KL, Defined, Density, DensityBase, Draws, Entropy, Expectation, Gaussian, \
     IndexedVariable, SpaceIntegral, VariableRange, is_variable, may_equal, substitute
+from ..algebra.binders import rebuild
 from ..errors import DomainError
 from ..rules.catalogue import RULE_NAMES, nearest_rules
 
@@ -150,7 +151,7 @@ def _instantiate(body, mapping):
                         and args[0].args[0] == 1:
                     args[0] = args[0].args[1]
             if any(a is not b for a, b in zip(args, e.args)):
-                new = _rebuild(e, args)
+                new = rebuild(e, args)
         memo[e] = new
         return new
 
@@ -346,15 +347,6 @@ def _visible(expr):
             stack.extend(reversed(e.args))
 
 
-def _rebuild(e, args):
-    """``e`` with new ``args``, evaluating nothing."""
-    if isinstance(e, Sum):
-        # Sum's constructor multiplies the body by its orientation, 1, which is the body
-        # itself only with evaluation on (with it off, 1*(...) would stay)
-        return Sum(args[0], *args[1:])
-    if isinstance(e, (Add, Mul, Pow)) or getattr(e, "is_Function", False):
-        return e.func(*args, evaluate=False)
-    return e.func(*args)
 
 
 def check_rules(tokens):
@@ -583,7 +575,7 @@ class ExprBuilder(Transformer_NonRecursive):
                 new = e
             else:
                 args = [go(a) for a in e.args]
-                new = e if all(a is b for a, b in zip(args, e.args)) else _rebuild(e, args)
+                new = e if all(a is b for a, b in zip(args, e.args)) else rebuild(e, args)
                 if new is not e and e in self._densities:      # keep where it was written
                     self._densities.setdefault(new, self._densities[e])
             memo[e] = new
