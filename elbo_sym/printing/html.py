@@ -10,9 +10,9 @@ to a review as it is.
 import html
 from typing import Iterable, List, Optional
 
-from ..relations import VERIFIED
 from .document import rules_column
 from .latex import latex, latex_name, latex_relation, model_latex
+from .markdown import step_details
 from .report import MARKS
 
 STYLE = """
@@ -53,29 +53,9 @@ def _verdict(verdict: str) -> str:
 
 
 def _details(res) -> List[str]:
-    """The reasons of a step that is not verified (or the warning of a short citation)."""
-    if res.verdict == VERIFIED:
-        if res.missing:
-            return ["the cited rules do not suffice; also needed: " + _e(", ".join(res.missing))]
-        return []
-    if res.inconsistent:
-        return ["<strong>internal inconsistency</strong>: " + _e(res.reason or "")]
-    out = [_e(res.reason or "not shown")]
-    if res.residual is not None:
-        out.append("residual in normal form: " + mathml(latex(res.residual)))
-    if res.counterexample:
-        values = ", ".join(f"{latex(s)} = {latex(v)}" for s, v in res.counterexample)
-        out.append("counterexample: " + mathml(values))
-    numeric = res.numeric
-    if numeric is not None and numeric.status == "violated":
-        out.append("numerically " + _e(numeric.message))
-    elif numeric is not None and numeric.status == "not-applicable":
-        out.append("numeric judge: " + _e(numeric.message or "not applicable"))
-    for s in getattr(res, "suggestions", ()):   # nearby steps the checker verified
-        rules = ", ".join(s.rules) or "algebra"
-        out.append("did you mean: " + mathml(f"{latex_relation(s.relation)} {latex(s.expression)}")
-                   + " (" + _e(f"{s.edit}; verified by {rules}") + ")")
-    return out
+    """The reasons of a step that is not verified (or the warning of a short citation), with
+    the Markdown report's words, as HTML and MathML."""
+    return step_details(res, words=_e, math=mathml, strong=lambda s: f"<strong>{s}</strong>")
 
 
 def _fact(lhs, relation, rhs) -> str:

@@ -80,31 +80,36 @@ def _fact(lhs, relation, rhs) -> str:
     return _inline(f"{latex(lhs)} {latex_relation(relation)} {latex(rhs)}")
 
 
-def step_details(res) -> List[str]:
-    """Why a step is not verified, as Markdown list items: the reason, the residual and any
-    counterexample as math, the numeric judge's finding."""
+def step_details(res, words=None, math=None, strong=None) -> List[str]:
+    """Why a step is not verified: the reason, the residual and any counterexample as math,
+    the numeric judge's finding, the suggestions; or the warning of a short citation. As
+    Markdown by default; ``words`` (prose), ``math`` (a LaTeX string) and ``strong`` render
+    the pieces for another format (the HTML report passes its own)."""
+    words = words or escape
+    math = math or _inline
+    strong = strong or (lambda s: f"**{s}**")
     if res.verdict == VERIFIED:
         if res.missing:
             return ["the cited rules do not suffice; also needed: "
-                    + escape(", ".join(res.missing))]
+                    + words(", ".join(res.missing))]
         return []
     if res.inconsistent:
-        return ["**internal inconsistency**: " + escape(res.reason or "")]
-    out = [escape(res.reason or "not shown")]
+        return [strong("internal inconsistency") + ": " + words(res.reason or "")]
+    out = [words(res.reason or "not shown")]
     if res.residual is not None:
-        out.append("residual in normal form: " + _inline(latex(res.residual)))
+        out.append("residual in normal form: " + math(latex(res.residual)))
     if res.counterexample:
         values = ", ".join(f"{latex(s)} = {latex(v)}" for s, v in res.counterexample)
-        out.append("counterexample: " + _inline(values))
+        out.append("counterexample: " + math(values))
     numeric = res.numeric
     if numeric is not None and numeric.status == "violated":
-        out.append("numerically " + escape(numeric.message))
+        out.append("numerically " + words(numeric.message))
     elif numeric is not None and numeric.status == "not-applicable":
-        out.append("numeric judge: " + escape(numeric.message or "not applicable"))
+        out.append("numeric judge: " + words(numeric.message or "not applicable"))
     for s in getattr(res, "suggestions", ()):   # nearby steps the checker verified
         rules = ", ".join(s.rules) or "algebra"
-        out.append("did you mean: " + _inline(f"{latex_relation(s.relation)} {latex(s.expression)}")
-                   + " (" + escape(f"{s.edit}; verified by {rules}") + ")")
+        out.append("did you mean: " + math(f"{latex_relation(s.relation)} {latex(s.expression)}")
+                   + " (" + words(f"{s.edit}; verified by {rules}") + ")")
     return out
 
 
