@@ -238,20 +238,7 @@ class Translator:
     # -- arguments
     def group(self) -> List[Tok]:
         """The tokens inside the ``{..}`` at the cursor (the braces consumed)."""
-        t = self.take()
-        level, start = 1, self.i
-        while self.i < len(self.toks):
-            k = self.toks[self.i].kind
-            if k == OPEN:
-                level += 1
-            elif k == CLOSE:
-                level -= 1
-                if level == 0:
-                    inner = self.toks[start:self.i]
-                    self.i += 1
-                    return inner
-            self.i += 1
-        raise NoReading("'{' is never closed", t.pos)
+        return self.group_rest(self.take())
 
     def argument(self, what) -> List[Tok]:
         """A macro argument: a group, or one token (a font command with its own argument)."""
