@@ -163,7 +163,7 @@ def parse_text(text, filename="<string>"):
     """The derivations in ``text`` (str, or bytes that must be UTF-8)."""
     try:
         if isinstance(text, (bytes, bytearray)):
-            text = _decode(bytes(text), filename)
+            text = decode(bytes(text), filename)
         return _Reader(text, filename).read()
     except InputError:
         raise
@@ -181,7 +181,8 @@ def parse_expression(text, filename="<string>"):
     return found[0].start
 
 
-def _decode(data, filename):
+def decode(data: bytes, filename: str) -> str:
+    """UTF-8 text, or an InputError at the line and column of the first byte that is not."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

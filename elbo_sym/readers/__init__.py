@@ -11,23 +11,13 @@ Imported only when a ``.md`` or ``.tex`` target is given: ``elbo-check derive`` 
 from typing import List, Optional
 
 from ..errors import InputError
-from .document import (ChainBlock, DeclaredBlock, Reading, SkippedBlock, kind_of_path,
+from ..parser.reader import decode
+from .document import (DeclaredBlock, Reading, SkippedBlock, kind_of_path,
                        read_document)
 from .scan import MD, TEX
 
 __all__ = ["MD", "TEX", "Reading", "read_text", "read_path", "check_reading",
            "summary_lines", "summary_json", "kind_of_path"]
-
-
-def decode(data: bytes, filename: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        start = data.rfind(b"\n", 0, exc.start) + 1
-        column = len(data[start:exc.start].decode("utf-8", errors="replace")) + 1
-        raise InputError(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
-                         line, column, filename) from None
 
 
 def read_text(text, filename: str, kind: str) -> Reading:
