@@ -27,7 +27,7 @@ from sympy import (Add, Expr, Indexed, Integer, Mul, Product, Rational, S, Sum, 
 
 from ..algebra import (KL, Defined, Density, DensityBase, Entropy, Expectation, Gaussian,
                        VariableRange)
-from ..algebra.binders import rebuild
+from ..algebra.binders import bound_anywhere, depends_on, rebuild
 from ..errors import DomainError
 from ..relations import EQ, GE, GT, LE, LT, UPPER, VERIFIED, canonical, reverse, unicode_symbol
 from ..rules import RULE_NAMES, TooComplex
@@ -37,6 +37,9 @@ from .step import _attempt, _no_value, as_conditionals, check_step
 
 MAX_SUGGESTIONS = 3
 DEFAULT_BUDGET = 1.0
+_WRITTEN_COST = 1.5       # the least cost of adding a term as written (``written_additions``)
+_MAX_PAIRS = 12           # KLs between written densities of one variable set, at most
+_PER_FAMILY = 2           # suggestions at most that add one kind of written term (spellings)
 _MAX_FLIP_GROUP = 8       # sums of at most this many terms get two of their signs flipped at once
 
 # the kinds of edit (the names of elbo_sym.mutation's slips they undo)
@@ -71,7 +74,7 @@ class _Candidate:
     expression: Expr
     local: Optional[tuple] = None   # (path, new node): the one place the right side changed
     probed: bool = False            # already shown to close the residual (written additions)
-    family: Optional[tuple] = None  # one suggestion at most of each family (spellings of a term)
+    family: Optional[tuple] = None  # _PER_FAMILY suggestions at most of each (spellings of a term)
 
 
 class _W:
@@ -155,6 +158,10 @@ def _plus(a, b):
 
 
 def _size(e) -> int:
+    """The nodes of ``e``; a let's use counts as its name and arguments (its body is not
+    written where it is used)."""
+    if isinstance(e, Defined):
+        return 1 + sum(_size(a) for a in e.arguments)
     return 1 + sum(_size(a) for a in e.args) if e.args else 1
 
 
@@ -225,16 +232,27 @@ def _constants(e, found=None):
     return found
 
 
-def _replace_constant(e, old, new):
-    if e == old:
-        return new
+def _replace_constants(e, mapping):
+    """``e`` with each number that is a key of ``mapping`` replaced by its value (outside
+    indices, sum bounds and densities other than Gaussians, as ``_constants`` finds them)."""
+    if e in mapping:
+        return mapping[e]
     if not e.args or (isinstance(e, (Indexed, VariableRange, DensityBase, Defined))
                       and not isinstance(e, Gaussian)):
         return e
     if isinstance(e, (Sum, Product)):
-        return rebuild(e, [_replace_constant(e.function, old, new)] + list(e.args[1:]))
-    args = [_replace_constant(a, old, new) for a in e.args]
+        return rebuild(e, [_replace_constants(e.function, mapping)] + list(e.args[1:]))
+    args = [_replace_constants(a, mapping) for a in e.args]
     return e if all(a is b for a, b in zip(args, e.args)) else rebuild(e, args)
+
+
+def _constant_mapping(c, new):
+    """c changed to ``new`` as a slip changes it everywhere it stands: -c to -new, 1/c to
+    1/new (a 2 in z^2/2 is also the 1/2 that evaluation made of it)."""
+    mapping = {c: new, -c: -new}
+    if new != 0:
+        mapping.update({1 / c: 1 / new, -1 / c: -1 / new})
+    return {a: b for a, b in mapping.items() if a != b}
 
 
 def _shifted(node, index, by):
@@ -266,6 +284,12 @@ def _as_defined(node, definitions):
     return None
 
 
+def _scaled_expectation(term):
+    """(c, E) for a term that is E or c E with c a number; (1, None) otherwise."""
+    c, rest = term.as_coeff_Mul()
+    return (c, rest) if isinstance(rest, Expectation) else (1, None)
+
+
 def _sign_edits(node, area):
     args = node.args
     for i, t in enumerate(args):
@@ -289,6 +313,12 @@ def _sign_edits(node, area):
             flipped = [a if j == i else _negate(a) for j, a in enumerate(args)]
             yield (SIGN, _W("the signs of all terms but {} flipped", args[i]),
                    lambda flipped=flipped: Add(*flipped, evaluate=False), 2.5)
+        for k in range(3, len(args) - 1):   # a longer bracket: the first or the last k terms
+            for run in (range(k), range(len(args) - k, len(args))):
+                flipped = [_negate(a) if j in run else a for j, a in enumerate(args)]
+                yield (SIGN, _W("the signs of {} flipped", Add(*[args[j] for j in run],
+                                                                 evaluate=False)),
+                       lambda flipped=flipped: Add(*flipped, evaluate=False), 2.5)
 
 
 def _node_edits(node, area, definitions):
@@ -340,18 +370,30 @@ def _node_edits(node, area, definitions):
                            lambda place=place, b=b: Expectation(
                                _replace_at(node.integrand, place, b), node.density), 1)
     if isinstance(node, Add):
-        # a term beside an expectation that depends on its variables, moved inside it
-        for i, e in enumerate(node.args):
-            if not isinstance(e, Expectation):
+        # a term beside an expectation (times a number) that depends on its variables moved
+        # inside it; or every term beside it that is no expectation, at once
+        for i, a in enumerate(node.args):
+            c, e = _scaled_expectation(a)
+            if e is None:
                 continue
-            for j, t in enumerate(node.args):
-                if j == i or not t.has(*e.bound_variables):
-                    continue
-                rest = [a for k, a in enumerate(node.args) if k not in (i, j)]
-                moved = Expectation(_plus(e.integrand, t), e.density)
-                yield (PUSH_IN, _W("{} moved into the expectation", t),
-                       lambda rest=rest, moved=moved: moved if not rest else
-                       Add(*rest, moved, evaluate=False), 2)
+            movable = [j for j, t in enumerate(node.args)
+                       if j != i and _scaled_expectation(t)[1] is None]
+            groups = [[j] for j in movable if node.args[j].has(*e.bound_variables)]
+            if len(movable) > 1:
+                groups.append(movable)
+            for group in groups:
+                inner = e.integrand
+                for j in group:
+                    t = node.args[j]
+                    inner = _plus(inner, t if c == 1 else _negate(t) if c == -1 else t / c)
+                moved = Expectation(inner, e.density)
+                moved = moved if c == 1 else Mul(c, moved, evaluate=False)
+                args = [moved if k == i else t for k, t in enumerate(node.args) if k not in group]
+                what = node.args[group[0]] if len(group) == 1 else \
+                    Add(*[node.args[j] for j in group], evaluate=False)
+                yield (PUSH_IN, _W("{} moved into the expectation", what),
+                       lambda args=args: args[0] if len(args) == 1 else
+                       Add(*args, evaluate=False), 2)
     if isinstance(node, Mul):
         for i, e in enumerate(node.args):
             if not isinstance(e, Expectation):
@@ -575,6 +617,8 @@ def _log_parts(e):
             continue
         out.append(log(base) if power == 1 else _negate(log(base)) if power == -1
                    else Mul(power, log(base), evaluate=False))
+        if power not in (1, -1):
+            out.append(log(f))   # log(σ^2) as written beside 2 log σ
     return out
 
 
@@ -611,7 +655,8 @@ def _written_terms(exprs):
         elif isinstance(e, (Sum, Defined)):
             walk(e.function if isinstance(e, Sum) else e.body, within)
         elif isinstance(e, KL):
-            for t in _unfolded(e):
+            unfolded = _unfolded(e)
+            for t in unfolded + [Add(*unfolded, evaluate=False)]:
                 record(t, within + (e.first,))
         elif isinstance(e, log):
             for t in _log_parts(e):
@@ -634,13 +679,103 @@ def _folded_divergences(e):
     return out
 
 
-def _spellings(lhs, rhs, residual=None):
-    """(term, tier): terms that may have been dropped from the right side, as the author wrote
-    them: every written term of the left side and of the right side (and of the residual as
-    the checker reports it, in normal form: tier 3, ranked by size) (tier 0), with its
-    expectations of log-densities folded into KLs and entropies (tier 1), and as an
-    expectation under each measure it was found inside or that either side uses (tier 2; also
-    folded, tier 1)."""
+def _log_factor(f):
+    """The log of a model's factor as written: a product over an index range is the sum of
+    the logs."""
+    from sympy import log
+
+    if isinstance(f, Product):
+        return Sum(log(f.function), *f.limits)
+    return log(f)
+
+
+def _chain_rule(joint):
+    """The ways the log of a joint density of two or three variables is split by the product
+    rule, one variable off: log p(a, b | c) as log p(a | b, c) + log p(b | c), its two terms
+    and the log of the product, log(p(a | b, c) p(b | c))."""
+    from sympy import log
+
+    variables = joint.variables
+    if not 2 <= len(variables) <= 3:
+        return []
+    out = []
+    for i, v in enumerate(variables):
+        rest = variables[:i] + variables[i + 1:]
+        conditional = Density(joint.args[0], (v,), rest + tuple(joint.given))
+        marginal = Density(joint.args[0], rest, joint.given)
+        for a, b in ((conditional, marginal), (marginal, conditional)):
+            out += [log(a), log(b), Add(log(a), log(b), evaluate=False)]
+    for i, v in enumerate(variables):   # the log of the product: after the sums of logs
+        rest = variables[:i] + variables[i + 1:]
+        conditional = Density(joint.args[0], (v,), rest + tuple(joint.given))
+        marginal = Density(joint.args[0], rest, joint.given)
+        out += [log(Mul(conditional, marginal, evaluate=False)),
+                log(Mul(marginal, conditional, evaluate=False))]
+    return out
+
+
+def _vocabulary(exprs, definitions=(), models=()):
+    """(term, rule): terms the derivation names beyond what ``exprs`` write, with the rule
+    that names them: the log of each measure; each let as used, L(x) (definition); each
+    model's factors' logs, runs
+    of them, their sum and the log of its joint (model); the product-rule splits of the
+    joints whose logs are written, in ``exprs`` or in a let's body (product-rule)."""
+    from sympy import log
+
+    out = [(Defined(d.name, d.params, d.body), "definition") for d in definitions]
+    for e in exprs:   # the log of each measure, as an entropy's integrand has it
+        out += [(log(n.density), "") for _, n, _ in _nodes(e)
+                if isinstance(n, Expectation) and isinstance(n.density, Density)]
+    joints = []
+    for m in models:
+        logs = [_log_factor(f) for f in m.factors]
+        runs = [Add(*logs[i:j], evaluate=False) for i in range(len(logs))
+                for j in range(i + 2, len(logs) + 1)]
+        out += [(t, "model") for t in logs + runs] + [(log(m.joint), "")]   # the joint: as named
+        if isinstance(m.joint, Density):
+            joints.append(m.joint)
+    for e in tuple(exprs) + tuple(d.body for d in definitions):
+        for _, n, _ in _nodes(e):
+            if isinstance(n, Defined):
+                continue
+            if isinstance(n, log) and isinstance(n.args[0], Density) and n.args[0] not in joints:
+                joints.append(n.args[0])
+    for j in joints:
+        out += [(t, "product-rule") for t in _chain_rule(j)]
+    densities = list(joints)
+    for m in models:
+        densities += [f.function if isinstance(f, Product) else f for f in m.factors]
+    densities = [d for d in densities if isinstance(d, Density)]
+    pairs = [(a, b) for a in densities for b in densities
+             if a.family != b.family and set(a.variables) == set(b.variables)]
+    out += [(KL(a, b), "kl-definition") for a, b in dict.fromkeys(pairs)][:_MAX_PAIRS]
+    gaussians = {n for e in exprs for _, n, _ in _nodes(e) if isinstance(n, Gaussian)}
+    for g in sorted(gaussians, key=str):
+        out += [(t, "gaussian") for t in _gaussian_logs(g)]
+    return out
+
+
+def _gaussian_logs(g):
+    """The terms of log N(z; m, v) as written: -1/2 log(2 pi v) - (z - m)^2/(2 v), or with
+    the log split, -1/2 log(2 pi) - 1/2 log v - ...; each term and each whole."""
+    from sympy import Rational, log, pi
+
+    z, m, v = g.args
+    half = Rational(1, 2)
+    square = -(z - m) ** 2 / (2 * v)
+    joined = [-half * log(2 * pi * v), square]
+    split = [-half * log(2 * pi), -half * log(v), square]
+    return list(dict.fromkeys(joined + split + [Add(*joined), Add(*split)]))
+
+
+def _spellings(lhs, rhs, residual=None, definitions=(), models=()):
+    """(term, tier, rule): terms that may have been dropped from the right side, as the author wrote
+    them: every written term of the left side and of the right side and every term the
+    derivation names (``_vocabulary``) (tier 0; and of the residual as the checker reports it,
+    in normal form: tier 3, ranked by size), with its expectations of log-densities folded
+    into KLs and entropies (tier 1), and as an expectation under each measure it was found
+    inside or that either side uses (tier 2; also folded, tier 1). ``rule``: the rule that
+    names a term of the vocabulary ("" for the others)."""
     terms = _written_terms((lhs, rhs))
     extra = [] if residual is None or residual.is_zero else _written_terms((residual,))
     measures = []
@@ -648,28 +783,46 @@ def _spellings(lhs, rhs, residual=None):
         for _, n, _ in _nodes(e):
             if isinstance(n, Expectation) and n.density not in measures:
                 measures.append(n.density)
+    named = {}
+    for t, rule in _vocabulary((lhs, rhs) + (() if residual is None else (residual,)),
+                               definitions, models):
+        # a model's or the product rule's log goes inside a measure; a let stands as named
+        terms.append((t, tuple(measures[:1]) if not isinstance(t, Defined) else ()))
+        named.setdefault(t, rule)
     out, seen = [], set()
 
-    def keep(t, tier):
+    def keep(t, tier, rule=""):
         if t not in seen:
             seen.add(t)
-            out.append((t, tier))
+            out.append((t, tier, rule))
 
     for t, within in terms:
-        keep(t, 0)
+        keep(t, 0, named.get(t, ""))
     wrapped = []
     for t, within in terms:
         if within:
-            wrapped += [Expectation(t, d) for d in (within[-1],) + tuple(measures)]
-    for t in [t for t, _ in out] + wrapped:
+            wrapped += [(Expectation(t, d), named.get(t, ""))
+                        for d in (within[-1],) + tuple(measures)
+                        if depends_on(t, d.variables)]   # E_q[c] is c, written without
+    for t, _, rule in list(out) + [(t, 2, rule) for t, rule in wrapped]:
         folded = _folded_divergences(t)
         if folded != t:
-            keep(folded, 1)
-    for t in wrapped:
-        keep(t, 2)
+            keep(folded, 1, rule)
+    for t, rule in wrapped:
+        keep(t, 2, rule)
     for t, _ in extra:
         keep(t, 3)
     return out
+
+
+def _log_of_product(term) -> bool:
+    """Whether ``term`` is written as log(a b): after log a + log b, which read the same."""
+    from sympy import log
+
+    return any(isinstance(t, log) and isinstance(t.args[0], Mul) for t in Add.make_args(term))
+
+
+_NAMED = (Expectation, KL, Entropy, Sum, Defined)   # terms that are no bare integrand
 
 
 def _every_term_has(term, kinds) -> bool:
@@ -730,16 +883,23 @@ def _candidates(lhs, relation, rhs, residual, definitions) -> List[_Candidate]:
                 keep(cost + 0.5, kind, words + " (everywhere)", relation,
                      lambda node=node, build=build, common=common:
                      _substitute(_at(rhs, common), node, build()), common)
-    for c in _constants(rhs):
-        where = [p for p, n, area in nodes if n == c and area == EXPR]
-        if not where:
-            continue
-        common = _common(where)
+    constants = _constants(rhs)
+    for c in dict.fromkeys(abs(c) for c in constants):
         for new in (c - 1, c + 1):
-            if new != 0:
-                keep(1, CONSTANT, _W("{} changed to {}", c, new), relation,
-                     lambda c=c, new=new, common=common:
-                     _replace_constant(_at(rhs, common), c, new), common)
+            if new == 0:
+                continue
+            mapping = _constant_mapping(c, new)
+            where = [p for p, n, area in nodes if n in mapping and area == EXPR]
+            if not where:
+                continue
+            common = _common(where)
+            keep(1, CONSTANT, _W("{} changed to {}", c, new), relation,
+                 lambda mapping=mapping, common=common:
+                 _replace_constants(_at(rhs, common), mapping), common)
+            if 1 < len(where) <= 6:   # or at one place only
+                for p in where:
+                    keep(1.2, CONSTANT, _W("{} changed to {} (once)", _at(rhs, p), mapping[_at(rhs, p)]),
+                         relation, lambda p=p, mapping=mapping: mapping[_at(rhs, p)], p)
     for words, path, build, cost in _additions(lhs, rhs, residual, relation):
         keep(cost, ADD, words, relation, build, path)
     out.sort(key=lambda c: c.cost)
@@ -789,56 +949,93 @@ class _Probe:
         d = self.nf.canonical(self.residual - (self._of(wrap(changed)) - self._of(wrap(node))))
         return d == 0 or (not d.has(*OPAQUE) and cancel(d) == 0)
 
-    def written_additions(self, lhs, rhs, residual=None, deadline=None) -> List[_Candidate]:
+    def written_additions(self, lhs, rhs, relation, residual=None, definitions=(), models=(),
+                          cited=(), deadline=None) -> List[_Candidate]:
         """Additions of terms as written (``_spellings``) at the sums of the right side that
-        close the residual: for each kind of place (the measures and sums around it, its
-        coefficient), the normal form of the term put there against the residual's, up to
-        sign or the term's own coefficient. Equalities only (a bound's residual need not
-        vanish)."""
-        if not self.incremental or self.residual == 0:
+        make the step hold, tested on normal forms: for each kind of place (the measures and
+        sums around it, its coefficient), the normal form of the term put there. An equality:
+        against the residual's, up to sign or the term's own coefficient. A bound: the
+        residual with the term added must be a nonnegative combination of the facts the
+        checker would use (KLs, Jensen gaps, assumptions), with the term's densities among
+        theirs; only the terms written or named (tiers 0 and 1) are tried. A term with a
+        variable that some binder of the step binds goes only where a binder binds it; a term
+        named by a rule the step cites comes first."""
+        if not self.incremental:
             return []
-        target = self.residual.as_coefficients_dict()
+        spellings = _spellings(lhs, rhs, residual, definitions, models)
+        if relation == EQ:
+            if self.residual == 0:
+                return []
+            target = self.residual.as_coefficients_dict()
+
+            def fit(n, term):
+                return self._scale(target, n, term)
+        else:
+            fit = self._bound_fit(relation, [t for t, tier, _ in spellings if tier == 0])
+        bound_somewhere = tuple(bound_anywhere(lhs) | bound_anywhere(rhs))
         places = {}
         for path, node, coefficient, binders, wrap in _linear_positions(rhs):
             if path and isinstance(_at(rhs, path[:-1]), (Add, Mul)) and not isinstance(node, Add):
                 continue   # the sum around it is the place, or it is a factor
+            sign = -1 if coefficient.could_extract_minus_sign() else 1
             key = (tuple(b.density if isinstance(b, Expectation) else b.limits for b in binders),
-                   coefficient)
+                   sign * coefficient)
             inside = " inside the expectation" if any(isinstance(b, Expectation) for b in binders) \
                 else " inside the sum" if binders else ""
-            places.setdefault(key, []).append((path, node, wrap, inside))
+            binds = tuple(x for b in binders for x in b.bound_symbols)
+            places.setdefault(key, (binds, []))[1].append((path, node, wrap, inside, sign))
         out = []
-        for term, tier in _spellings(lhs, rhs, residual):
-            if deadline is not None and time.monotonic() > deadline:
-                break
-            for key, where in places.items():
+        for term, tier, rule in spellings:
+            if sum(c.family[1] < tier for c in out) >= 2 * MAX_SUGGESTIONS or \
+                    (relation != EQ and tier > 1):
+                break   # enough spellings of a lower tier (the list runs by tier)
+            needs = [] if isinstance(term, Defined) else \
+                [v for v in term.free_symbols if depends_on(v, bound_somewhere)]   # L(x, z) names
+            for key, (binds, where) in places.items():
+                if deadline is not None and time.monotonic() > deadline:
+                    return out
+                if any(not depends_on(v, binds) for v in needs):
+                    continue   # a bound variable would stand free
+                idle = binds and not depends_on(term, binds)
+                if binds and (idle and _every_term_has(term, _NAMED) or any(
+                        isinstance(t, Expectation) and t.density in key[0]
+                        for t in Add.make_args(term))):
+                    continue   # a KL or a let that the binders do not touch is written outside
+                # a bare term free of the binders' variables reads as well outside them
+                idle = 0.15 if idle else 0
                 try:
-                    k = self._scale(target, where[0][2], term)
+                    k = fit(self.nf.canonical(self._of(where[0][2](term))), term)
                 except _FAILURES:
                     continue
                 if k is None:
                     continue
-                added = term if k == 1 else _negate(term) if k == -1 else \
-                    Mul(k, term, evaluate=False)
-                undone = _negate(added)
-                # a bare term goes beside its siblings inside a measure, an expectation or a
+                # a bare term goes inside a measure beside bare terms, an expectation or a
                 # divergence beside others of its kind
-                bare = not _every_term_has(added, (Expectation, KL, Entropy, Sum, Defined))
-                misplaced = 0.1 if bare != bool(key[0]) else 0
-                for path, node, _, inside in where:
-                    if undone in Add.make_args(node):
+                bare = not _every_term_has(term, _NAMED)
+                for path, node, _, inside, sign in where:
+                    misplaced = 0.1 * (bare != bool(key[0])) + 0.1 * (bare not in {
+                        not _every_term_has(t, _NAMED) for t in Add.make_args(node)})
+                    k_here = k * sign * where[0][4]
+                    added = term if k_here == 1 else _negate(term) if k_here == -1 else \
+                        Mul(k_here, term, evaluate=False)
+                    if _negate(added) in Add.make_args(node):
                         continue   # it would cancel a term written there
-                    cost = _size(added) if tier == 3 else 1.5 + 0.3 * tier + 0.01 * _size(added)
-                    out.append(_Candidate(cost + misplaced, ADD,
-                                          _W("{} added{}", added, inside), EQ,
+                    # a fold into a KL is no detour where the step cites kl-definition
+                    detour = 0 if tier == 1 and "kl-definition" in cited else 0.3 * tier
+                    cost = _size(added) if tier == 3 else \
+                        _WRITTEN_COST + detour + 0.01 * _size(added) + \
+                        0.1 * bool(rule and rule not in cited) + 0.02 * _log_of_product(term)
+                    # twice a term is a sign's slip, which its own edit says better
+                    scaled = 1.0 if k_here not in (1, -1) else 0
+                    out.append(_Candidate(cost + misplaced + idle + scaled, ADD,
+                                          _W("{} added{}", added, inside), relation,
                                           _replace_at(rhs, path, _plus(node, added)),
                                           probed=True, family=("written", tier)))
         return out
 
-    def _scale(self, target, wrap, term):
-        """The number k (±1 or ±the term's coefficient) with k · wrap(term) equal to the
-        residual in normal form, or None."""
-        n = self.nf.canonical(self._of(wrap(term)))
+    def _scale(self, target, n, term):
+        """The number k (±1 or ±the term's coefficient) with k · n (the normal form of the
+        term where it goes) equal to the residual in normal form, or None."""
         if n == 0:
             return None
         mine = n.as_coefficients_dict()
@@ -849,7 +1046,39 @@ class _Probe:
             return None
         k, = ratios
         c, _ = term.as_coeff_Mul()
-        return k if k in (1, -1, c, -c, 1 / c, -1 / c) else None
+        return k if k in (1, -1, 2, -2, S.Half, -S.Half, c, -c, 1 / c, -1 / c) else None
+
+    def _bound_fit(self, relation, terms):
+        """For a bound: fit(n, term), the k of ±1 with which adding k · n (the normal form of
+        the term where it goes) to the right side leaves a residual (larger − smaller) that
+        the facts certify nonnegative, as ``step._inequality`` asks (with the facts ``terms``
+        give too); None when neither does."""
+        from ..rules.bounds import assumed, expected_kls, jensen_gaps, kl_candidates
+        from .certificates import find_certificate
+        from .step import _equations
+
+        exprs = [self.ctx.lhs, self.ctx.rhs] + [self.ctx.facts.apply(t.xreplace(self.forward))
+                                                for t in terms]
+        pool = kl_candidates(exprs) + expected_kls(exprs) + jensen_gaps(exprs) + \
+            assumed(self.ctx.facts.facts) + _equations(self.ctx, self.nf)
+        pool = [(rule, t if rule == "algebra" else self.nf.of(t)) for rule, t in pool]
+        pool = [(rule, t) for rule, t in pool if not _no_value(t)]
+        towards = 1 if relation in (GE, GT) else -1   # the right side is the smaller one
+        strict = relation in (GT, LT)
+        covered = {m for _, t in pool for m in t.as_coefficients_dict()}
+
+        def fit(n, term):
+            if n == 0:
+                return None
+            for k in (1, -1):
+                gap = self.nf.canonical(towards * (self.residual - k * n))
+                if any(m not in covered and m.has(DensityBase) for m in gap.as_coefficients_dict()):
+                    continue   # a term of densities no fact has: no certificate (quickly)
+                if find_certificate(gap, pool, strict=strict) is not None:
+                    return k
+            return None
+
+        return fit
 
     def holds(self, c) -> bool:
         if c.probed:
@@ -882,39 +1111,51 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
     assumptions, models = list(assumptions), tuple(models)
     found = []
     use_alarm = _alarm_free()
+    residual = getattr(result, "residual", None)
     try:
         with time_limit(budget if use_alarm else None):
-            candidates = _candidates(lhs, relation, rhs, getattr(result, "residual", None),
-                                     definitions)
+            candidates = _candidates(lhs, relation, rhs, residual, definitions)
             probe = _Probe(lhs, rhs, assumptions, models)
-            if relation == EQ:
-                candidates = sorted(candidates + probe.written_additions(
-                    lhs, rhs, getattr(result, "residual", None), deadline),
-                                    key=lambda c: c.cost)
     except (StepTimeout,) + _FAILURES:
         return ()
-    memo, tried, families = {}, set(), set()
+    memo, tried, families = {}, set(), {}
     tried.add((relation, _evaluated(rhs, memo)))
-    for c in candidates:
-        if len(found) >= MAX_SUGGESTIONS:
-            break
-        left = None if deadline is None else deadline - time.monotonic()
-        if left is not None and left <= 0:
-            break
+
+    def left():
+        return None if deadline is None else deadline - time.monotonic()
+
+    def search(candidates):
+        for c in candidates:
+            if len(found) >= MAX_SUGGESTIONS or (left() is not None and left() <= 0):
+                return
+            try:
+                with time_limit(left() if use_alarm else None):
+                    key = (c.relation, _evaluated(c.expression, memo))
+                    if key in tried or families.get(c.family, 0) >= _PER_FAMILY:
+                        continue
+                    tried.add(key)
+                    if not probe.holds(c):
+                        continue
+                    checked = check_step(lhs, c.relation, c.expression, cited, assumptions,
+                                         models)
+            except (StepTimeout,) + _FAILURES:
+                continue
+            if checked.verdict == VERIFIED:
+                if c.family is not None:
+                    families[c.family] = families.get(c.family, 0) + 1
+                found.append(Suggestion(c.expression, c.relation, str(c.edit),
+                                        checked.rules_used, c.kind))
+
+    # the edits cheaper than any written addition first: the additions' search costs a normal
+    # form per term and place, which the budget should not spend before a sign is tried
+    search([c for c in candidates if c.cost < _WRITTEN_COST])
+    rest = [c for c in candidates if c.cost >= _WRITTEN_COST]
+    if len(found) < MAX_SUGGESTIONS:
         try:
-            with time_limit(left if use_alarm else None):
-                key = (c.relation, _evaluated(c.expression, memo))
-                if key in tried or c.family in families:
-                    continue
-                tried.add(key)
-                if not probe.holds(c):
-                    continue
-                checked = check_step(lhs, c.relation, c.expression, cited, assumptions, models)
+            with time_limit(left() if use_alarm else None):
+                rest += probe.written_additions(lhs, rhs, relation, residual, definitions,
+                                                models, cited, deadline)
         except (StepTimeout,) + _FAILURES:
-            continue
-        if checked.verdict == VERIFIED:
-            if c.family is not None:
-                families.add(c.family)
-            found.append(Suggestion(c.expression, c.relation, str(c.edit), checked.rules_used,
-                                    c.kind))
+            pass
+        search(sorted(rest, key=lambda c: c.cost))
     return tuple(found)
