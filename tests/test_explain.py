@@ -45,9 +45,9 @@ def explained(body, step=1, budget=5.0, head=HEAD):
     return d, result, found
 
 
-def expect(found, written, relation="=", kind=None):
+def expect(found, written, relation="=", kind=None, head=HEAD):
     """The suggestion that is ``written`` (parsed as a step's expression), with its kind."""
-    target = chain(f"  0\n  {relation} {written}\n").steps[0].expr
+    target = chain(f"  0\n  {relation} {written}\n", head).steps[0].expr
     hits = [f for f in found if f.relation == relation and same_expression(f.expression, target)]
     assert hits, [(f.relation, text(f.expression), f.edit) for f in found]
     if kind is not None:
@@ -88,8 +88,10 @@ def test_dropped_term_added_back_from_the_residual():
     hit = expect(found, "KL(q(z | x) || p(z | x)) + E_{q(z|x)}[log p(x, z) - log q(z | x)]",
                  kind="add")
     assert hit.edit == "KL(q(z | x) ‖ p(z | x)) added"
-    # and the residual itself, added as it is, is the last resort
-    assert found[-1].edit.endswith(" added") and "log p(x)" in found[-1].edit
+    # and the KL unfolded under the measure of the line, as papers write it before folding
+    unfolded = expect(found, "E_{q(z|x)}[log q(z | x) - log p(z | x)]"
+                             " + E_{q(z|x)}[log p(x, z) - log q(z | x)]", kind="add")
+    assert found.index(unfolded) > found.index(hit)
 
 
 def test_term_added_inside_the_expectation():
@@ -190,6 +192,92 @@ def test_constant_changed_back():
     _, _, found = explained("  1/2 (a + b)\n  = 3/2 a + 1/2 b   by algebra\n")
     hit = expect(found, "1/2 a + 1/2 b", kind="constant")
     assert hit.edit == "3/2 changed to 1/2"
+
+
+def test_constant_changed_with_its_negative_and_reciprocal():
+    # a 2 changed to 3 everywhere (z^2/2 became z^3/3): undone at once, 1/3 back to 1/2 too
+    _, _, found = explained("  1/2 mu^2 + 1/2 s^2\n  = 1/3 mu^3 + 1/3 s^3   by algebra\n")
+    hit = expect(found, "1/2 mu^2 + 1/2 s^2", kind="constant")
+    assert hit.edit == "3 changed to 2"
+    # -3/2 goes back with 3/2
+    _, _, found = explained("  1/2 (1 - a)\n  = 3/2 - 3/2 a   by algebra\n")
+    assert expect(found, "1/2 - 1/2 a", kind="constant").edit == "3/2 changed to 1/2"
+
+
+def test_constant_changed_at_one_place():
+    # 1 changed to 2 in N(z; 0, 1); the 2 of sigma^2 stays
+    _, _, found = explained(
+        "  KL(N(z; mu, sigma^2) || N(z; 0, 1))\n"
+        "  = E_{N(z; mu, sigma^2)}[log N(z; mu, sigma^2) - log N(z; 0, 2)]   by kl-definition\n")
+    hit = expect(found, "E_{N(z; mu, sigma^2)}[log N(z; mu, sigma^2) - log N(z; 0, 1)]",
+                 kind="constant")
+    assert hit.edit == "2 changed to 1 (once)"
+
+
+def test_group_pushed_back_into_the_expectation():
+    _, _, found = explained(
+        "  L(x)\n"
+        "  = E_{q(z|x)}[- log q(z | x)] + log p(x | z) + log p(z)   by definition, product-rule\n",
+        head=HEAD.replace("\n", "\nlet L(x) = E_{q(z|x)}[log p(x, z) - log q(z | x)]\n"))
+    hit = expect(found, "E_{q(z|x)}[- log q(z | x) + log p(x | z) + log p(z)]", kind="push-in")
+    assert hit.edit == "log p(x | z) + log p(z) moved into the expectation"
+
+
+def test_bracket_of_signs_flipped_back():
+    _, _, found = explained("  a + b + c - d - e\n  = -a - b - c - d - e   by algebra\n")
+    hit = expect(found, "a + b + c - d - e", kind="sign")
+    assert hit.edit == "the signs of −a − b − c flipped"
+
+
+def test_dropped_let_comes_back_as_named():
+    head = HEAD.replace("\n", "\nlet L(x) = E_{q(z|x)}[log p(x, z) - log q(z | x)]\n")
+    _, _, found = explained(
+        "  E_{q(z|x)}[log q(z | x) - log p(z | x)] + E_{q(z|x)}[log p(x, z) - log q(z | x)]\n"
+        "  = KL(q(z | x) || p(z | x))   by kl-definition, definition\n", head=head)
+    hit = expect(found, "KL(q(z | x) || p(z | x)) + L(x)", kind="add", head=head)
+    assert hit.edit == "L(x) added"
+    assert found[0] == hit
+
+
+def test_dropped_model_factor_comes_back():
+    head = HEAD.replace("\n", "\nmodel q(z_1, z_2 | x) = q(z_1 | x) q(z_2 | z_1)\n")
+    _, _, found = explained(
+        "  E_{q(z_1, z_2 | x)}[log p(x, z_1, z_2) - log q(z_1, z_2 | x)]\n"
+        "  = E_{q(z_1, z_2 | x)}[log p(x, z_1, z_2) - log q(z_1 | x)]   by model, linearity\n",
+        head=head)
+    hit = expect(found, "E_{q(z_1, z_2 | x)}[log p(x, z_1, z_2) - log q(z_1 | x)"
+                 " - log q(z_2 | z_1)]", kind="add")
+    assert hit.edit == "−log q(z_2 | z_1) added inside the expectation"
+    assert found[0] == hit
+
+
+def test_dropped_product_rule_split_comes_back():
+    _, _, found = explained(
+        "  E_{q(z|x)}[log p(x, z) - log q(z | x)]\n"
+        "  = E_{q(z|x)}[log p(z) - log q(z | x)]   by product-rule\n")
+    expect(found, "E_{q(z|x)}[log p(x | z) + log p(z) - log q(z | x)]", kind="add")
+
+
+def test_term_dropped_from_a_bound_comes_back():
+    # Jensen's bound with the model's joint dropped: the add-back works on bounds by
+    # certificate (log p(x) >= E_q[log p(x, z) - log q(z | x)] as KL(q || p(z | x)) >= 0)
+    _, _, found = explained(
+        "  log p(x)\n"
+        "  >= E_{q(z|x)}[- log q(z | x)]   by kl-nonneg, kl-definition, product-rule, linearity\n",
+        head=HEAD.replace("\n", "\nmodel p(x, z) = p(x | z) p(z)\n"))
+    hit = expect(found, "E_{q(z|x)}[log p(x, z) - log q(z | x)]", relation=">=", kind="add")
+    assert hit.edit == "log p(x, z) added inside the expectation"
+
+
+def test_peeled_boundary_terms_come_back_as_one_log():
+    # the t = 1 terms of two sums, peeled off and written as one log, dropped
+    head = "assume T >= 1\n" + HEAD
+    _, _, found = explained(
+        "  sum_{t=1}^{T} log p(x_{t-1} | x_t) - sum_{t=1}^{T} log q(x_t | x_{t-1})\n"
+        "  = sum_{t=2}^{T} log(p(x_{t-1} | x_t) / q(x_t | x_{t-1}))   by linearity\n", head=head)
+    hit = expect(found, "log(p(x_0 | x_1) / q(x_1 | x_0))"
+                 " + sum_{t=2}^{T} log(p(x_{t-1} | x_t) / q(x_t | x_{t-1}))", kind="add", head=head)
+    assert hit.edit == "log(p(x_0 | x_1)/q(x_1 | x_0)) added"
 
 
 def test_relation_reversed():

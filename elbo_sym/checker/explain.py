@@ -27,7 +27,7 @@ from sympy import (Add, Expr, Indexed, Integer, Mul, Product, Rational, S, Sum, 
 
 from ..algebra import (KL, Defined, Density, DensityBase, Entropy, Expectation, Gaussian,
                        VariableRange)
-from ..algebra.binders import bound_anywhere, depends_on, rebuild
+from ..algebra.binders import bound_anywhere, depends_on, rebuild, substitute
 from ..errors import DomainError
 from ..relations import EQ, GE, GT, LE, LT, UPPER, VERIFIED, canonical, reverse, unicode_symbol
 from ..rules import RULE_NAMES, TooComplex
@@ -573,6 +573,28 @@ def _pieces(lhs, residual, relation):
     return unique
 
 
+def _signed_terms(e):
+    """The terms of ``e`` with brackets and minus signs of sums opened: -(a - b) is -a, b."""
+    c, rest = e.as_coeff_Mul()
+    if isinstance(rest, Add):
+        return [u for t in rest.args for u in _signed_terms(c * t if c != 1 else t)]
+    return [e]
+
+
+def _cancels(added, node) -> bool:
+    """Whether adding ``added`` to ``node`` would cancel a term written there (a roundabout
+    way of dropping it, which the drop edit says)."""
+    written = set(_signed_terms(node))
+    return any(_negate(u) in written for u in _signed_terms(added))
+
+
+def _sum_around(expr, path):
+    """The whole sum the node at ``path`` is written in (through brackets, (a + b) + c)."""
+    while path and isinstance(_at(expr, path[:-1]), Add):
+        path = path[:-1]
+    return _at(expr, path)
+
+
 def _additions(lhs, rhs, residual, relation):
     """(words, path, build, cost): a piece added where it may have been dropped, at a node
     reached linearly (its binders peeled off, its coefficient divided out)."""
@@ -587,6 +609,8 @@ def _additions(lhs, rhs, residual, relation):
             if body is None or body.is_zero:
                 continue
             term = body / coefficient if coefficient != 1 else body
+            if _cancels(term, _sum_around(rhs, path)):
+                continue
             where = " inside the expectation" if any(isinstance(b, Expectation) for b in binders) \
                 else " inside the sum" if binders else ""
             yield (_W("{} added{}", term, where), path,
@@ -749,10 +773,56 @@ def _vocabulary(exprs, definitions=(), models=()):
     pairs = [(a, b) for a in densities for b in densities
              if a.family != b.family and set(a.variables) == set(b.variables)]
     out += [(KL(a, b), "kl-definition") for a, b in dict.fromkeys(pairs)][:_MAX_PAIRS]
+    out += [(t, "linearity") for t in _boundaries(exprs)]
     gaussians = {n for e in exprs for _, n, _ in _nodes(e) if isinstance(n, Gaussian)}
     for g in sorted(gaussians, key=str):
         out += [(t, "gaussian") for t in _gaussian_logs(g)]
     return out
+
+
+def _boundaries(exprs):
+    """The terms a sum over one index has at its bounds (what peeling a sum writes out), and
+    those of the sums beside it over the same bound together, also as one log (the t = 1
+    terms of sum log p(x_{t-1} | x_t) - sum log q(x_t | x_{t-1}) as log(p(x_0 | x_1) /
+    q(x_1 | x_0)))."""
+    out = []
+    for e in exprs:
+        for _, n, area in _nodes(e):
+            if area != EXPR or not isinstance(n, Add):
+                continue
+            ends = {}
+            for t in _flat_terms(n):
+                c, s = t.as_coeff_Mul()
+                if isinstance(s, Sum) and len(s.limits) == 1:
+                    j, lo, hi = s.limits[0]
+                    for bound in (lo, hi):
+                        ends.setdefault(bound, []).append(c * substitute(s.function, {j: bound}))
+            for terms in ends.values():
+                out += terms
+                if len(terms) > 1:
+                    out.append(Add(*terms, evaluate=False))
+                    one = _one_log(terms)
+                    if one is not None:
+                        out.append(one)
+    return list(dict.fromkeys(out))
+
+
+def _flat_terms(e):
+    """The terms of a sum written with brackets, ((a + b) + c), as a + b + c."""
+    return [u for t in e.args for u in (_flat_terms(t) if isinstance(t, Add) else (t,))]
+
+
+def _one_log(terms):
+    """log a − log b + ... as log(a ... / (b ...)) when each term is ±log of a density."""
+    from sympy import Pow, log
+
+    factors = []
+    for t in terms:
+        c, rest = t.as_coeff_Mul()
+        if c not in (1, -1) or not (isinstance(rest, log) and isinstance(rest.args[0], DensityBase)):
+            return None
+        factors.append(rest.args[0] if c == 1 else Pow(rest.args[0], -1))
+    return log(Mul(*factors, evaluate=False))
 
 
 def _gaussian_logs(g):
@@ -789,6 +859,10 @@ def _spellings(lhs, rhs, residual=None, definitions=(), models=()):
         # a model's or the product rule's log goes inside a measure; a let stands as named
         terms.append((t, tuple(measures[:1]) if not isinstance(t, Defined) else ()))
         named.setdefault(t, rule)
+        if isinstance(t, KL):   # and as written unfolded, under its measure or another
+            unfolded = Add(*_unfolded(t), evaluate=False)
+            terms.append((unfolded, (t.first,)))
+            named.setdefault(unfolded, rule)
     out, seen = [], set()
 
     def keep(t, tier, rule=""):
@@ -1018,7 +1092,7 @@ class _Probe:
                     k_here = k * sign * where[0][4]
                     added = term if k_here == 1 else _negate(term) if k_here == -1 else \
                         Mul(k_here, term, evaluate=False)
-                    if _negate(added) in Add.make_args(node):
+                    if _cancels(added, _sum_around(rhs, path)):
                         continue   # it would cancel a term written there
                     # a fold into a KL is no detour where the step cites kl-definition
                     detour = 0 if tier == 1 and "kl-definition" in cited else 0.3 * tier
@@ -1080,6 +1154,10 @@ class _Probe:
 
         return fit
 
+    def is_quick(self, c) -> bool:
+        """Whether ``holds`` tests ``c`` by its change alone (no whole attempt)."""
+        return c.probed or (self.incremental and c.relation == EQ and c.local is not None)
+
     def holds(self, c) -> bool:
         if c.probed:
             return True
@@ -1118,39 +1196,62 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
             probe = _Probe(lhs, rhs, assumptions, models)
     except (StepTimeout,) + _FAILURES:
         return ()
-    memo, tried, families = {}, set(), {}
+    memo, tried, unproven = {}, set(), set()   # checked in full; failed a probe only
     tried.add((relation, _evaluated(rhs, memo)))
 
     def left():
         return None if deadline is None else deadline - time.monotonic()
 
     def search(candidates):
+        """Check ``candidates`` (by cost) until the budget is spent, keeping the cheapest
+        MAX_SUGGESTIONS verified ones (at most _PER_FAMILY of a family)."""
         for c in candidates:
-            if len(found) >= MAX_SUGGESTIONS or (left() is not None and left() <= 0):
+            if left() is not None and left() <= 0:
+                return
+            if len(found) >= MAX_SUGGESTIONS and c.cost >= found[-1][0]:
                 return
             try:
                 with time_limit(left() if use_alarm else None):
                     key = (c.relation, _evaluated(c.expression, memo))
-                    if key in tried or families.get(c.family, 0) >= _PER_FAMILY:
+                    if key in tried:
+                        # found already by a costlier edit (a piece of the residual fitted):
+                        # it ranks as this one, in this one's words
+                        again = [i for i, f in enumerate(found) if f[3] == key and f[0] > c.cost]
+                        for i in again:
+                            old = found[i][2]
+                            found[i] = (c.cost, c.family, Suggestion(
+                                old.expression, old.relation, str(c.edit), old.rules, c.kind), key)
+                        found.sort(key=lambda f: f[0])
+                        continue
+                    if (key in unproven and not c.probed) or \
+                            c.family is not None and \
+                            sum(f[1] == c.family for f in found) >= _PER_FAMILY:
+                        continue
+                    if not probe.holds(c):
+                        unproven.add(key)
                         continue
                     tried.add(key)
-                    if not probe.holds(c):
-                        continue
                     checked = check_step(lhs, c.relation, c.expression, cited, assumptions,
                                          models)
             except (StepTimeout,) + _FAILURES:
                 continue
             if checked.verdict == VERIFIED:
-                if c.family is not None:
-                    families[c.family] = families.get(c.family, 0) + 1
-                found.append(Suggestion(c.expression, c.relation, str(c.edit),
-                                        checked.rules_used, c.kind))
+                found.append((c.cost, c.family, Suggestion(
+                    c.expression, c.relation, str(c.edit), checked.rules_used, c.kind), key))
+                found.sort(key=lambda f: f[0])   # stable: on a tie the one found first
+                del found[MAX_SUGGESTIONS:]
 
-    # the edits cheaper than any written addition first: the additions' search costs a normal
-    # form per term and place, which the budget should not spend before a sign is tried
-    search([c for c in candidates if c.cost < _WRITTEN_COST])
+    # the cheapest tests first: edits the probe tests by their change alone, then the other
+    # edits cheaper than any written addition (a relation changed costs a whole attempt),
+    # the costlier edits the probe tests alone, and last the written additions, whose search
+    # costs a normal form per term and place; the suggestions are still the cheapest edits
+    # found, in order
+    early = [c for c in candidates if c.cost < _WRITTEN_COST]
     rest = [c for c in candidates if c.cost >= _WRITTEN_COST]
-    if len(found) < MAX_SUGGESTIONS:
+    search([c for c in early if probe.is_quick(c)])
+    search([c for c in early if not probe.is_quick(c)])
+    search([c for c in rest if probe.is_quick(c)])
+    if left() is None or left() > 0:
         try:
             with time_limit(left() if use_alarm else None):
                 rest += probe.written_additions(lhs, rhs, relation, residual, definitions,
@@ -1158,4 +1259,4 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
         except (StepTimeout,) + _FAILURES:
             pass
         search(sorted(rest, key=lambda c: c.cost))
-    return tuple(found)
+    return tuple(f[2] for f in found)
