@@ -132,8 +132,6 @@ def test_written_term_never_cancels_one_written_there():
 
 
 def test_let_read_with_its_definition():
-    from dataclasses import replace
-
     from elbo_sym.algebra import Defined
     from elbo_sym.checker.explain import LET_BODY
 

@@ -11,11 +11,20 @@ step's citation, assumptions and models): a suggestion is never an unverified li
 Edits are made where the author wrote them, evaluating nothing else (the rest of the line keeps
 its order and grouping), and the left side is never proposed as its own successor.
 
+A dropped term is added back as the author would write it: a term written in the step, or
+named by the derivation (a let, a model's factor, a product-rule split of a joint, the log of a
+measure, a KL between two densities of one variable set, the terms of a Gaussian's log
+density, the terms a peeled sum writes out), folded into a KL or unfolded under a measure; the
+residual itself is the last resort. On an equality a term fits when its normal form closes the
+residual; on a bound, when the facts the checker uses (KLs, Jensen gaps, assumptions) certify
+what is left.
+
 Cost: nothing for a verified step (the caller asks only for failing ones); for a failing step a
 time budget bounds the search (a deadline checked between candidates, and the time limit of
 ``limits`` around each probe when no other limit is running). Each candidate is first probed
-with one attempt of the normal form with every rule (no counterexample search, no hint), and
-only a candidate that holds there is checked in full by ``check_step``.
+(by its change alone where it changes one place of an equality; otherwise with one attempt of
+the normal form with every rule, no counterexample search, no hint), and only a candidate that
+holds there is checked in full by ``check_step``.
 """
 import signal
 import time
@@ -715,35 +724,36 @@ def _log_factor(f):
 
 def _chain_rule(joint):
     """The ways the log of a joint density of two or three variables is split by the product
-    rule, one variable off: log p(a, b | c) as log p(a | b, c) + log p(b | c), its two terms
-    and the log of the product, log(p(a | b, c) p(b | c))."""
+    rule, one variable off: log p(a, b | c) as log p(a | b, c) + log p(b | c) (either order),
+    its two terms, and after them the log of the product, log(p(a | b, c) p(b | c))."""
     from sympy import log
 
     variables = joint.variables
     if not 2 <= len(variables) <= 3:
         return []
-    out = []
+    splits = []
     for i, v in enumerate(variables):
         rest = variables[:i] + variables[i + 1:]
-        conditional = Density(joint.args[0], (v,), rest + tuple(joint.given))
-        marginal = Density(joint.args[0], rest, joint.given)
-        for a, b in ((conditional, marginal), (marginal, conditional)):
+        splits.append((Density(joint.args[0], (v,), rest + tuple(joint.given)),
+                       Density(joint.args[0], rest, joint.given)))
+    out = []
+    for pair in splits:
+        for a, b in (pair, pair[::-1]):
             out += [log(a), log(b), Add(log(a), log(b), evaluate=False)]
-    for i, v in enumerate(variables):   # the log of the product: after the sums of logs
-        rest = variables[:i] + variables[i + 1:]
-        conditional = Density(joint.args[0], (v,), rest + tuple(joint.given))
-        marginal = Density(joint.args[0], rest, joint.given)
-        out += [log(Mul(conditional, marginal, evaluate=False)),
-                log(Mul(marginal, conditional, evaluate=False))]
+    for pair in splits:
+        for a, b in (pair, pair[::-1]):
+            out.append(log(Mul(a, b, evaluate=False)))
     return out
 
 
 def _vocabulary(exprs, definitions=(), models=()):
     """(term, rule): terms the derivation names beyond what ``exprs`` write, with the rule
-    that names them: the log of each measure; each let as used, L(x) (definition); each
-    model's factors' logs, runs
-    of them, their sum and the log of its joint (model); the product-rule splits of the
-    joints whose logs are written, in ``exprs`` or in a let's body (product-rule)."""
+    that names them ("" for a name as good as written): the log of each measure; each let as
+    used, L(x) (definition); each model's factors' logs and runs of them (model) and the log
+    of its joint; the product-rule splits of the joints whose logs are written, in ``exprs``
+    or in a let's body (product-rule); the KLs between two densities of one variable set
+    (kl-definition); the terms peeled sums write out (linearity); the terms of each
+    Gaussian's log density (gaussian)."""
     from sympy import log
 
     out = [(Defined(d.name, d.params, d.body), "definition") for d in definitions]
@@ -791,7 +801,7 @@ def _boundaries(exprs):
             if area != EXPR or not isinstance(n, Add):
                 continue
             ends = {}
-            for t in _flat_terms(n):
+            for t in _signed_terms(n):
                 c, s = t.as_coeff_Mul()
                 if isinstance(s, Sum) and len(s.limits) == 1:
                     j, lo, hi = s.limits[0]
@@ -805,11 +815,6 @@ def _boundaries(exprs):
                     if one is not None:
                         out.append(one)
     return list(dict.fromkeys(out))
-
-
-def _flat_terms(e):
-    """The terms of a sum written with brackets, ((a + b) + c), as a + b + c."""
-    return [u for t in e.args for u in (_flat_terms(t) if isinstance(t, Add) else (t,))]
 
 
 def _one_log(terms):
@@ -826,15 +831,13 @@ def _one_log(terms):
 
 
 def _gaussian_logs(g):
-    """The terms of log N(z; m, v) as written: -1/2 log(2 pi v) - (z - m)^2/(2 v), or with
-    the log split, -1/2 log(2 pi) - 1/2 log v - ...; each term and each whole."""
-    from sympy import Rational, log, pi
+    """The terms of log N(z; m, v) as written: -1/2 log(2 pi) - 1/2 log v - (z - m)^2/(2 v)
+    (the rule's own expansion), or with the logs joined, -1/2 log(2 pi v) - ...; each term
+    and each whole."""
+    from sympy import log, pi
 
-    z, m, v = g.args
-    half = Rational(1, 2)
-    square = -(z - m) ** 2 / (2 * v)
-    joined = [-half * log(2 * pi * v), square]
-    split = [-half * log(2 * pi), -half * log(v), square]
+    split = list(Add.make_args(g.log_density()))
+    joined = [-S.Half * log(2 * pi * g.variance)] + [t for t in split if t.has(g.variable)]
     return list(dict.fromkeys(joined + split + [Add(*joined), Add(*split)]))
 
 
