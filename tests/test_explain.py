@@ -192,90 +192,70 @@ def test_constant_changed_back():
     assert hit.edit == "3/2 changed to 1/2"
 
 
-def test_constant_changed_with_its_negative_and_reciprocal():
+LET_L = HEAD.replace("\n", "\nlet L(x) = E_{q(z|x)}[log p(x, z) - log q(z | x)]\n")
+MODEL_Q = HEAD.replace("\n", "\nmodel q(z_1, z_2 | x) = q(z_1 | x) q(z_2 | z_1)\n")
+MODEL_P = HEAD.replace("\n", "\nmodel p(x, z) = p(x | z) p(z)\n")
+
+# (what the slip undone is, head, the failing chain, the original step, its relation, kind,
+# the words of the edit or None, whether it comes first)
+UNDONE = [
     # a 2 changed to 3 everywhere (z^2/2 became z^3/3): undone at once, 1/3 back to 1/2 too
-    _, _, found = explained("  1/2 mu^2 + 1/2 s^2\n  = 1/3 mu^3 + 1/3 s^3   by algebra\n")
-    hit = expect(found, "1/2 mu^2 + 1/2 s^2", kind="constant")
-    assert hit.edit == "3 changed to 2"
-    # -3/2 goes back with 3/2
-    _, _, found = explained("  1/2 (1 - a)\n  = 3/2 - 3/2 a   by algebra\n")
-    assert expect(found, "1/2 - 1/2 a", kind="constant").edit == "3/2 changed to 1/2"
-
-
-def test_constant_changed_at_one_place():
+    ("constant with its reciprocal", HEAD,
+     "  1/2 mu^2 + 1/2 s^2\n  = 1/3 mu^3 + 1/3 s^3   by algebra\n",
+     "1/2 mu^2 + 1/2 s^2", "=", "constant", "3 changed to 2", False),
+    ("constant with its negative", HEAD, "  1/2 (1 - a)\n  = 3/2 - 3/2 a   by algebra\n",
+     "1/2 - 1/2 a", "=", "constant", "3/2 changed to 1/2", False),
     # 1 changed to 2 in N(z; 0, 1); the 2 of sigma^2 stays
-    _, _, found = explained(
-        "  KL(N(z; mu, sigma^2) || N(z; 0, 1))\n"
-        "  = E_{N(z; mu, sigma^2)}[log N(z; mu, sigma^2) - log N(z; 0, 2)]   by kl-definition\n")
-    hit = expect(found, "E_{N(z; mu, sigma^2)}[log N(z; mu, sigma^2) - log N(z; 0, 1)]",
-                 kind="constant")
-    assert hit.edit == "2 changed to 1 (once)"
-
-
-def test_group_pushed_back_into_the_expectation():
-    _, _, found = explained(
-        "  L(x)\n"
-        "  = E_{q(z|x)}[- log q(z | x)] + log p(x | z) + log p(z)   by definition, product-rule\n",
-        head=HEAD.replace("\n", "\nlet L(x) = E_{q(z|x)}[log p(x, z) - log q(z | x)]\n"))
-    hit = expect(found, "E_{q(z|x)}[- log q(z | x) + log p(x | z) + log p(z)]", kind="push-in")
-    assert hit.edit == "log p(x | z) + log p(z) moved into the expectation"
-
-
-def test_bracket_of_signs_flipped_back():
-    _, _, found = explained("  a + b + c - d - e\n  = -a - b - c - d - e   by algebra\n")
-    hit = expect(found, "a + b + c - d - e", kind="sign")
-    assert hit.edit == "the signs of −a − b − c flipped"
-
-
-def test_dropped_let_comes_back_as_named():
-    head = HEAD.replace("\n", "\nlet L(x) = E_{q(z|x)}[log p(x, z) - log q(z | x)]\n")
-    _, _, found = explained(
-        "  E_{q(z|x)}[log q(z | x) - log p(z | x)] + E_{q(z|x)}[log p(x, z) - log q(z | x)]\n"
-        "  = KL(q(z | x) || p(z | x))   by kl-definition, definition\n", head=head)
-    hit = expect(found, "KL(q(z | x) || p(z | x)) + L(x)", kind="add", head=head)
-    assert hit.edit == "L(x) added"
-    assert found[0] == hit
-
-
-def test_dropped_model_factor_comes_back():
-    head = HEAD.replace("\n", "\nmodel q(z_1, z_2 | x) = q(z_1 | x) q(z_2 | z_1)\n")
-    _, _, found = explained(
-        "  E_{q(z_1, z_2 | x)}[log p(x, z_1, z_2) - log q(z_1, z_2 | x)]\n"
-        "  = E_{q(z_1, z_2 | x)}[log p(x, z_1, z_2) - log q(z_1 | x)]   by model, linearity\n",
-        head=head)
-    hit = expect(found, "E_{q(z_1, z_2 | x)}[log p(x, z_1, z_2) - log q(z_1 | x)"
-                 " - log q(z_2 | z_1)]", kind="add")
-    assert hit.edit == "−log q(z_2 | z_1) added inside the expectation"
-    assert found[0] == hit
-
-
-def test_dropped_product_rule_split_comes_back():
-    _, _, found = explained(
-        "  E_{q(z|x)}[log p(x, z) - log q(z | x)]\n"
-        "  = E_{q(z|x)}[log p(z) - log q(z | x)]   by product-rule\n")
-    expect(found, "E_{q(z|x)}[log p(x | z) + log p(z) - log q(z | x)]", kind="add")
-
-
-def test_term_dropped_from_a_bound_comes_back():
+    ("constant at one place", HEAD,
+     "  KL(N(z; mu, sigma^2) || N(z; 0, 1))\n"
+     "  = E_{N(z; mu, sigma^2)}[log N(z; mu, sigma^2) - log N(z; 0, 2)]   by kl-definition\n",
+     "E_{N(z; mu, sigma^2)}[log N(z; mu, sigma^2) - log N(z; 0, 1)]", "=", "constant",
+     "2 changed to 1 (once)", False),
+    ("group pushed back into the expectation", LET_L,
+     "  L(x)\n"
+     "  = E_{q(z|x)}[- log q(z | x)] + log p(x | z) + log p(z)   by definition, product-rule\n",
+     "E_{q(z|x)}[- log q(z | x) + log p(x | z) + log p(z)]", "=", "push-in",
+     "log p(x | z) + log p(z) moved into the expectation", False),
+    ("bracket of signs", HEAD, "  a + b + c - d - e\n  = -a - b - c - d - e   by algebra\n",
+     "a + b + c - d - e", "=", "sign", "the signs of −a − b − c flipped", False),
+    ("let added back by its name", LET_L,
+     "  E_{q(z|x)}[log q(z | x) - log p(z | x)] + E_{q(z|x)}[log p(x, z) - log q(z | x)]\n"
+     "  = KL(q(z | x) || p(z | x))   by kl-definition, definition\n",
+     "KL(q(z | x) || p(z | x)) + L(x)", "=", "add", "L(x) added", True),
+    ("model factor added back", MODEL_Q,
+     "  E_{q(z_1, z_2 | x)}[log p(x, z_1, z_2) - log q(z_1, z_2 | x)]\n"
+     "  = E_{q(z_1, z_2 | x)}[log p(x, z_1, z_2) - log q(z_1 | x)]   by model, linearity\n",
+     "E_{q(z_1, z_2 | x)}[log p(x, z_1, z_2) - log q(z_1 | x) - log q(z_2 | z_1)]", "=", "add",
+     "−log q(z_2 | z_1) added inside the expectation", True),
+    ("product-rule split added back", HEAD,
+     "  E_{q(z|x)}[log p(x, z) - log q(z | x)]\n"
+     "  = E_{q(z|x)}[log p(z) - log q(z | x)]   by product-rule\n",
+     "E_{q(z|x)}[log p(x | z) + log p(z) - log q(z | x)]", "=", "add", None, False),
     # Jensen's bound with the model's joint dropped: the add-back works on bounds by
     # certificate (log p(x) >= E_q[log p(x, z) - log q(z | x)] as KL(q || p(z | x)) >= 0)
-    _, _, found = explained(
-        "  log p(x)\n"
-        "  >= E_{q(z|x)}[- log q(z | x)]   by kl-nonneg, kl-definition, product-rule, linearity\n",
-        head=HEAD.replace("\n", "\nmodel p(x, z) = p(x | z) p(z)\n"))
-    hit = expect(found, "E_{q(z|x)}[log p(x, z) - log q(z | x)]", relation=">=", kind="add")
-    assert hit.edit == "log p(x, z) added inside the expectation"
-
-
-def test_peeled_boundary_terms_come_back_as_one_log():
+    ("term of a bound added back", MODEL_P,
+     "  log p(x)\n"
+     "  >= E_{q(z|x)}[- log q(z | x)]   by kl-nonneg, kl-definition, product-rule, linearity\n",
+     "E_{q(z|x)}[log p(x, z) - log q(z | x)]", ">=", "add",
+     "log p(x, z) added inside the expectation", False),
     # the t = 1 terms of two sums, peeled off and written as one log, dropped
-    head = "assume T >= 1\n" + HEAD
-    _, _, found = explained(
-        "  sum_{t=1}^{T} log p(x_{t-1} | x_t) - sum_{t=1}^{T} log q(x_t | x_{t-1})\n"
-        "  = sum_{t=2}^{T} log(p(x_{t-1} | x_t) / q(x_t | x_{t-1}))   by linearity\n", head=head)
-    hit = expect(found, "log(p(x_0 | x_1) / q(x_1 | x_0))"
-                 " + sum_{t=2}^{T} log(p(x_{t-1} | x_t) / q(x_t | x_{t-1}))", kind="add", head=head)
-    assert hit.edit == "log(p(x_0 | x_1)/q(x_1 | x_0)) added"
+    ("peeled end terms added back as one log", "assume T >= 1\n" + HEAD,
+     "  sum_{t=1}^{T} log p(x_{t-1} | x_t) - sum_{t=1}^{T} log q(x_t | x_{t-1})\n"
+     "  = sum_{t=2}^{T} log(p(x_{t-1} | x_t) / q(x_t | x_{t-1}))   by linearity\n",
+     "log(p(x_0 | x_1) / q(x_1 | x_0)) + sum_{t=2}^{T} log(p(x_{t-1} | x_t) / q(x_t | x_{t-1}))",
+     "=", "add", "log(p(x_0 | x_1)/q(x_1 | x_0)) added", False),
+]
+
+
+@pytest.mark.parametrize("what, head, body, original, relation, kind, edit, first", UNDONE,
+                         ids=[u[0] for u in UNDONE])
+def test_slip_undone(what, head, body, original, relation, kind, edit, first):
+    _, _, found = explained(body, head=head)
+    hit = expect(found, original, relation=relation, kind=kind, head=head)
+    if edit is not None:
+        assert hit.edit == edit
+    if first:
+        assert found[0] == hit
 
 
 def test_relation_reversed():
