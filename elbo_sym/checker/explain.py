@@ -47,6 +47,7 @@ from .step import _attempt, _no_value, as_conditionals, check_step
 MAX_SUGGESTIONS = 3
 DEFAULT_BUDGET = 1.0
 _WRITTEN_COST = 1.5       # the least cost of adding a term as written (``written_additions``)
+_MAX_RUN_FACTORS = 6      # models of at most this many factors give their runs of logs too
 _MAX_PAIRS = 12           # KLs between written densities of one variable set, at most
 _PER_FAMILY = 2           # suggestions at most that add one kind of written term (spellings)
 _MAX_FLIP_GROUP = 8       # sums of at most this many terms get two of their signs flipped at once
@@ -764,7 +765,7 @@ def _vocabulary(exprs, definitions=(), models=()):
     for m in models:
         logs = [_log_factor(f) for f in m.factors]
         runs = [Add(*logs[i:j], evaluate=False) for i in range(len(logs))
-                for j in range(i + 2, len(logs) + 1)]
+                for j in range(i + 2, len(logs) + 1)] if len(logs) <= _MAX_RUN_FACTORS else []
         out += [(t, "model") for t in logs + runs] + [(log(m.joint), "")]   # the joint: as named
         if isinstance(m.joint, Density):
             joints.append(m.joint)
