@@ -9,8 +9,10 @@ import threading
 from contextlib import contextmanager
 
 
-class StepTimeout(Exception):
-    """The step's time limit ran out."""
+class StepTimeout(BaseException):
+    """The step's time limit ran out. A BaseException, as KeyboardInterrupt is: the
+    ``except Exception`` of sympy or of a best-effort part (the numeric judge) must not
+    swallow it and run on past the limit; whoever set the limit catches it by name."""
 
 
 @contextmanager
