@@ -41,6 +41,28 @@ def test_a_step_past_its_time_limit_is_unknown():
     assert result.steps[0].reason == "the time limit of 0.5 s ran out"
 
 
+def test_a_time_limit_is_never_swallowed_by_a_catch_all():
+    # the numeric judge turns any Exception into "no opinion"; a time limit that rings inside
+    # it must reach whoever set the limit instead of reading as "evaluation failed"
+    import importlib
+    import time
+
+    import pytest
+
+    from elbo_sym.checker.limits import StepTimeout, time_limit
+
+    numeric = importlib.import_module("elbo_sym.numeric.judge")   # the module, not its function
+
+    def slow(*args, **kwargs):
+        time.sleep(1.0)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(numeric, "_judge", slow)
+        with pytest.raises(StepTimeout):
+            with time_limit(0.05):
+                numeric.judge(0, "=", 0)
+
+
 def test_python_and_sympy_code_is_an_input_error_and_runs_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     attempts = ["__import__('os').system('touch pwned')", "eval('1')", "lambda x: x",
