@@ -8,7 +8,7 @@ compiles with pdflatex: LaTeX's special characters are escaped, Greek letters be
 handles (Latin-1, most of Latin Extended-A, typographic quotes and dashes) stay, a few math
 signs become math, and any other character prints as its code point, ``[U+2603]``.
 """
-from .latex import GREEK_COMMANDS, latex, latex_name, latex_relation, model_latex
+from .latex import GREEK_COMMANDS, definition_latex, latex, latex_relation, model_latex
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
@@ -159,10 +159,7 @@ def definitions(result):
     """The ``where`` lines: each ``let`` name printed as a symbol (``L_{\\theta}``)."""
     out = []
     for definition in result.derivation.definitions:
-        name = latex_name(definition.name)
-        if definition.params:
-            name += "(%s)" % ", ".join(latex(p) for p in definition.params)
-        out.append(f"\\noindent where $\\displaystyle {name} = {latex(definition.body)}$.\\par\n")
+        out.append(f"\\noindent where $\\displaystyle {definition_latex(definition)}$.\\par\n")
     return "".join(out)
 
 

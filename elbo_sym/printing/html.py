@@ -11,7 +11,7 @@ import html
 from typing import Iterable, List, Optional
 
 from .document import rules_column
-from .latex import latex, latex_name, latex_relation, model_latex
+from .latex import definition_latex, latex, latex_relation, model_latex
 from .markdown import step_details
 from .report import MARKS
 
@@ -74,10 +74,7 @@ def derivation_html(result, file: Optional[str] = None, strict: bool = False) ->
     if meta:
         out.append(f'<p class="meta">{" · ".join(meta)}</p>')
     for definition in d.definitions:
-        name = latex_name(definition.name)
-        if definition.params:
-            name += "(%s)" % ", ".join(latex(p) for p in definition.params)
-        out.append(f"<p>where {mathml(name + ' = ' + latex(definition.body))}</p>")
+        out.append(f"<p>where {mathml(definition_latex(definition))}</p>")
     for model in d.models:
         out.append(f"<p>model {mathml(model_latex(model))}</p>")
     out.append('<table class="chain">')

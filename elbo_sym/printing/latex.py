@@ -19,12 +19,12 @@ products like sums, ``\prod_{t=1}^{T}``, outermost first.
 """
 import re
 
-from sympy import S, Symbol
+from sympy import S
 from sympy.concrete.products import Product
 from sympy.concrete.summations import Sum
 from sympy.printing.latex import LatexPrinter
 
-from ..algebra import Draws, SpaceIntegral
+from ..algebra import SpaceIntegral
 from ..relations import latex_symbol
 from .arithmetic import (combined_factors, flat_terms, index_order, is_bare_log,
                          printed, product, split_fraction, split_sign, sum_body)
@@ -282,4 +282,13 @@ def model_latex(model):
     return "%s = %s" % (latex(model.joint), factors_latex(list(model.factors)))
 
 
-__all__ = ["ElboLatexPrinter", "latex", "latex_name", "latex_relation", "model_latex"]
+def definition_latex(definition):
+    r"""A ``let`` as math: ``L_{\theta}(x) = E_{q(z \mid x)}[...]`` (its name as a symbol)."""
+    name = latex_name(definition.name)
+    if definition.params:
+        name += "(%s)" % ", ".join(latex(p) for p in definition.params)
+    return f"{name} = {latex(definition.body)}"
+
+
+__all__ = ["ElboLatexPrinter", "definition_latex", "latex", "latex_name", "latex_relation",
+           "model_latex"]

@@ -14,7 +14,7 @@ from typing import Any, Iterable, List, Optional, Protocol, Sequence
 from ..relations import VERIFIED
 from .document import MARKS as LATEX_MARKS
 from .document import rules_column
-from .latex import latex, latex_name, latex_relation, model_latex
+from .latex import definition_latex, latex, latex_relation, model_latex
 from .report import MARKS
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
@@ -125,10 +125,7 @@ def derivation_markdown(result, file: Optional[str] = None, strict: bool = False
     if facts:
         out += [" · ".join(facts), ""]
     for definition in d.definitions:
-        name = latex_name(definition.name)
-        if definition.params:
-            name += "(%s)" % ", ".join(latex(p) for p in definition.params)
-        out.append(f"where {_inline(name + ' = ' + latex(definition.body))}  ")
+        out.append(f"where {_inline(definition_latex(definition))}  ")
     for model in d.models:
         out.append(f"model {_inline(model_latex(model))}  ")
     if d.definitions or d.models:
