@@ -12,8 +12,8 @@ from typing import Iterable, List, Optional
 
 from .document import rules_column
 from .latex import definition_latex, latex, latex_relation, model_latex
-from .markdown import step_details
-from .report import MARKS
+from .markdown import conclusion_latex, step_details
+from .report import MARKS, tally, with_facts
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
@@ -92,20 +92,12 @@ def derivation_html(result, file: Optional[str] = None, strict: bool = False) ->
                        "</ul></td></tr>")
     out.append("</table>")
     ok = result.ok(strict)
-    counts = {v: sum(1 for s in result.steps if s.verdict == v) for v in MARKS}
-    tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
     verdict = "every step verified" if ok else "NOT every step verified"
-    conclusion = mathml(f"{latex(d.start)} {latex_relation(d.conclusion_relation)} {latex(d.end)}")
-    line = f"<strong>Conclusion:</strong> {conclusion}"
-    assumptions = [_fact(a.lhs, a.relation, a.rhs) for a in d.assumptions]
-    conditions = [_fact(*c) for c in getattr(result, "conditions", ())]
-    if assumptions:
-        line += ", assuming " + " and ".join(assumptions)
-    if conditions:
-        line += ", for " + " and ".join(conditions)
+    line = with_facts(f"<strong>Conclusion:</strong> {mathml(conclusion_latex(result))}",
+                      result, _fact)
     klass = "verified" if ok else "refuted"
     out.append(f'<p class="conclusion">{line} <span class="verdict {klass}">{verdict}: '
-               f"{_e(tally)}</span></p>")
+               f"{_e(tally(result))}</span></p>")
     out.append("</section>")
     return "\n".join(out)
 

@@ -15,7 +15,7 @@ from ..relations import VERIFIED
 from .document import MARKS as LATEX_MARKS
 from .document import rules_column
 from .latex import definition_latex, latex, latex_relation, model_latex
-from .report import MARKS
+from .report import MARKS, tally, with_facts
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
 
@@ -140,18 +140,9 @@ def derivation_markdown(result, file: Optional[str] = None, strict: bool = False
         out += [f"  - {detail}" for detail in details]
     if any(step_details(res) for res in result.steps):
         out.append("")
-    ok = result.ok(strict)
-    counts = {v: sum(1 for s in result.steps if s.verdict == v) for v in MARKS}
-    tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-    verdict = "every step verified" if ok else "**not** every step verified"
-    line = f"**Conclusion:** {_inline(conclusion_latex(result))}"
-    assumptions = [_fact(a.lhs, a.relation, a.rhs) for a in d.assumptions]
-    conditions = [_fact(*c) for c in getattr(result, "conditions", ())]
-    if assumptions:
-        line += ", assuming " + " and ".join(assumptions)
-    if conditions:
-        line += ", for " + " and ".join(conditions)
-    out.append(f"{line} ({verdict}: {tally})")
+    verdict = "every step verified" if result.ok(strict) else "**not** every step verified"
+    line = with_facts(f"**Conclusion:** {_inline(conclusion_latex(result))}", result, _fact)
+    out.append(f"{line} ({verdict}: {tally(result)})")
     return "\n".join(out)
 
 

@@ -83,19 +83,34 @@ def condition_texts(result):
     return [fact_text(lhs, rel, rhs) for lhs, rel, rhs in getattr(result, "conditions", ())]
 
 
+def with_facts(statement, result, fact=fact_text):
+    """``statement, assuming β ≥ 1, for v > 0``: the derivation's assumptions and the domain
+    conditions its steps were checked under, each printed by ``fact(lhs, relation, rhs)`` (the
+    text, Markdown and HTML reports each print their own way). A bound proven under an
+    assumption printed without it would be a false statement. (A ``Derivation`` alone is
+    accepted too: it has assumptions but no conditions.)"""
+    d = getattr(result, "derivation", result)
+    assumptions = [fact(a.lhs, a.relation, a.rhs) for a in d.assumptions]
+    conditions = [fact(*c) for c in getattr(result, "conditions", ())] if d is not result else []
+    if assumptions:
+        statement += ", assuming " + " and ".join(assumptions)
+    if conditions:
+        statement += ", for " + " and ".join(conditions)
+    return statement
+
+
 def conclusion(result):
     """What the chain proves, with what it assumed: ``log p(x) ≥ L(x), assuming β ≥ 1, for
-    v > 0``. A bound proven under an assumption printed without it would be a false statement.
-    (A ``Derivation`` alone is accepted too: it has assumptions but no conditions.)"""
+    v > 0``."""
     d = getattr(result, "derivation", result)
-    out = f"{text(d.start)} {relation_symbol(d.conclusion_relation)} {text(d.end)}"
-    assumptions = [fact_text(a.lhs, a.relation, a.rhs) for a in d.assumptions]
-    conditions = condition_texts(result) if d is not result else []
-    if assumptions:
-        out += ", assuming " + " and ".join(assumptions)
-    if conditions:
-        out += ", for " + " and ".join(conditions)
-    return out
+    return with_facts(f"{text(d.start)} {relation_symbol(d.conclusion_relation)} {text(d.end)}",
+                      result)
+
+
+def tally(result):
+    """``1 verified, 1 refuted``: the steps of each verdict, the verdicts with none left out."""
+    counts = {v: sum(1 for s in result.steps if s.verdict == v) for v in MARKS}
+    return ", ".join(f"{n} {v}" for v, n in counts.items() if n)
 
 
 def _style(s, verdict, colour):
@@ -158,9 +173,8 @@ def format_derivation(result, colour=False, quiet=False, strict=False, width=Non
         lines.append("")
     ok = result.ok(strict)
     verdict = "every step verified" if ok else "NOT every step verified"
-    counts = {v: sum(1 for s in result.steps if s.verdict == v) for v in MARKS}
-    tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-    lines += _fit(f"  conclusion: {conclusion(result)}   ({verdict}: {tally})", width, "    ")
+    lines += _fit(f"  conclusion: {conclusion(result)}   ({verdict}: {tally(result)})", width,
+                  "    ")
     return "\n".join(lines)
 
 
