@@ -6,16 +6,28 @@ fact the step is checked under: the assumptions, including those that reach the 
 another variable (``x >= exp(y)`` draws y too), and the domain conditions. A fact that cannot be
 evaluated on plain numbers while it speaks of a drawn variable means no counterexample is
 claimed at all.
+
+A counterexample is also a point where every term of the step as checked (its two sides, the
+residual, the facts) is real and defined: every power that is not a whole nonnegative one, every
+function (log, sqrt, asin, an unknown function) has a finite real value there. ``sqrt(a b) -
+sqrt(a) sqrt(b)`` is 0 at a = b = -1 once the imaginary parts cancel, but sqrt(-1) is no term
+of a real step; an unknown function (ReLU(x)) or a row that was not read has no known value
+anywhere. A term that cannot be evaluated on numbers (one over an expectation's variable, or
+of an expectation) must be real by sympy's own signs (log of a density is), or no point is
+claimed.
 """
 import random
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
-from sympy import Expr, Indexed, Integer, Rational
+from sympy import Expr, Function, Idx, Indexed, IndexedBase, Integer, Pow, Rational, Symbol
+from sympy.core.function import AppliedUndef
 
+from ..algebra import bound_symbols
 from ..relations import EQ, STRICT, holds
 from .normal_form import OPAQUE
 
 TOLERANCE = 1e-9
+_KNOWN_LEAVES = (Symbol, Indexed, IndexedBase, Idx)
 ATTEMPTS = 64
 
 
@@ -77,14 +89,66 @@ def breaks(value: float, relation: str) -> bool:
     return value < -TOLERANCE or (relation in STRICT and abs(value) <= TOLERANCE)
 
 
-def search(residual: Expr, relation: str, facts: Sequence = (), seed: int = 0
-           ) -> Tuple[Tuple[Expr, Expr], ...]:
-    """(symbol, value) pairs at which ``residual`` breaks the step and every fact holds."""
+def _has_domain(node) -> bool:
+    """Whether ``node`` has a value only somewhere: a function, or a power that is not a
+    whole nonnegative one (x^(1/2), x^t, 1/x)."""
+    if isinstance(node, Pow):
+        return not (node.exp.is_Integer and node.exp >= 0)
+    return isinstance(node, Function)
+
+
+def _unknown(node) -> bool:
+    """Whether ``node``'s value is unknown at every point: an unknown function (ReLU(x)), or an
+    object of no known kind (a row that was not read)."""
+    if isinstance(node, AppliedUndef):
+        return True
+    leaf = not any(isinstance(a, Expr) for a in node.args)
+    return leaf and not node.is_number and not isinstance(node, _KNOWN_LEAVES + OPAQUE)
+
+
+def domain_terms(exprs) -> Optional[Tuple[Expr, ...]]:
+    """The terms of ``exprs`` whose value must be checked at a point (see ``_has_domain``),
+    free of bound variables and of the algebra's opaque objects; None when a term has no
+    known value (``_unknown``), or has a domain but cannot be evaluated on numbers and is not
+    known to be real everywhere."""
+    out, stack = [], [(e, frozenset()) for e in exprs]
+    while stack:
+        node, bound = stack.pop()
+        if not isinstance(node, Expr):
+            continue
+        if _unknown(node):
+            return None
+        if _has_domain(node):
+            if node.has(*OPAQUE, Indexed) or node.free_symbols & bound:
+                if node.is_extended_real is not True:
+                    return None
+            elif node not in out:
+                out.append(node)
+        inner = bound | set(bound_symbols(node))
+        stack.extend((a, inner) for a in node.args)
+    return tuple(out)
+
+
+def _defined(terms, values) -> bool:
+    """Whether every term has a finite real value at ``values``."""
+    return all(_real(t, values) is not None for t in terms)
+
+
+def search(residual: Expr, relation: str, facts: Sequence = (), seed: int = 0,
+           terms: Sequence[Expr] = ()) -> Tuple[Tuple[Expr, Expr], ...]:
+    """(symbol, value) pairs at which ``residual`` breaks the step, every fact holds and
+    every term of ``terms`` (the step's two sides), the residual and the facts is real and
+    defined."""
     if residual.has(*OPAQUE, Indexed) or not residual.free_symbols:
         return ()
-    symbols, linked = _connected(residual.free_symbols, facts)
+    checked = domain_terms(tuple(terms) + (residual,))
+    if checked is None:
+        return ()
+    start = residual.free_symbols.union(*(t.free_symbols for t in checked))
+    symbols, linked = _connected(start, facts)
     if any(a.has(*OPAQUE, Indexed) or b.has(*OPAQUE, Indexed) for a, _, b in linked):
         return ()
+    checked += domain_terms([e for a, _, b in linked for e in (a, b)])
     symbols = sorted(symbols, key=str)
     rng = random.Random(seed)
     for _ in range(ATTEMPTS):
@@ -92,7 +156,7 @@ def search(residual: Expr, relation: str, facts: Sequence = (), seed: int = 0
         if not all(_fact_holds(f, values) for f in linked):
             continue
         value = _real(residual, values)
-        if value is not None and breaks(value, relation):
+        if value is not None and breaks(value, relation) and _defined(checked, values):
             return tuple((s, values[s]) for s in symbols)
     return ()
 

@@ -21,7 +21,7 @@ from ..rules.base import Normalizer
 from .indices import IndexSpace
 
 MAX_DEPTH = 400
-MAX_DIGITS = 5000
+MAX_DIGITS = 4000      # below Python's limit of 4300 digits for printing a whole number
 MAX_TERMS = 20000
 EXPLICIT_SUM_LIMIT = 16
 SHARED_LIMIT = 50000
@@ -56,12 +56,16 @@ MAX_BITS = int(MAX_DIGITS * 3.33)
 
 
 def largest_bits(exprs) -> int:
-    """The bit length of the largest number (numerator or denominator) in ``exprs``."""
+    """The bit length of the largest number (numerator or denominator) in ``exprs``, a power
+    of a number kept unevaluated (10^2000) counted as the number it stands for."""
     bits = 0
     for e in exprs:
         for node in preorder_traversal(e):
             if isinstance(node, Rational):
                 bits = max(bits, abs(node.p).bit_length(), node.q.bit_length())
+            elif isinstance(node, Pow) and node.base.is_Rational and node.exp.is_Integer:
+                size = max(abs(node.base.p).bit_length(), node.base.q.bit_length())
+                bits = max(bits, size * abs(int(node.exp)))
     return bits
 
 

@@ -11,6 +11,7 @@ from typing import Any, Optional, Tuple
 from sympy import Add, Expr, Mul, S, Sum, cancel, log, sympify
 
 from ..algebra import Density, Expectation
+from ..algebra.densities import DensityBase
 from ..errors import DomainError
 from ..relations import EQ, REFUTED, STRICT, UNKNOWN, VERIFIED, canonical, holds, orient
 from ..rules import RULE_NAMES, TooComplex
@@ -137,7 +138,31 @@ def _inequality(ctx, relation, left, right, nf, enabled):
                     + ", ".join(sorted({r for r, _ in pool}) or ["no rule"]) + " give")
 
 
+def _density_rewrites(facts) -> dict:
+    """For each assumed equation with a density alone on one side (``assume q(z | x) =
+    p_old(z | x)``, ``assume p(x, z) = p(x) p(z)``), that density mapped to the other side: the
+    assumption used as a rewrite, inside expectations and their measures too (equal densities
+    are equal as functions of all their variables, so the replacement keeps every value)."""
+    mapping: dict = {}
+    for a, rel, b in facts:
+        if rel != EQ:
+            continue
+        for one, other in ((a, b), (b, a)):
+            if isinstance(one, DensityBase) and one not in mapping and not other.has(one) \
+                    and not other.has(*mapping) \
+                    and not any(v.has(one) for v in mapping.values()):  # no cycle: q=r, r=q
+                mapping[one] = other
+                break
+    return mapping
+
+
 def _attempt(ctx: StepContext, relation: str, enabled) -> _Attempt:
+    rewrites = _density_rewrites(ctx.facts.facts)
+    if rewrites:
+        from dataclasses import replace as _replace
+
+        ctx = _replace(ctx, lhs=_rewrite_densities(ctx.lhs, rewrites),
+                       rhs=_rewrite_densities(ctx.rhs, rewrites))
     nf = NormalForm(enabled, ctx.model_map, ctx.facts.facts,
                     guard=largest_bits((ctx.lhs, ctx.rhs)) * GROWTH > MAX_BITS)
     try:
@@ -153,6 +178,17 @@ def _attempt(ctx: StepContext, relation: str, enabled) -> _Attempt:
         return _Attempt(None, set(nf.fired), None, "the expression is nested too deeply to check")
     except DomainError as exc:  # evaluation revealed a degenerate object, e.g. N(y; 0, 0 c)
         return _Attempt(None, set(nf.fired), None, f"the step is not meaningful: {exc}")
+
+
+def _rewrite_densities(expr: Expr, rewrites: dict) -> Expr:
+    """``expr`` with the assumed densities replaced until nothing changes (a bounded number of
+    rounds: one per rewrite, so that chained assumptions q = r, r = s reach s)."""
+    for _ in range(len(rewrites)):
+        new = expr.xreplace(rewrites)
+        if new == expr:
+            break
+        expr = new
+    return expr
 
 
 def _verified(ctx, relation, cited):
@@ -276,7 +312,7 @@ def _failure(ctx, relation, cited, attempt):
         if counterexample.breaks(value, relation):
             return StepResult(REFUTED, **{**base, "reason": f"{attempt.reason}; it is the constant {shown}"})
     if residual is not None:
-        found = counterexample.search(residual, relation, ctx.facts.facts)
+        found = counterexample.search(residual, relation, ctx.facts.facts, terms=(ctx.lhs, ctx.rhs))
         if found:
             words, model = _hint(ctx, relation)
             return StepResult(REFUTED, counterexample=_as_written(ctx, dict(found)), hint=words,

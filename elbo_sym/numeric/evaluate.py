@@ -22,10 +22,11 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
 from sympy import (Abs, Add, Basic, Indexed, IndexedBase, Integer, Max, Min, Mul, Number,
-                   NumberSymbol, Pow, Product, S, Sum, Symbol, acos, asin, atan, ceiling, cos,
-                   cosh, default_sort_key, erf, erfc, exp, floor, log, sign, sin, sinh, tan,
-                   tanh)
+                   NumberSymbol, Pow, Product, Rational, S, Sum, Symbol, acos, asin, atan,
+                   ceiling, cos, cosh, default_sort_key, erf, erfc, exp, floor, log, sign, sin,
+                   sinh, tan, tanh)
 from sympy import Expr, Tuple
+from sympy.core.function import AppliedUndef
 from sympy.functions.special.delta_functions import Heaviside
 
 from ..algebra import (KL, Defined, Density, DensityBase, Draws, Entropy, Expectation, Gaussian,
@@ -48,11 +49,38 @@ _SAFETY = 10.0                     # a quadrature's error estimate counts this m
 _KINK_HALF, _KINK_ORDER, _KINK_PANELS, _KINK_GRID, _KINK_BISECT, _KINK_ROOTS = 12.0, 8, 48, 241, 48, 4
 _KINK_AGREE = 1e-9                 # the two rules agree within this (relative): pieces are smooth
 _LOG_2PI = float(np.log(2 * np.pi))
+_LONG_BITS = 200                   # a number longer than this prints in scientific notation
+
+
+def _compact(e):
+    """``e`` with every number longer than about 60 digits written in scientific notation
+    (1.000e+2000): Python refuses to print whole numbers of more than 4300 digits."""
+    if not isinstance(e, Basic):
+        return e
+    long = {n: Symbol(scientific(n)) for n in e.atoms(Rational)
+            if max(abs(n.p).bit_length(), n.q.bit_length()) > _LONG_BITS}
+    return e.xreplace(long) if long else e
+
+
+def scientific(n) -> str:
+    """A rational number in scientific notation with 4 digits, however long (1.0e+5000)."""
+    import mpmath
+
+    return mpmath.nstr(mpmath.mpf(int(n.p)) / mpmath.mpf(int(n.q)), 4)
 
 
 def _short(e, width=60):
-    text = str(e)
+    text = str(_compact(e))
     return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def digits(n: int) -> int:
+    """How many decimal digits the whole number ``n`` has, without printing it."""
+    n = abs(int(n))
+    count = int((max(n.bit_length(), 1) - 1) * math.log10(2)) + 1
+    while n >= 10 ** count:
+        count += 1
+    return count
 
 
 # -- sums and products -------------------------------------------------------------------
@@ -331,9 +359,8 @@ def _float(e):
     except TypeError:
         raise Unsupported(f"the step takes complex values ({_short(e)} is not real)") from None
     if not math.isfinite(value):
-        digits = len(str(abs(int(e)))) if e.is_Integer else None
         raise Unsupported("a number is too large for floating point"
-                          + (f" ({digits} digits)" if digits else f" ({_short(e)})"))
+                          + (f" ({digits(e)} digits)" if e.is_Integer else f" ({_short(e)})"))
     return np.float64(value)
 
 
@@ -388,6 +415,8 @@ def _walk(e, bound, acc):
             _walk(a, bound, acc)
     elif isinstance(e, (Sum, Product, IndexedBase)):
         raise Unsupported(f"{_short(e)} could not be expanded")
+    elif isinstance(e, AppliedUndef):
+        raise Unsupported(f"{_short(e)} is an unknown function: no instance stands for every one")
     else:
         raise Unsupported(f"cannot evaluate {type(e).__name__} ({_short(e)}) numerically")
 
@@ -741,6 +770,8 @@ class Evaluator:
             f, slope = entry
             a, ma = self._v(e.args[0], env, depth)
             v = f(a)
+            if np.any(np.isnan(a)) or np.any(np.isnan(v)):     # asin(2): no real value, which
+                raise Skip(f"{_short(e)} is not real here")    # a step function must not hide
             if slope is None:       # a step function: exact, unless its argument is 0 within error
                 if type(e) is not floor and type(e) is not ceiling and _zero(a, ma):
                     raise Skip(f"{_short(e)} is at its jump within rounding here")
@@ -771,6 +802,8 @@ class Evaluator:
                 raise Skip(f"division by zero: {_short(e.base)} is 0 here")
             v = np.power(a, r)
             return v, np.abs(v) + np.abs(r) * np.abs(np.power(a, r - 1)) * ma
+        if np.any((a < 0) & (np.asarray(r) != np.round(r))):
+            raise Skip(f"{_short(e)} is not real here")
         v = np.power(a, r)
         return v, np.abs(v) * (1 + np.abs(r) * ma / np.abs(a) + np.abs(np.log(np.abs(a))) * mr)
 

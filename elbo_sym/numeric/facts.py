@@ -24,6 +24,7 @@ from .instances import Instance, Skip, Unsupported, interval_for, symbol_bounds
 from .networks import Networks
 
 _MAX_INSTANTIATIONS = 64
+_ELSEWHERE, _SPREAD = 4, 3.0   # a fact about densities is checked at 4 more points in [-3, 3]
 _BINDERS = (DensityBase, Expectation, KL, Entropy, SpaceIntegral)
 
 
@@ -105,15 +106,9 @@ class Plan:
         ``models``: family -> ``Model`` (rules.models), its count symbols those of ``sizes``."""
         self.lhs, self.rhs = expand_sums(lhs, sizes), expand_sums(rhs, sizes)
         step = Structure().scan(self.lhs).scan(self.rhs).finish()
-        self.networks = Networks.plan(models or {}, sizes, set(step.families))
-        gaussians = [(g, frozenset(n.variable for n in net.nodes))
-                     for net in self.networks.by_family.values() for g in net.gaussians]
-        params = Structure()
-        for g, nodes in gaussians:
-            params.scan(g, nodes)
-        params.finish()
         indices = {i for x in step.free if isinstance(x, Indexed) for i in x.indices if i.is_Integer}
         scanned = []
+        self.universal = {}     # fact -> the density variables it speaks of for every value
         for fact in facts:
             a, rel, b = fact
             try:
@@ -121,10 +116,23 @@ class Plan:
                 for one in _instantiate((a, rel, b), {int(i) for i in indices}):
                     s = Structure().scan(one[0]).scan(one[2]).finish()
                     scanned.append((one, set(s.free), set(s.families)))
+                    moved = tuple(x for x in s.free if x in s.variables)
+                    if moved:
+                        self.universal[one] = moved
             except Unsupported as exc:
                 names = {str(x) for x in (fact[0].free_symbols | fact[2].free_symbols)}
                 if names & {str(x) for x in step.free} | {str(x) for x in sizes}:
                     raise Unsupported(f"the assumption {_fact_str(fact)} cannot be evaluated ({exc})") from None
+        # a family an assumption names is built from its model too (an assumed density
+        # equation is one: q(z | x) = p_old(z | x))
+        named = set(step.families).union(*(ff for _, _, ff in scanned))
+        self.networks = Networks.plan(models or {}, sizes, named)
+        gaussians = [(g, frozenset(n.variable for n in net.nodes))
+                     for net in self.networks.by_family.values() for g in net.gaussians]
+        params = Structure()
+        for g, nodes in gaussians:
+            params.scan(g, nodes)
+        params.finish()
         # facts connected to the step through variables or families, transitively
         atoms = set(step.free) | set(params.free)
         families = set(step.families) | set(self.networks.requires)
@@ -197,6 +205,7 @@ class Plan:
                 depends[atom] |= needs
                 break
         self.order = _topological(self.shown, depends, position)
+        self._points = np.random.default_rng(len(self.shown))    # for ``_elsewhere``
 
     def draw_values(self, rng):
         """Values for every atom to draw, each within its bounds; ``Skip`` if none fits."""
@@ -222,13 +231,37 @@ class Plan:
         return values
 
     def broken_fact(self, evaluator):
-        """The first relevant fact that does not hold on the instance, or None."""
+        """The first relevant fact that does not hold on the instance, or None.
+
+        A fact holds within the rounding error of its own terms (no absolute slack: two
+        densities of 1e-5 that differ by half are not equal). A fact about densities holds
+        for every value of their variables: it is checked at the drawn values and at
+        ``_ELSEWHERE`` other points (a density equation that two Gaussians meet at one point
+        only is broken)."""
+        values = evaluator.instance.values
         for fact in self.checks:
-            a, rel, b = fact
-            (va, ma), (vb, mb) = evaluator.value(a), evaluator.value(b)
-            if not holds(va - vb, rel, TOLERANCE * (1 + ma + mb)):
+            if not _fact_holds(evaluator, fact, values):
                 return fact
+            for env in self._elsewhere(fact, values):
+                if not _fact_holds(evaluator, fact, env):
+                    return fact
         return None
+
+    def _elsewhere(self, fact, values):
+        """Environments with the fact's density variables moved to other points of the line
+        (whatever other facts say of their free occurrences: the densities are equal as
+        functions)."""
+        moved = self.universal.get(fact, ())
+        for _ in range(_ELSEWHERE if moved else 0):
+            env = dict(values)
+            env.update({atom: np.float64(self._points.uniform(-_SPREAD, _SPREAD)) for atom in moved})
+            yield env
+
+
+def _fact_holds(evaluator, fact, env):
+    a, rel, b = fact
+    (va, ma), (vb, mb) = evaluator.value(a, env), evaluator.value(b, env)
+    return holds(va - vb, rel, TOLERANCE * (ma + mb))
 
 
 def _topological(atoms, depends, position):

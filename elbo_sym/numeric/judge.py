@@ -10,7 +10,7 @@ from typing import Optional, Tuple
 import numpy as np
 from sympy import Symbol, default_sort_key, sympify
 
-from ..algebra import Density
+from ..algebra import Density, Gaussian
 from ..errors import DomainError
 from ..relations import EQ, GE, GT, LE, LT, canonical, holds
 from .evaluate import TOLERANCE, Evaluator, size_symbols
@@ -82,8 +82,11 @@ def _families(expr):
 _BUILT = {}
 
 
-def _declared(models):
-    """family -> Model for the declarations in force (built once per declaration)."""
+def _declared(models, facts=()):
+    """family -> Model for the declarations in force (built once per declaration), and for
+    each assumed density equation that reads as a model of a family that has none
+    (``assume q(z | x) = p_old(z | x)``, ``assume p(x, z) = p(x) p(z)``): the instances are
+    built so that it holds. An assumption that reads as no model is only checked on them."""
     from ..rules.models import ModelError, build_model
 
     out = {}
@@ -95,6 +98,14 @@ def _declared(models):
             except ModelError as exc:
                 raise Unsupported(f"the model of {decl.joint.family} is malformed ({exc})") from None
         out.setdefault(_BUILT[key].family, _BUILT[key])
+    for a, relation, b in facts:
+        for joint, factors in ((a, b), (b, a)) if relation == EQ else ():
+            if isinstance(joint, Density) and joint.family not in out and factors.has(Density, Gaussian):
+                try:
+                    out[joint.family] = build_model(joint, (factors,))
+                    break
+                except DomainError:      # no model: a ModelError, or a density that is none
+                    continue
     return out
 
 
@@ -135,8 +146,8 @@ def _judge(lhs, relation, rhs, assumptions, draws, seed, models=()):
     lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
     facts = [(sympify(a, strict=True), canonical(r), sympify(b, strict=True))
              for a, r, b in assumptions]
-    relevant = _relevant_models(_declared(models), [lhs, rhs] + [x for a, _, b in facts for x in (a, b)]) \
-        if models else {}
+    relevant = _relevant_models(_declared(models, facts),
+                                [lhs, rhs] + [x for a, _, b in facts for x in (a, b)])
     sizes = size_symbols(lhs) | size_symbols(rhs)
     for model in relevant.values():
         sizes |= model.symbols
