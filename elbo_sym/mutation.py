@@ -230,13 +230,14 @@ def equivalence(m: Mutant, timeout: Optional[float] = 10.0):
     inequality), ``previous = expression``, the two sides of the step being equal. A mutant is
     excluded from the count only when this is verified."""
     from .checker import UNKNOWN, StepResult, check_step
-    from .checker.limits import StepTimeout, time_limit
+    from .checker.limits import StepTimeout, check_time, time_limit
 
     lhs, rhs = (m.previous, m.step.expr) if m.relation_only else (m.original.expr, m.step.expr)
     try:
         with time_limit(timeout):
             return check_step(lhs, EQ, rhs, (), m.facts)
     except (StepTimeout, DomainError) as exc:
+        check_time()   # a caller's limit that ran out too is not this check's to absorb
         return StepResult(UNKNOWN, reason=str(exc))
 
 
@@ -259,7 +260,7 @@ def judge_mutant(m: Mutant, draws: int = 64, timeout: Optional[float] = 10.0,
     (which may refute, never verify). An excluded mutant is still judged numerically: a
     violation there means the equivalence proof is wrong, a bug reported as ``numeric``."""
     from .checker import REFUTED, UNKNOWN, VERIFIED, StepResult, check_step
-    from .checker.limits import StepTimeout, time_limit
+    from .checker.limits import StepTimeout, check_time, time_limit
 
     step = m.step
 
@@ -278,6 +279,7 @@ def judge_mutant(m: Mutant, draws: int = 64, timeout: Optional[float] = 10.0,
         with time_limit(timeout):
             result = check_step(m.previous, step.relation, step.expr, step.rules, m.facts)
     except (StepTimeout, DomainError) as exc:
+        check_time()   # a caller's limit that ran out too is not this check's to absorb
         result = StepResult(UNKNOWN, reason=str(exc))
     if result.verdict == REFUTED:
         return Judged(m, COUNTED, REFUTED, REFUTED, message=result.reason or "")
