@@ -82,6 +82,8 @@ class Derivation:
     source: str = ""
     start_line: Optional[int] = None
     models: Tuple[ModelDeclaration, ...] = ()
+    syntax: str = "deriv"      # the language it was written in: "deriv", or "latex" (read from
+                               # a .md/.tex document): suggestions are printed in it
 
     @property
     def conclusion_relation(self):

@@ -44,7 +44,7 @@ MAX_LINE_CHARS = 50_000    # one logical line
 MAX_FILE_CHARS = 2_000_000  # a whole file: 10,000-line batches fit; real ones are a few kB
 MAX_SHOWN_LINE = 500       # longer lines are not echoed in error messages
 
-_KEYWORD_LINE = re.compile(r"(derivation|let|assume|model)(?![A-Za-z0-9_])")
+_KEYWORD_LINE = re.compile(r"(derivation|let|assume|model|function)(?![A-Za-z0-9_])")
 _RELATION_START = ("<=", ">=", "=", "<", ">", "≤", "≥")
 _CONTINUES = ("+", "*", "/", "^", ")", "]", "}", ",", "|", ";", "~")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -54,8 +54,9 @@ _BY = re.compile(r"(?<![A-Za-z0-9_])by(?![A-Za-z0-9_])")
 _RULE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 _START_OF_KIND = {"header": "start_header", "let": "start_let", "assume": "start_assume",
-                  "model": "start_model", "step": "start_step", "expr": "start_expr"}
-_DECLARATIONS = ("let", "assume", "model")
+                  "model": "start_model", "function": "start_function", "step": "start_step",
+                  "expr": "start_expr"}
+_DECLARATIONS = ("let", "assume", "model", "function")
 # a declaration whose text ends in one of these goes on to the next line
 _ENDS_OPEN = ("+", "-", "−", "*", "/", "^", "(", "[", "{", ",", "|", ";", "~", "=", "<", ">",
               "≤", "≥")
@@ -269,9 +270,12 @@ def _logical_lines(code):
 class _Pending:
     """A derivation being assembled."""
 
-    def __init__(self, name, title, line, lets, assumptions, definitions, models=()):
+    def __init__(self, name, title, line, lets, assumptions, definitions, models=(),
+                 functions=()):
         self.name, self.title, self.line = name, title, line
         self.lets = dict(lets)
+        self.functions = set(functions)     # names declared by 'function NAME'
+
         self.assumptions = list(assumptions)
         self.definitions = list(definitions)
         self.models = list(models)
@@ -312,6 +316,7 @@ class _Reader:
             raise self.error("empty file: no derivation in it", 1, 1)
         has_headers = any(ll.kind == "header" for ll in lines)
         file_lets, file_assumptions, file_definitions, file_models = {}, [], [], []
+        file_functions = set()
         done, pending = [], None
         names = set()
         if not has_headers:
@@ -320,7 +325,9 @@ class _Reader:
             pending = _Pending(name, "", 1, {}, [], [])
         for ll in lines:
             assumed = pending.assumptions if pending else file_assumptions
-            result = self.parse_line(ll, pending.lets if pending else file_lets, assumed)
+            functions = pending.functions if pending else file_functions
+            result = self.parse_line(ll, pending.lets if pending else file_lets, assumed,
+                                     functions)
             kind = result[0]
             if kind == "header":
                 _, name_tok, title = result
@@ -332,10 +339,13 @@ class _Reader:
                                         name_tok.line, name_tok.column)
                 names.add(name)
                 pending = _Pending(name, title, ll.first, file_lets, file_assumptions,
-                                   file_definitions, file_models)
+                                   file_definitions, file_models, file_functions)
+            elif kind == "function":
+                self.declare_functions(ll, result[1], pending.lets if pending else file_lets,
+                                       functions)
             elif kind == "let":
                 lets = pending.lets if pending else file_lets
-                definition = self.definition(ll, result, lets)
+                definition = self.definition(ll, result, lets, functions)
                 lets[definition.name] = definition
                 (pending.definitions if pending else file_definitions).append(definition)
             elif kind == "model":
@@ -366,7 +376,7 @@ class _Reader:
         done.append(self.finish(pending))
         return done
 
-    def parse_line(self, ll, lets, assumed=()):
+    def parse_line(self, ll, lets, assumed=(), functions=frozenset()):
         """The transformed logical line: a tuple whose first item is its kind."""
         self.check_brackets(ll)
         if len(ll.text) > MAX_LINE_CHARS:
@@ -392,7 +402,7 @@ class _Reader:
             with evaluate(True):
                 facts = tuple((a.lhs, a.relation, a.rhs) for a in assumed)
                 return ExprBuilder(lets, ll.text, self.counts, facts,
-                                   self.index_names).transform(tree)
+                                   self.index_names, frozenset(functions)).transform(tree)
         except LocatedError as exc:
             raise self.error_in(ll, exc.message, exc.line, exc.column) from None
         except RecursionError:
@@ -464,9 +474,25 @@ class _Reader:
         return self.error_in(ll, "syntax error", getattr(exc, "line", 1),
                              getattr(exc, "column", 1))
 
-    def definition(self, ll, result, lets):
+    def declare_functions(self, ll, names, lets, functions):
+        """``function ReLU, g_theta``: each name an unknown function from here on in its
+        scope (declaring a name twice is harmless)."""
+        for tok in names:
+            name = str(tok)
+            if name in RESERVED or DENSITY_FAMILY.match(name) or misread_binder(name):
+                raise self.error_in(ll, f"'{name}' already means something and cannot be "
+                                        "a function", tok.line, tok.column)
+            if name in lets:
+                raise self.error_in(ll, f"'{name}' is already defined (line "
+                                        f"{lets[name].line})", tok.line, tok.column)
+            functions.add(name)
+
+    def definition(self, ll, result, lets, functions=frozenset()):
         _, name_tok, params, body = result
         name = str(name_tok)
+        if name in functions:
+            raise self.error_in(ll, f"'{name}' is declared a function and cannot be a let",
+                                name_tok.line, name_tok.column)
         if name in RESERVED or DENSITY_FAMILY.match(name):
             raise self.error_in(ll, f"'{name}' already means something and cannot be a let",
                                 name_tok.line, name_tok.column)
@@ -570,7 +596,8 @@ _TOKEN_WORDS = {
     "GT": "'>'", "BAR": "'|'", "BARBAR": "'||'", "SEMI": "';'", "TILDE": "'~'",
     "SUB_OPEN": "'_{'", "BY": "'by'", "LOG": "'log'", "LN": "'ln'", "SUM": "'sum'",
     "INT": "'int'", "DERIVATION": "'derivation'", "LET": "'let'", "ASSUME": "'assume'",
-    "MODEL": "'model'", "PROD": "'prod'", "SUM_SIGN": "'∑'", "PROD_SIGN": "'∏'",
+    "MODEL": "'model'", "FUNCTION": "'function'", "PROD": "'prod'", "SUM_SIGN": "'∑'",
+    "PROD_SIGN": "'∏'",
     "INT_SIGN": "'∫'", "COLON": "':'",
     "$END": "the end of the line",
 }

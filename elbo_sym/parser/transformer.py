@@ -24,6 +24,7 @@ from sympy.core.parameters import evaluate
 from ..algebra import KL, Defined, Density, DensityBase, Draws, Entropy, Expectation, Gaussian, \
     IndexedVariable, SpaceIntegral, VariableRange, is_variable, may_equal, substitute
 from ..algebra.binders import rebuild
+from ..algebra.functions import unknown_function
 from ..errors import DomainError
 from ..rules.catalogue import RULE_NAMES, nearest_rules
 
@@ -38,7 +39,8 @@ MAX_DIGITS = 1000
 MAX_NUMBER_DIGITS = 4000   # Python refuses to print ints of more than 4300 digits
 
 # Words that are part of the language and so cannot stand as plain names.
-KEYWORDS = {"derivation", "let", "assume", "model", "by", "log", "ln", "sum", "prod", "int"}
+KEYWORDS = {"derivation", "let", "assume", "model", "function", "by", "log", "ln", "sum", "prod",
+            "int"}
 # Prefixed forms: without brackets they take the rest of the product.
 PREFIXED = ("log", "ln", "sum", "prod", "int")
 # Functions that need their brackets.
@@ -370,9 +372,11 @@ class ExprBuilder(Transformer_NonRecursive):
     Every constructor is called with ``evaluate=False`` (or builds a plain object), so nothing
     here needs sympy's global ``evaluate`` switch, except ``_instantiate``."""
 
-    def __init__(self, lets=None, text="", counts=frozenset(), facts=(), index_names=None):
+    def __init__(self, lets=None, text="", counts=frozenset(), facts=(), index_names=None,
+                 functions=frozenset()):
         super().__init__(visit_tokens=False)
         self.lets = lets if lets is not None else {}
+        self.functions = functions  # names declared by 'function NAME': unknown functions
         self.text = text            # the logical line, for quoting the author in messages
         self.counts = counts        # the file's counts (T in x_{1:T}): x_T is element T of x
         # names that index: the counts, and the names in the file's written indices (t in
@@ -442,6 +446,8 @@ class ExprBuilder(Transformer_NonRecursive):
             return pi
         if n == "e":
             return E
+        if n in self.functions:
+            _fail(f"'{n}' is declared a function ('function {n}'): apply it, {n}(...)", tok)
         if n in self.lets:
             d = self.lets[n]
             if d.params:
@@ -840,6 +846,8 @@ class ExprBuilder(Transformer_NonRecursive):
             use = self.instantiate(name, args)
             self._check_size(use.body, meta)
             return use
+        if name in self.functions:
+            return unknown_function(name)(*args)
         if name in UNARY_FUNCTIONS:
             if len(args) != 1:
                 _fail(f"{name} takes one argument, not {len(args)}", tok)
@@ -869,8 +877,8 @@ class ExprBuilder(Transformer_NonRecursive):
             _fail("write " + {"sum": "sum_{j=1}^{J} f", "prod": "prod_{t=1}^{T} f",
                               "int": "int f dz"}[name], tok)
         _fail(f"'{name}' is not defined: it is no density (p, q, r), no known function "
-              f"({', '.join(KNOWN_FUNCTIONS)}) and no let; to multiply, write '*': "
-              f"{name} * (...)", tok)
+              f"({', '.join(KNOWN_FUNCTIONS)}), no let and no declared function "
+              f"('function {name}'); to multiply, write '*': {name} * (...)", tok)
 
     def expectation(self, meta, children):
         tok, _, (kind, first, sub_meta, rest), body = children
@@ -1080,6 +1088,9 @@ class ExprBuilder(Transformer_NonRecursive):
                 0 <= exc.factor < len(sources) else model_tok
             _fail(str(exc), where)
         return ("model", joint, tuple(factors), model_tok)
+
+    def start_function(self, meta, children):
+        return ("function", [c for c in children if isinstance(c, Token) and c.type == "NAME"])
 
     def let_plain(self, meta, children):
         _, name_tok, _, body = children

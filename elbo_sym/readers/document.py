@@ -15,7 +15,8 @@ from typing import Dict, List, Optional, Tuple
 
 from ..errors import InputError
 from ..rules.catalogue import RULE_NAMES
-from .rows import Node, chain_nodes, split_rows, strip_annotations
+from .rows import (Node, brace_claims, chain_nodes, display_rows, split_rows,
+                   strip_annotations)
 from .scan import MD, TEX, Declaration, Display, Sentence, Unclosed, scan
 from .tokens import AMP, SPACE, LineIndex, tokenize
 from .translate import (FAMILY, GREEK_NAMES, NAME, Bare, Context, NoReading, Piece, Translator, normalize,
@@ -32,6 +33,8 @@ class ChainBlock:
     segments: List[Tuple[object, List[int]]]   # (parsed derivation, its steps' indices)
     unread: Dict[int, str]                # step index -> why it is unknown
     line: int
+    display: Optional[int] = None         # the first line of its display (a display may hold
+                                          # several equations, and side claims of braces)
 
 
 @dataclass
@@ -45,6 +48,7 @@ class SkippedBlock:
     line: int
     column: Optional[int]
     reason: str
+    has_relation: bool = True   # looks like a chain: reported in every format, fails --strict
 
 
 @dataclass
@@ -204,37 +208,53 @@ class _Document:
                                                     f"(over {MAX_DISPLAY_CHARS} characters)"))
             return None
         tokens = tokenize(self.text, item.body_start, item.body_end)
-        rows, labels = split_rows(tokens, self.text)
-        rows = [strip_annotations(r, self.text, RULE_NAMES) for r in rows]
-        rows = [r for r in rows if any(t.kind not in (SPACE, AMP) for t in r.tokens)]
+        rows, labels = display_rows(tokens, self.text, RULE_NAMES)
         if not rows:
-            self.reading.blocks.append(SkippedBlock(first_line, None, "an empty display"))
+            self.reading.blocks.append(SkippedBlock(first_line, None, "an empty display",
+                                                    has_relation=False))
             return None
         nodes, continues = chain_nodes(rows)
+        marked = any(r.marked for r in rows)
+        equations = _equations(nodes)
+        chain = None
         if continues:
+            first, equations = equations[0], equations[1:]
             if previous is not None and item.opener == "$$":
-                previous["nodes"].extend(nodes)
-                previous["marked"] = previous["marked"] or any(r.marked for r in rows)
+                previous["nodes"].extend(first)
+                previous["marked"] = previous["marked"] or marked
                 self.rebuild(previous)
-                return previous
-            line, col = self.at(nodes[0].pos)
-            self.reading.blocks.append(SkippedBlock(line, col, "the display begins with a "
-                                                    "relation, and no chain comes before it"))
-            return None
-        line = self.at(nodes[0].pos)[0]
-        if len(nodes) < 2:
-            self.reading.blocks.append(SkippedBlock(line, None, "a single formula, no chain "
-                                                    "(no relation)"))
-            return None
-        chain = {"nodes": nodes, "name": labels[0] if labels else f"line-{line}",
-                 "marked": any(r.marked for r in rows),
-                 "line": line, "before": before, "after": after, "index": None,
-                 "added": [], "names": set(self.names),
-                 "functions": set(self.functions)}
-        if len(nodes) == 2 and nodes[1].relation.kind == "=" and \
-                not any(r.marked for r in rows) and self.model(chain):
-            return None
-        self.rebuild(chain)
+                chain = previous
+            else:
+                line, col = self.at(first[0].pos)
+                self.reading.blocks.append(SkippedBlock(line, col, "the display begins with a "
+                                                        "relation, and no chain comes before it"))
+        claims = []
+        for eq in equations:
+            claims += brace_claims(eq)
+        for eq in equations + [None] + claims:
+            if eq is None:          # the side claims of the braces follow the equations
+                continue
+            side = eq in claims
+            line = self.at(eq[0].pos)[0]
+            if len(eq) < 2:
+                if len(equations) == 1 and not continues:
+                    self.reading.blocks.append(SkippedBlock(line, None, "a single formula, no "
+                                                            "chain (no relation)",
+                                                            has_relation=False))
+                continue       # a lone formula among the equations of a display states nothing
+            own = [x for node in eq for x in node.labels]
+            name = own[0] if own else (labels[0] if labels and len(equations) == 1
+                                       else f"line-{line}")
+            if side:
+                name = f"{name}-brace-{claims.index(eq) + 1}"
+            chain = {"nodes": eq, "name": name, "marked": marked or side,
+                     "display": first_line, "line": line, "before": before, "after": after, "index": None,
+                     "added": [], "names": set(self.names),
+                     "functions": set(self.functions)}
+            if len(eq) == 2 and eq[1].relation.kind == "=" and not marked and self.model(chain):
+                chain = None
+                continue
+            self.rebuild(chain)
         return chain
 
     def place(self, chain, block):
@@ -291,16 +311,21 @@ class _Document:
         pieces: List[Optional[List[Piece]]] = []
         reasons: Dict[int, str] = {}
         for i, node in enumerate(nodes):
+            read = None
             try:
-                pieces.append(Translator(normalize(node.tokens), ctx).expression())
-                if not pieces[-1]:
-                    raise NoReading("an empty row", node.pos)
+                if node.problem is not None:
+                    raise NoReading(*node.problem)
+                read = Translator(normalize(node.tokens), ctx).expression()
+                if not read:
+                    raise NoReading("an empty row: nothing after its relation is mathematics",
+                                    node.pos)
             except NoReading as exc:
-                pieces.append(None)
+                read = None
                 reasons[i] = f"{self.where(exc.pos)}: {exc.message}"
             except RecursionError:
-                pieces.append(None)
+                read = None
                 reasons[i] = f"{self.where(node.pos)}: nested too deep"
+            pieces.append(read)
         # bare families: the one density of that family written out in the display
         for i, ps in enumerate(pieces):
             if ps is None:
@@ -348,10 +373,14 @@ class _Document:
                                       owner=("node", i - 1)))
                     local_names.add(name.split("(")[0])
                     by_definition.add(i)
+        functions, conflicts = self.unknown_functions(pieces, local_names)
+        for i, reason in conflicts.items():
+            reasons.setdefault(i, reason)
+        declared = [_function_line(functions)] if functions else []
         bad = dict(reasons)
         for _ in range(len(nodes) + 2):
             segments = _segments(len(nodes), bad, step_unread)
-            lines = list(self.preamble[:]) + attached + [
+            lines = list(self.preamble[:]) + declared + attached + [
                 ln for ln in lets if ln.owner[1] not in bad]
             seg_steps = []
             for k, seg in enumerate(segments):
@@ -392,7 +421,7 @@ class _Document:
                 return SkippedBlock(int(m.group(1)), int(m.group(2)), m.group(3))
             return SkippedBlock(chain["line"], None, reason)
         return self.assemble(chain, nodes, pieces, parsed, segments, bad, step_unread,
-                             relations, lets)
+                             relations, lets, functions)
 
     def attached(self, chain) -> List[_Line]:
         """The printer's sentences around this chain: where (let), Model, Assuming."""
@@ -491,6 +520,27 @@ class _Document:
             return f"{name}({', '.join(params)})"
         return name
 
+    def unknown_functions(self, pieces, local):
+        """(names, conflicts): the names the display applies to brackets that are no let (the
+        unknown functions, \\mathrm{ReLU}(x)), and for each node that uses one of them also
+        as a plain variable (\\sigma(x) and \\sigma^2), why it has no reading."""
+        applied, plain = {}, {}
+        for i, ps in enumerate(pieces):
+            for p in ps or ():
+                if p.tag == "apply":
+                    applied.setdefault(p.text, []).append((i, p.pos))
+                elif p.tag == "name":
+                    plain.setdefault(p.text, []).append((i, p.pos))
+        names = {n for n in applied if n not in self.functions and n not in self.names
+                 and n not in local}
+        conflicts: Dict[int, str] = {}
+        for name in sorted(names & set(plain)):
+            for i, pos in applied[name] + plain[name]:
+                conflicts.setdefault(i, f"{self.where(pos)}: '{name}' is used both as a "
+                                        f"function, {name}(..), and as a variable: it has no "
+                                        "single meaning")
+        return names, conflicts
+
     def resolve(self, bare: Bare, ctx) -> Optional[str]:
         """Give ``bare`` the text of the density it means, or say why there is none."""
         if bare.family in self.families:
@@ -510,7 +560,7 @@ class _Document:
                 f"writes out, and it writes {len(found)}: {shown}")
 
     def assemble(self, chain, nodes, pieces, parsed, segments, bad, step_unread, relations,
-                 lets):
+                 lets, functions=frozenset()):
         from ..derivation import Derivation, Step
         from .unread import Unread
 
@@ -550,15 +600,25 @@ class _Document:
         definitions = [d for d in definitions if d.name in used]
         derivation = Derivation(chain["name"], "", start, tuple(steps),
                                 tuple(first.assumptions), tuple(definitions), "",
-                                self.at(nodes[0].pos)[0], tuple(first.models))
-        # the names a display defines hold for the displays after it
+                                self.at(nodes[0].pos)[0], tuple(first.models), "latex")
+        # the names a display defines hold for the displays after it (with the unknown
+        # functions their bodies apply)
+        kept = [ln for ln in lets if ln.owner[1] not in bad]
+        applied = sorted(f for f in functions
+                         if any(re.search(r"(?<![A-Za-z0-9_])" + re.escape(f) + r" \(", ln.text)
+                                for ln in kept))
+        if applied:
+            line = _function_line(applied)
+            self.preamble.append(line)
+            chain["added"].append(line)
         for ln in lets:
             if ln.owner[1] not in bad:
                 kept = _Line("", [], owner=("declaration",))
                 kept.text, kept.cols = ln.text, ln.cols
                 self.preamble.append(kept)
                 chain["added"].append(kept)
-        return ChainBlock(derivation, steps_of, unread, chain["line"])
+        return ChainBlock(derivation, steps_of, unread, chain["line"],
+                          chain.get("display", chain["line"]))
 
 
 def _source(tokens):
@@ -606,6 +666,21 @@ def _product_of_densities(pieces) -> bool:
         else:
             return False
     return factors >= 2 or gaussian
+
+
+def _function_line(names) -> "_Line":
+    """``function ReLU, g_theta``: the display's unknown functions, declared for the parser."""
+    return _Line("function " + ", ".join(sorted(names)), [], owner=("declaration",))
+
+
+def _equations(nodes: List[Node]) -> List[List[Node]]:
+    """The display's equations: a node with no relation after the first starts a new one."""
+    out: List[List[Node]] = []
+    for node in nodes:
+        if node.relation is None or not out:
+            out.append([])
+        out[-1].append(node)
+    return out
 
 
 def _segments(n, bad, step_unread):

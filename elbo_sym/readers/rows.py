@@ -9,19 +9,27 @@ the row above. Each row is then cut at its top-level relations into the chain's 
 """
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
-from .tokens import AMP, CLOSE, CS, OPEN, OTHER, SPACE, SUB, SUP, Tok
-from .translate import BIG, RELATION_CHARS, RELATION_CS, UNREAD_RELATIONS
+from .tokens import AMP, CLOSE, CS, DIGIT, LETTER, OPEN, OTHER, SPACE, SUB, SUP, Tok
+from .translate import (BIG, CLAIM_BREAKS, GREEK, RELATION_CHARS, RELATION_CS, SPACING, TIMES,
+                        UNREAD_RELATIONS)
 
 TRANSPARENT = frozenset("aligned split gathered alignedat align align* equation equation* "
                         "gather gather* eqnarray eqnarray* multline multline* flalign "
                         "flalign* alignat alignat* displaymath math".split())
+INNER = frozenset("aligned split gathered alignedat".split())
+WORDS_HEADS = frozenset(r"\text \textrm \textit \textnormal \mbox \textup \textsf \emph "
+                        r"\textbf".split())
 ROW_BREAKS = frozenset((r"\\", r"\cr", r"\newline"))
 ANNOTATION_HEADS = frozenset(r"\text \mbox \textrm \textit \textnormal \checkmark \textup "
                              r"\textbf \emph \mathrm \tag \tag*".split())
 WIDE_SPACES = frozenset(r"\quad \qquad \hspace \hspace* \hfill".split())
 DEFINITION_MARKS = ("def", "Delta", "triangle", "triangleq", ":", "DEF", "d")
+# a hand-written equation number: (2), (3a), (A.1), (2.1)
+EQUATION_NUMBER = re.compile(r"[0-9]+[a-z]?|[A-Z]?[0-9]*(?:\.[0-9]+)+[a-z]?|[A-Z][0-9]+[a-z]?")
+# what continues the expression of the row above when a row begins with it
+OPERATOR_TEXTS = frozenset("+ - * / , ; − · ×".split()) | TIMES | {r"\pm", r"\mp", r"\div"}
 
 
 @dataclass
@@ -36,6 +44,8 @@ class Row:
     tokens: List[Tok]
     rules: List[str] = field(default_factory=list)
     marked: bool = False      # carries a verdict mark (elbo-check's own documents): a step
+    labels: List[str] = field(default_factory=list)     # its \label{..}s
+    problem: Optional[Tuple[str, int]] = None           # why it has no reading, and where
 
 
 @dataclass
@@ -44,6 +54,8 @@ class Node:
     tokens: List[Tok]
     relation: Optional[Relation]
     rules: List[str] = field(default_factory=list)
+    labels: List[str] = field(default_factory=list)     # the labels of its row
+    problem: Optional[Tuple[str, int]] = None           # its row has no reading: why, where
 
     @property
     def pos(self) -> int:
@@ -88,10 +100,13 @@ def _group_text(source, tokens, i, j):
 
 
 def split_rows(tokens: List[Tok], source: str):
-    """(rows, labels): the display's rows and the ``\\label``s written in it."""
+    """(rows, labels): the display's rows and the ``\\label``s written in it, each as (the
+    index of its row, its text). A label outside an inner environment (after
+    ``\\end{aligned}``) names the whole display: it goes with the first row."""
     rows, labels = [], []
     current: List[Tok] = []
     level = opaque = 0
+    inner = seen_inner = 0       # inner environments open, and seen (aligned, split, ...)
     i = 0
     n = len(tokens)
     while i < n:
@@ -102,6 +117,9 @@ def split_rows(tokens: List[Tok], source: str):
             if name in TRANSPARENT:
                 if name in ("alignedat", "alignat", "alignat*") and t.text == r"\begin":
                     j = _group_end(tokens, j)
+                if name in INNER:
+                    inner += 1 if t.text == r"\begin" else -1
+                    seen_inner = 1
                 i = j
                 continue
             opaque += 1 if t.text == r"\begin" else -1
@@ -114,7 +132,9 @@ def split_rows(tokens: List[Tok], source: str):
             level -= 1
         if t.kind == CS and t.text == r"\label":
             j = _group_end(tokens, i + 1)
-            labels.append(_group_text(source, tokens, i + 1, j).strip())
+            whole = seen_inner and inner <= 0
+            labels.append((0 if whole else len(rows), _group_text(source, tokens, i + 1, j)
+                           .strip()))
             i = j
             continue
         if t.kind == CS and t.text in ROW_BREAKS and level <= 0 and opaque <= 0:
@@ -133,7 +153,34 @@ def split_rows(tokens: List[Tok], source: str):
         current.append(t)
         i += 1
     rows.append(current)
-    return [r for r in rows if any(t.kind != SPACE for t in r)], labels
+    kept, index = [], []
+    for r in rows:
+        if any(t.kind != SPACE for t in r):
+            kept.append(r)
+        index.append(max(len(kept) - 1, 0))
+    return kept, [(index[k], text) for k, text in labels]
+
+
+def display_rows(tokens: List[Tok], source: str, rule_names) -> Tuple[List[Row], List[str]]:
+    """The display's rows without their annotations, each with its labels (rows left empty
+    give theirs to the row above), and all the labels in order."""
+    token_rows, labels = split_rows(tokens, source)
+    rows = [strip_annotations(r, source, rule_names) for r in token_rows]
+    for k, text in labels:
+        if rows:
+            rows[k].labels.append(text)
+    kept: List[Row] = []
+    waiting: List[str] = []          # labels of empty rows before the first row kept
+    for row in rows:
+        if any(t.kind not in (SPACE, AMP) for t in row.tokens):
+            row.labels[:0] = waiting
+            waiting = []
+            kept.append(row)
+        elif kept:
+            kept[-1].labels.extend(row.labels)
+        else:
+            waiting.extend(row.labels)
+    return kept, [text for _, text in labels]
 
 
 def strip_annotations(row: List[Tok], source: str, rule_names) -> Row:
@@ -161,11 +208,62 @@ def strip_annotations(row: List[Tok], source: str, rule_names) -> Row:
             break
         out.append(t)
         i += 1
-    # '.' and ',' that end the row
+    _trim_end(out)
+    problem = None
+    number = _equation_number(out)
+    if number is not None:
+        start, label = number
+        if label:
+            del out[start:]
+            _trim_end(out)
+        else:
+            problem = ("a number in brackets ends the row: an equation number or a factor? "
+                       "(an equation number stands after a space, \\qquad (2); a factor "
+                       "after \\cdot)", out[start].pos)
+    return Row(out, rules, marked, problem=problem)
+
+
+def _trim_end(out: List[Tok]) -> None:
+    """Spaces, ``&`` and the ``.``, ``,`` that end a row taken off."""
     while out and (out[-1].kind == SPACE or (out[-1].kind == OTHER and out[-1].text in ".,;")
                    or out[-1].kind == AMP):
         out.pop()
-    return Row(out, rules, marked)
+
+
+def _equation_number(out: List[Tok]):
+    """(index of its '(', True) when the row ends in a hand-written equation number, (index,
+    False) when a bracketed number ends it that may be a number or a factor, else None.
+
+    ``(2)``, ``(3a)``, ``(A.1)`` after a space, a spacing command or ``&`` is a label, and so
+    is ``(3a)`` or ``(A.1)`` anywhere at the end; after an operator (``\\cdot (2)``) or a
+    name it may apply to (``f(2)``) it is written mathematics."""
+    if not out or out[-1].text != ")":
+        return None
+    k = len(out) - 2
+    while k >= 0 and (out[k].kind in (DIGIT, LETTER, SPACE) or out[k].text == "."):
+        k -= 1
+    if k < 0 or out[k].text != "(":
+        return None
+    label = "".join(t.text for t in out[k + 1:-1] if t.kind != SPACE)
+    if not EQUATION_NUMBER.fullmatch(label):
+        return None
+    before = out[k - 1] if k > 0 else None
+    j = k - 1
+    while j >= 0 and out[j].kind == SPACE:
+        j -= 1
+    prev = out[j] if j >= 0 else None
+    if prev is not None and (prev.kind == OPEN or prev.text in OPERATOR_TEXTS or
+                             prev.text in RELATION_CHARS or prev.text in "([" or
+                             (prev.kind == CS and prev.text in RELATION_CS)):
+        return None                      # \cdot (2), = (2): written mathematics
+    if before is None or before.kind in (SPACE, AMP) or before.text == "~" or \
+            (before.kind == CS and (before.text in SPACING or before.text in WIDE_SPACES)):
+        return k, True
+    if not label.isdigit():
+        return k, True
+    if before.kind == LETTER or (before.kind == CS and before.text in GREEK):
+        return None                      # f(2): an application
+    return k, False
 
 
 def _tail_starts(row, i, source) -> bool:
@@ -210,11 +308,6 @@ def _cited(tail, source, rule_names) -> List[str]:
     return found
 
 
-def _starts_with_relation(tokens) -> bool:
-    i = _skip_spaces_amp(tokens, 0)
-    return i < len(tokens) and relation_at(tokens, i) is not None
-
-
 def _skip_spaces_amp(tokens, i):
     while i < len(tokens) and tokens[i].kind in (SPACE, AMP):
         i += 1
@@ -241,6 +334,8 @@ def relation_at(tokens, i):
             if k < len(tokens) and tokens[k].text == "=":
                 return Relation(kind + "=", t.text + "=", t.pos), k + 1
         return Relation(kind, t.text, t.pos), j
+    if t.text in CLAIM_BREAKS:
+        return Relation("claim", t.text, t.pos), i + 1
     if t.kind == OTHER and t.text in ("≠", "≈", "∝"):
         return Relation("unread", t.text, t.pos), i + 1
     if t.kind == CS and t.text in RELATION_CS:
@@ -270,23 +365,135 @@ def relation_at(tokens, i):
 
 def chain_nodes(rows: List[Row]):
     """(nodes, continues): the chain's nodes; ``continues`` is True when the first row begins
-    with a relation (the display continues the chain of the display before it)."""
+    with a relation (the display continues the chain of the display before it).
+
+    A node after the first whose relation is None starts a new equation of the display: a row
+    that begins with its own left side and a relation after a finished row (an equation list),
+    or what follows ``\\Rightarrow``, ``\\implies`` (a new claim). Neither is ever joined to
+    the row above."""
     merged: List[Row] = []
     for row in rows:
-        if merged and not _starts_with_relation(row.tokens):
-            merged[-1].tokens.extend(row.tokens)
-            merged[-1].rules.extend(r for r in row.rules if r not in merged[-1].rules)
+        if merged and _leading_relation(row.tokens) is None and \
+                not _starts_equation(merged[-1].tokens, row.tokens):
+            last = merged[-1]
+            last.tokens.extend(row.tokens)
+            last.rules.extend(r for r in row.rules if r not in last.rules)
+            last.labels.extend(row.labels)
+            last.problem = last.problem or row.problem
         else:
-            merged.append(Row(list(row.tokens), list(row.rules)))
+            merged.append(Row(list(row.tokens), list(row.rules), labels=list(row.labels),
+                              problem=row.problem))
     nodes: List[Node] = []
-    continues = bool(merged) and _starts_with_relation(merged[0].tokens)
+    first = _leading_relation(merged[0].tokens) if merged else None
+    continues = first is not None and first.kind != "claim"
     for row in merged:
         parts = _split(row.tokens)
         for k, (relation, tokens) in enumerate(parts):
-            if relation is None and k == 0 and not any(t.kind not in (SPACE, AMP) for t in tokens):
+            meaningful = any(t.kind not in (SPACE, AMP) for t in tokens)
+            if relation is not None and relation.kind == "claim":
+                if not meaningful:
+                    continue           # '\\Rightarrow' ending a row: the next row is the claim
+                relation = None
+            elif relation is None and k == 0 and not meaningful:
                 continue
-            nodes.append(Node(tokens, relation, row.rules if k == len(parts) - 1 else []))
+            nodes.append(Node(tokens, relation, row.rules if k == len(parts) - 1 else [],
+                              list(row.labels), row.problem))
     return nodes, continues
+
+
+def _leading_relation(tokens) -> Optional[Relation]:
+    i = _skip_spaces_amp(tokens, 0)
+    found = relation_at(tokens, i) if i < len(tokens) else None
+    return found[0] if found else None
+
+
+def _starts_equation(above: List[Tok], row: List[Tok]) -> bool:
+    """Whether ``row``, which does not begin with a relation, is a new equation rather than the
+    continuation of ``above``: ``above`` is finished (it holds a relation, its brackets are
+    closed, it ends in no operator, or it ends in a claim break) and ``row`` has a relation of
+    its own after a left side that begins with no operator."""
+    parts = _split(above)
+    if len(parts) < 2:
+        return False
+    last = [t for t in parts[-1][1] if t.kind not in (SPACE, AMP)]
+    if parts[-1][0].kind == "claim" and not last:
+        return True
+    if not last or _depth(above) != 0 or last[-1].text in OPERATOR_TEXTS:
+        return False
+    own = _split(row)
+    if len(own) < 2 or own[1][0].kind == "claim":
+        return False
+    head = [t for t in own[0][1]
+            if t.kind not in (SPACE, AMP) and not (t.kind == CS and t.text in SPACING)]
+    return bool(head) and head[0].text not in OPERATOR_TEXTS
+
+
+def _depth(tokens) -> int:
+    """Brackets opened and not closed in ``tokens``, counted as ``_split`` counts them."""
+    level, i = 0, 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t.kind == CS and (t.text in (r"\left", r"\right") or BIG.match(t.text)):
+            if t.text == r"\left" or (t.text != r"\right" and t.text.endswith("l")):
+                level += 1
+            elif t.text == r"\right" or t.text.endswith("r"):
+                level -= 1
+            i = _skip_spaces(tokens, i + 1) + 1
+            continue
+        if t.kind == OPEN or (t.kind == OTHER and t.text in "([") or \
+                (t.kind == CS and t.text in (r"\{", r"\lbrace")):
+            level += 1
+        elif t.kind == CLOSE or (t.kind == OTHER and t.text in ")]") or \
+                (t.kind == CS and t.text in (r"\}", r"\rbrace")):
+            level -= 1
+        i += 1
+    return level
+
+
+def brace_claims(nodes: List[Node]) -> List[List[Node]]:
+    """The side claims of the braces in ``nodes``: ``\\underbrace{X}_{= 0}`` claims X = 0,
+    ``\\underbrace{X}_{\\geq 0}`` X >= 0, and a label that is mathematics,
+    ``\\underbrace{X}_{D_{KL}(q \\| p)}``, X = label; a label in words claims nothing. Each is an
+    equation of two nodes, X and the label (X itself stays in its row, see translate)."""
+    claims = []
+    for node in nodes:
+        tokens = node.tokens
+        for i, t in enumerate(tokens):
+            if t.kind != CS or t.text not in (r"\underbrace", r"\overbrace"):
+                continue
+            j = _group_end(tokens, i + 1)
+            k = _skip_spaces(tokens, j)
+            if k >= len(tokens) or tokens[k].kind not in (SUB, SUP):
+                continue
+            end = _group_end(tokens, k + 1)
+            inner, label = _inside(tokens[i + 1:j]), _inside(tokens[k + 1:end])
+            claim = _label_claim(inner, label)
+            if claim is not None:
+                claims.append(claim)
+    return claims
+
+
+def _inside(tokens: List[Tok]) -> List[Tok]:
+    """A group's tokens without its braces (a single token as it is)."""
+    kept = [t for t in tokens if t.kind != SPACE]
+    if kept and kept[0].kind == OPEN and kept[-1].kind == CLOSE:
+        return kept[1:-1]
+    return kept
+
+
+def _label_claim(inner: List[Tok], label: List[Tok]) -> Optional[List[Node]]:
+    if not inner or not label:
+        return None
+    if label[0].kind == CS and label[0].text in WORDS_HEADS:
+        return None                      # a label in words: shown, never checked
+    found = relation_at(label, 0)
+    if found is None:
+        relation, rest = Relation("=", "=", label[0].pos), label
+    else:
+        relation, rest = found[0], label[found[1]:]
+    if relation.kind == "claim" or not rest:
+        return None
+    return [Node(list(inner), None), Node(list(rest), relation)]
 
 
 def _split(tokens):

@@ -51,9 +51,12 @@ SPACING = frozenset(r"\, \; \: \! \> \  \quad \qquad \enspace \thinspace \medspa
                     r"\allowbreak \nobreak \relax \left. \right.".split()) | {"\\ "}
 SKIPPED_WITH_ARG = frozenset(r"\label \tag \tag* \hspace \hspace* \vspace \color \phantom "
                              r"\hphantom \vphantom".split())
+# annotations around X: X stays in the row as written (\cancel marks a factor that cancels; the
+# row's value keeps it)
 KEEP_LAST_ARG = {r"\boxed": 1, r"\textcolor": 2, r"\colorbox": 2, r"\fcolorbox": 3,
                  r"\mathord": 1, r"\mathbin": 1, r"\underbrace": 1,
-                 r"\overbrace": 1, r"\smash": 1, r"\mathclap": 1}
+                 r"\overbrace": 1, r"\smash": 1, r"\mathclap": 1, r"\cancel": 1,
+                 r"\bcancel": 1, r"\xcancel": 1}
 BIG = re.compile(r"\\[Bb]igg?[lrm]?\Z")
 OPENERS = {"(": "(", "[": "[", r"\{": "[", r"\lbrace": "[", r"\lbrack": "[", r"\lparen": "("}
 CLOSERS = {")": ")", "]": "]", r"\}": "]", r"\rbrace": "]", r"\rbrack": "]", r"\rparen": ")"}
@@ -62,9 +65,18 @@ BARS = {"|": "|", r"\vert": "|", r"\mid": "|", r"\lvert": "|", r"\rvert": "|",
 TIMES = frozenset(r"\cdot \times \ast \cdotp".split())
 DOTS = frozenset(r"\ldots \dots \cdots \dotsc \dotsb \dotso \mathellipsis".split())
 WORDS = ("KL", "log", "Log", "ln", "exp")
-# words that name an operator even when written upright: applied to a bracket, never multiplied
-OPERATOR_WORDS = frozenset("tr Tr det diag Var Cov Corr sign sgn softmax sigmoid logit erf "
-                           "argmax argmin max min sup inf lim arg".split())
+# the parser's own functions and constants: a bracket after them is theirs to read
+KNOWN_FUNCTIONS = frozenset("log ln exp sqrt abs KL D_KL H N".split())
+CONSTANTS = frozenset(("pi", "e"))
+BOLD = frozenset(r"\mathbf \boldsymbol \bm \pmb \symbf \mathbfit \vec".split())
+# matrix notation: read as matrices in a later version, never as scalars
+MATRIX_WORDS = frozenset("tr Tr trace Trace det diag logdet".split())
+MATRIX_COMMANDS = frozenset(r"\det \tr \Tr \trace \diag \logdet \odot \otimes \circledast "
+                            r"\oslash \top \intercal".split())
+TRANSPOSES = frozenset(("T", r"\top", r"\intercal", r"\mathsf{T}", r"\mathrm{T}", r"\rm T",
+                        r"\sf T", r"\mathbf{T}", r"\mathit{T}", r"\text{T}", r"\textsf{T}",
+                        r"\textrm{T}", r"\mathsf T", r"\mathrm T", "{T}"))
+CAPITAL_GREEK = frozenset(n for n in GREEK.values() if n[0].isupper())
 
 # relations: their .deriv spelling; definitions; those that cannot be checked
 RELATION_CS = {r"\le": "<=", r"\leq": "<=", r"\leqslant": "<=", r"\leqq": "<=",
@@ -74,9 +86,13 @@ RELATION_CS = {r"\le": "<=", r"\leq": "<=", r"\leqslant": "<=", r"\leqq": "<=",
                r"\doteq": ":=", r"\defeq": ":="}
 RELATION_CHARS = {"=": "=", "<": "<", ">": ">", "≤": "<=", "≥": ">=", "≡": "="}
 UNREAD_RELATIONS = frozenset(r"\approx \propto \neq \ne \simeq \cong \ll \gg \to \rightarrow "
-                             r"\Rightarrow \implies \iff \Leftrightarrow \leftarrow \mapsto "
+                             r"\leftarrow \mapsto "
                              r"\sim \in \notin \subset \subseteq \perp \not \gtrsim \lesssim "
                              r"\succ \prec \succeq \preceq \asymp".split()) | {"≠", "≈", "∝"}
+# what starts a new claim: the rows after it are a statement of their own, never a factor or a
+# step of the chain before (the implication itself is not checked)
+CLAIM_BREAKS = frozenset(r"\Rightarrow \implies \Longrightarrow \iff \Leftrightarrow "
+                         r"\Longleftrightarrow \therefore".split()) | {"⇒", "⟹", "∴"}
 
 
 class NoReading(Exception):
@@ -205,6 +221,7 @@ class Context:
         self.source = source
         self.functions = set(functions)
         self.densities = {}        # family -> {normalized text: (pieces)}
+        self.braces = []           # (X, label, position) of each \underbrace{X}_{label}
 
 
 class Translator:
@@ -393,6 +410,8 @@ class Translator:
                 elif level == 0 and p.tag == "bar" and p.text in bars:
                     p.text = bars[p.text]
         if opener.lstrip("L") == "|":
+            if len(pieces) == 1 and _capital(pieces[0]):
+                raise NoReading(_matrix(f"|{pieces[0].text}|"), t.pos)
             return [Piece("abs", t.pos, "function"), Piece("(", t.pos)] + pieces + \
                 [Piece(")", t.pos)]
         shown = text or _bracket_text(opener)
@@ -431,11 +450,18 @@ class Translator:
         sub, sup = self.scripts()
         if sub is not None:
             raise NoReading("a subscript on a bracket has no reading", t.pos)
+        if any(_capital(p) for p in base):
+            self.no_inverse(sup, t.pos)      # (AB)^{-1}
         return base + self.exponent(sup, t.pos)
 
     def exponent(self, tokens, pos) -> List[Piece]:
-        if any(x.kind == CS and x.text in (r"\top", r"\prime", r"\intercal", r"\dagger", r"\ast")
-               for x in tokens) or any(x.text in ("*", "'") for x in tokens):
+        written = self.raw(tokens).strip()
+        if written in TRANSPOSES or written.replace(" ", "") in TRANSPOSES or any(
+                x.kind == CS and x.text in (r"\top", r"\intercal") for x in tokens):
+            shown = written if len(tokens) == 1 else "{" + written + "}"
+            raise NoReading(_matrix("^" + shown), pos)
+        if any(x.kind == CS and x.text in (r"\prime", r"\dagger", r"\ast") for x in tokens) \
+                or any(x.text in ("*", "'") for x in tokens):
             raise NoReading("this superscript has no reading", pos)
         pieces = self.sub(tokens).expression()
         if not pieces:
@@ -472,6 +498,12 @@ class Translator:
             self.i = j
             self.word(word, t.pos, out)
             return
+        if word in MATRIX_WORDS:
+            raise NoReading(_matrix(word), t.pos)
+        glued = next((w for w in WORDS if word.startswith(w)), None)
+        if glued is not None:
+            raise NoReading(f"'{word}' has no single reading ({glued} glued to more letters: "
+                            f"write \\{glued} {word[len(glued):]} or {' '.join(word)})", t.pos)
         self.take()
         if t.text == "d" and getattr(self, "ints", 0) > 0 and self.differential(t.pos, out):
             return
@@ -576,9 +608,14 @@ class Translator:
         out.append(Piece("log", pos, "function"))
 
     def name_atom(self, base, pos, greek=False, allow_power=True,
-                  operator=False) -> List[Piece]:
+                  operator=False, bold=False) -> List[Piece]:
         """A name with its scripts: ``x_t``, ``x_{t-1}``, ``x_{1:T}``, ``z^{(k)}``,
-        ``\\sigma_j^2``, and a density when a family meets a bracket."""
+        ``\\sigma_j^2``; a density when a family meets a bracket; an unknown function when
+        another name does (``\\mathrm{ReLU}(x)``, ``g_\\theta(z)``, ``\\sigma(x)``)."""
+        if base in MATRIX_WORDS:
+            raise NoReading(_matrix(base), pos)
+        if bold and base == "I":
+            raise NoReading(_matrix("\\mathbf{I}"), pos)
         sub, sup = self.scripts()
         name = base
         if sub is not None:
@@ -589,6 +626,8 @@ class Translator:
             if index is not None and sub is None:
                 name = f"{base}_{index}"
             elif allow_power:
+                if bold or base in CAPITAL_GREEK or (len(base) == 1 and base.isupper()):
+                    self.no_inverse(sup, pos)
                 power = self.exponent(sup, sup[0].pos if sup else pos)
             else:
                 raise NoReading("a superscript here has no reading", pos)
@@ -599,24 +638,31 @@ class Translator:
             self.gaussian(pos, out)
             return out
         pieces = [Piece(name, pos, "name")]
-        if self.next_is_bracket(plain_only=True) and not operator and \
-                self.multiplies(name, base, greek, power):
+        if not self.applies(base, greek, operator):
+            return pieces + power
+        if power or name in CONSTANTS:
+            # x^2 (1 - x), \pi (a + b): a power or a constant before a bracket multiplies
             return pieces + power + [Piece("*", pos, "op")]
-        return pieces + power
+        if name in KNOWN_FUNCTIONS or name in self.ctx.functions or \
+                name.split("_")[0] in self.ctx.functions:
+            return pieces        # the parser applies it (a let with parameters, H, ...)
+        return self.power([Piece(name, pos, "apply")] + self.bracket("("))
 
-    def multiplies(self, name, base, greek, power) -> bool:
-        """Whether the round bracket after this name multiplies it (``\\beta (a - b)``,
-        ``z \\left( .. \\right)``) rather than applies it (``f(x)``, ``\\mathcal{L}(x)``): a
-        power, a Greek letter, or a one-letter variable before ``\\left(`` multiplies; a let
-        with parameters, f, g, h, or a word applies (and the parser says when it is none)."""
-        if name.split("_")[0] in self.ctx.functions or name in self.ctx.functions:
-            return False
-        if power or greek or base in GREEK_NAMES or not NAME.match(name):
+    def applies(self, base, greek, operator) -> bool:
+        """Whether the bracket at the cursor is applied to the name before it: a round bracket
+        always; a square one after a word (``\\mathrm{Var}[x]``); after a single letter a
+        square bracket groups a factor (``\\beta [a - b]``)."""
+        if self.next_is_bracket(plain_only=True):
             return True
-        left = self.peek().text.startswith("L")
-        if len(base) == 1:
-            return left and base not in "fghFGH"
-        return left and base not in OPERATOR_WORDS
+        t = self.peek()
+        return t is not None and t.kind == "bopen" and t.text.lstrip("L") == "[" and (
+            operator or (len(base) > 1 and not greek and base not in GREEK_NAMES))
+
+    def no_inverse(self, sup, pos):
+        """``\\Sigma^{-1}``, ``A^{-1}``, ``\\mathbf{x}^{-1}``: the inverse of a matrix."""
+        text = self.raw(sup).replace(" ", "").strip("{}")
+        if text.startswith("-"):
+            raise NoReading(_matrix("^{" + text + "}"), pos)
 
     def bracketed_index(self, tokens) -> Optional[str]:
         """``(k)`` in ``z^{(k)}`` or ``z_{(k)}``: the index k, else None."""
@@ -763,6 +809,8 @@ class Translator:
         if c in TIMES:
             out.append(Piece("*", t.pos, "op"))
             return
+        if c in MATRIX_COMMANDS:
+            raise NoReading(_matrix(c), t.pos)
         if c == r"\div":
             out.append(Piece("/", t.pos, "op"))
             return
@@ -816,8 +864,16 @@ class Translator:
                 nxt = self.peek()
                 if nxt is not None and nxt.kind in (SUB, SUP):
                     self.take()
-                    self.argument("a brace's label")
-            self.inline(inner, t.pos, out)
+                    label = self.argument("a brace's label")
+                    self.ctx.braces.append((inner, label, t.pos))
+            nxt = self.peek()
+            if nxt is not None and nxt.kind in (SUB, SUP):
+                # \boxed{a + b}^2: the script is on the whole of X
+                pieces = self.sub(inner, self.index).expression()
+                out.extend(self.power([Piece("[", t.pos)] + pieces + [Piece("]", t.pos)]))
+                return
+            # X as if written without the annotation: \log p \underbrace{- a + a}_{=0} is a sum
+            self.toks = self.toks[:self.i] + list(inner) + self.toks[self.i:]
             return
         if c in (r"\operatorname", r"\operatorname*", r"\mathop") or c in TEXTS or c in FONTS:
             inner = self.argument(c)
@@ -834,8 +890,9 @@ class Translator:
             if word is None:
                 self.inline(inner, t.pos, out)
                 return
-            if c in FONTS and len(word) == 1 and c not in TEXTS:
-                out.extend(self.name_atom(word, t.pos, greek=word in GREEK_NAMES))
+            if c in FONTS and c not in TEXTS and (len(word) == 1 or word in GREEK_NAMES):
+                out.extend(self.name_atom(word, t.pos, greek=word in GREEK_NAMES,
+                                          bold=c in BOLD))
                 return
             if word == "d" and getattr(self, "ints", 0) > 0 and self.differential(t.pos, out):
                 return
@@ -873,7 +930,7 @@ class Translator:
         if c == r"\begin":
             name = self.raw(self.argument(c)).strip()
             raise NoReading(f"the {name} environment has no reading", t.pos)
-        if c in RELATION_CS or c in UNREAD_RELATIONS:
+        if c in RELATION_CS or c in UNREAD_RELATIONS or c in CLAIM_BREAKS:
             raise NoReading(f"{c} inside brackets has no reading", t.pos)
         raise NoReading(f"{c} has no reading", t.pos)
 
@@ -938,6 +995,16 @@ class Translator:
                                 "whole space of its variable)", t.pos)
         out.append(Piece("int", t.pos, "function"))
         self.ints += 1
+
+
+def _capital(piece: Piece) -> bool:
+    """A name that matrix notation uses for a matrix: a capital letter or capital Greek."""
+    stem = piece.text.split("_")[0]
+    return piece.tag == "name" and ((len(stem) == 1 and stem.isupper()) or stem in CAPITAL_GREEK)
+
+
+def _matrix(what: str) -> str:
+    return f"matrix notation ({what}) is not read yet"
 
 
 def _unwrap(tokens):
