@@ -6,9 +6,12 @@ Plain text (titles, sources) goes through ``escape``, so that whatever a file's 
 compiles with pdflatex: LaTeX's special characters are escaped, Greek letters become math
 (``μ`` is ``$\\mu$``; ``inputenc`` stops at them), the characters ``inputenc`` with T1 fonts
 handles (Latin-1, most of Latin Extended-A, typographic quotes and dashes) stay, a few math
-signs become math, and any other character prints as its code point, ``[U+2603]``.
+signs become math, and any other character prints as its code point, ``[U+2603]``
+(``printing.escape``). A row that was not read prints as its source in typewriter type, every
+special character escaped: nothing from the input reaches TeX as a command.
 """
-from .latex import GREEK_COMMANDS, definition_latex, latex, latex_relation, model_latex
+from .escape import latex_text as escape
+from .latex import definition_latex, latex, latex_relation, model_latex
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
@@ -29,61 +32,6 @@ any it needed beyond them.\par
 """
 
 MARKS = {"verified": r"\checkmark", "refuted": r"\times", "unknown": "?"}
-
-_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-            "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-
-# Latin-1 and Latin Extended-A compile under utf8 inputenc and T1 fonts, except these
-# (measured with pdflatex: "Unicode character ... not set up for use with LaTeX").
-_NOT_SET_UP = frozenset("\u0126\u0127\u0138\u013f\u0140\u0149\u0166\u0167\u017f")
-_TYPOGRAPHIC = frozenset("\u2018\u2019\u201c\u201d\u2013\u2014\u2026")
-
-_MATH_SIGNS = {"≤": r"\le", "≥": r"\ge", "≠": r"\ne", "−": "-", "·": r"\cdot", "∑": r"\sum",
-               "∏": r"\prod", "∫": r"\int", "‖": r"\|", "∞": r"\infty", "→": r"\to",
-               "←": r"\leftarrow", "≈": r"\approx", "∈": r"\in", "∼": r"\sim", "√": r"\surd",
-               "∂": r"\partial", "∇": r"\nabla", "⊥": r"\perp", "∣": r"\mid",
-               # Greek forms whose look differs from the main letter's command
-               "ε": r"\varepsilon", "ϵ": r"\epsilon", "φ": r"\varphi", "ϕ": r"\phi",
-               "ϑ": r"\vartheta", "ϱ": r"\varrho", "ϖ": r"\varpi", "ς": r"\varsigma"}
-
-_greek = None
-
-
-def _greek_letters():
-    """Unicode Greek letter -> its LaTeX in text: ``$\\mu$``, or the Latin letter it looks like
-    (Α is A, ο is o: LaTeX has no command for them)."""
-    global _greek
-    if _greek is None:
-        from sympy.printing.pretty.pretty_symbology import greek_unicode
-
-        table = {}
-        for name, letter in greek_unicode.items():
-            if name in GREEK_COMMANDS:
-                table[letter] = "$\\%s$" % name
-            elif name in ("lamda", "Lamda"):
-                continue
-            elif name == "omicron":
-                table[letter] = "o"
-            elif name[0].isupper():
-                table[letter] = name[0]     # Alpha, Beta, ...: they are drawn as A, B, ...
-        table.update({c: "$%s$" % tex for c, tex in _MATH_SIGNS.items()})
-        _greek = table
-    return _greek
-
-
-def _escape_char(c):
-    if c in _ESCAPES:
-        return _ESCAPES[c]
-    if c.isascii():
-        return c
-    if c in _TYPOGRAPHIC or ("\u00a0" <= c <= "\u017f" and c not in _NOT_SET_UP):
-        return c
-    return _greek_letters().get(c) or r"\texttt{[U+%04X]}" % ord(c)
-
-
-def escape(s):
-    """Plain text made safe for LaTeX: special characters escaped, any Unicode compiles."""
-    return "".join(_escape_char(c) for c in s)
 
 
 def rules_column(step, result):
@@ -108,7 +56,7 @@ def suggestion_note(result):
     notes = []
     for s in result.suggestions:
         rules = ", ".join(s.rules) or "algebra"
-        notes.append(f"Did you mean ${latex_relation(s.relation)} {latex(s.expression)}$ "
+        notes.append(f"Did you mean ${latex_relation(s.relation)} {s.latex or latex(s.expression)}$ "
                      f"({escape(s.edit)}; verified by {escape(rules)})?")
     return " ".join(notes)
 
@@ -123,14 +71,19 @@ def _footnotes(result):
             + "".join(f"\\stepcounter{{footnote}}\\footnotetext{{{n}}}\n" for n in notes))
 
 
+def _row(expr):
+    """A row of the chain; one that was not read, as its escaped source."""
+    return latex(expr, unread_as_source=True)
+
+
 def align(result):
     """The chain of one derivation as an ``align*`` environment (and the footnotes of the
     steps it marks with suggestions)."""
     d = result.derivation
     lines = []
     for i, (step, res) in enumerate(zip(d.steps, result.steps)):
-        head = latex(d.start) if i == 0 else ""
-        lines.append(f"{head} &{latex_relation(step.relation)} {latex(step.expr)} {_justification(step, res)}")
+        head = _row(d.start) if i == 0 else ""
+        lines.append(f"{head} &{latex_relation(step.relation)} {_row(step.expr)} {_justification(step, res)}")
     return ("\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
             + _footnotes(result))
 

@@ -7,11 +7,11 @@ refuted, amber unknown), the rules it cites; under a step that is not verified, 
 residual and counterexample. Styles are inline in the page, so it can be mailed or attached
 to a review as it is.
 """
-import html
 from typing import Iterable, List, Optional
 
 from .document import rules_column
-from .latex import definition_latex, latex, latex_relation, model_latex
+from .escape import html_text
+from .latex import definition_latex, latex, latex_relation, model_latex, unread_source
 from .markdown import conclusion_latex, step_details
 from .report import MARKS, tally, with_facts
 
@@ -44,8 +44,23 @@ def mathml(tex: str, block: bool = False) -> str:
     return convert(tex, display="block" if block else "inline")
 
 
-def _e(s: str) -> str:
-    return html.escape(s, quote=True)
+_e = html_text
+
+
+def _expr(expr) -> str:
+    """An expression as MathML; a row that was not read as its source, escaped text (never
+    math: its source is input, and need not even be balanced)."""
+    source = unread_source(expr)
+    if source is not None:
+        return f'<code class="unread" title="not read">{_e(source)}</code>'
+    return mathml(latex(expr))
+
+
+def _conclusion(result) -> str:
+    d = result.derivation
+    if unread_source(d.start) is None and unread_source(d.end) is None:
+        return mathml(conclusion_latex(result))
+    return f"{_expr(d.start)} {mathml(latex_relation(d.conclusion_relation))} {_expr(d.end)}"
 
 
 def _verdict(verdict: str) -> str:
@@ -78,12 +93,12 @@ def derivation_html(result, file: Optional[str] = None, strict: bool = False) ->
     for model in d.models:
         out.append(f"<p>model {mathml(model_latex(model))}</p>")
     out.append('<table class="chain">')
-    out.append(f'<tr><td class="rel"></td><td>{mathml(latex(d.start))}</td><td></td><td></td></tr>')
+    out.append(f'<tr><td class="rel"></td><td>{_expr(d.start)}</td><td></td><td></td></tr>')
     for i, (step, res) in enumerate(zip(d.steps, result.steps), 1):
         where = f"line {step.line}" if step.line is not None else f"step {i}"
         out.append(f'<tr class="step {res.verdict}"><td class="rel">'
                    f"{mathml(latex_relation(step.relation))}</td>"
-                   f"<td>{mathml(latex(step.expr))}</td><td>{_verdict(res.verdict)}</td>"
+                   f"<td>{_expr(step.expr)}</td><td>{_verdict(res.verdict)}</td>"
                    f'<td class="rules">{_e(where)}: {_e(rules_column(step, res))}</td></tr>')
         details = _details(res)
         if details:
@@ -93,7 +108,7 @@ def derivation_html(result, file: Optional[str] = None, strict: bool = False) ->
     out.append("</table>")
     ok = result.ok(strict)
     verdict = "every step verified" if ok else "NOT every step verified"
-    line = with_facts(f"<strong>Conclusion:</strong> {mathml(conclusion_latex(result))}",
+    line = with_facts(f"<strong>Conclusion:</strong> {_conclusion(result)}",
                       result, _fact)
     klass = "verified" if ok else "refuted"
     out.append(f'<p class="conclusion">{line} <span class="verdict {klass}">{verdict}: '
@@ -113,7 +128,17 @@ def fragment(sections: Iterable, strict: bool = False) -> str:
         file = section.target if results and section.target != results[0].derivation.name \
             else None
         out += [derivation_html(r, file, strict) for r in results]
+        out += _notes(getattr(section, "notes", ()))
     return "\n".join(out)
+
+
+def _notes(notes) -> List[str]:
+    """A document's last lines (displays checked, declared, skipped), escaped."""
+    if not notes:
+        return []
+    items = "".join(f"<li>{_e(n.strip())}</li>" for n in notes[1:])
+    return [f'<div class="displays"><p>{_e(notes[0])}</p>'
+            + (f"<ul>{items}</ul>" if items else "") + "</div>"]
 
 
 def notebook_html(sections: Iterable, strict: bool = False) -> str:

@@ -18,6 +18,8 @@ Ranges print as written, ``x_{1:T}``; i.i.d. draws as ``\mathbb{E}_{z_{1:K} \sim
 products like sums, ``\prod_{t=1}^{T}``, outermost first.
 """
 import re
+import sys
+from typing import Optional
 
 from sympy import S
 from sympy.concrete.products import Product
@@ -30,6 +32,7 @@ from .arithmetic import (combined_factors, flat_terms, index_order, is_bare_log,
                          printed, product, split_fraction, split_sign, sum_body)
 
 _ENDS_NUMBER = re.compile(r"[0-9][} ]*$")
+_ENDS_NAME = re.compile(r"(?:[A-Za-z]|_\{[^{}]*\}|\\[A-Za-z]+\{[^{}]*\})\Z")
 
 # The Greek names that have a LaTeX command of their own (capitals that look Latin, such as
 # Alpha, and omicron have none and print as words; sympy's alias 'lamda' is a word too).
@@ -92,11 +95,37 @@ def latex_relation(rel):
 # ---------------------------------------------------------------- the printer
 
 
+def unread_source(expr) -> Optional[str]:
+    """The source of a row that was not read (a reader's ``Unread``), or None for any other
+    expression. (No ``Unread`` exists before its module is imported: the readers stay lazy.)"""
+    module = sys.modules.get("elbo_sym.readers.unread")
+    if module is not None and isinstance(expr, module.Unread):
+        return expr.source
+    return None
+
+
+# A row that was not read, in math a renderer reads (KaTeX, MathJax, MathML): never its source,
+# which those read as TeX even inside \text (``$``, ``\(``); the reports show it beside.
+UNREAD_PLACEHOLDER = r"\text{(a row not read)}"
+
+
 class ElboLatexPrinter(LatexPrinter):
-    """sympy's LaTeX printer, taught the domain classes and unevaluated arithmetic."""
+    """sympy's LaTeX printer, taught the domain classes and unevaluated arithmetic.
+
+    ``unread_as_source``: a row that was not read (``Unread``) prints as its source, escaped, in
+    typewriter type (for TeX itself: the LaTeX document); otherwise as a placeholder."""
+
+    _default_settings = {**LatexPrinter._default_settings, "unread_as_source": False}
 
     def __init__(self, settings=None):
         super().__init__({"order": "none", "ln_notation": False, **(settings or {})})
+
+    def _print_Unread(self, expr):
+        if self._settings["unread_as_source"]:
+            from .escape import latex_verbatim
+
+            return latex_verbatim(expr.source)
+        return UNREAD_PLACEHOLDER
 
     # -- arithmetic
 
@@ -134,7 +163,10 @@ class ElboLatexPrinter(LatexPrinter):
                     factor, first=i == 0, last=i == len(factors) - 1):
                 term = r"\left(%s\right)" % term
             if tex:
-                tex += r" \cdot " if _ENDS_NUMBER.search(tex) and term[:1].isdigit() else " "
+                # a bracket after a name is applied to it when read back (\sigma(x) is a
+                # function): a product says so with \cdot
+                tex += r" \cdot " if (_ENDS_NUMBER.search(tex) and term[:1].isdigit()) or (
+                    _ENDS_NAME.search(tex) and term.startswith(r"\left(")) else " "
             tex += term
         return tex
 
@@ -255,9 +287,12 @@ class ElboLatexPrinter(LatexPrinter):
         return r"\left(%s\right)" % tex if condition else tex
 
 
-def latex(expr):
-    """LaTeX of an expression, terms and factors in the order they were written."""
-    return printed(ElboLatexPrinter(), expr, r"\text{(an expression nested too deeply to print)}")
+def latex(expr, unread_as_source: bool = False) -> str:
+    """LaTeX of an expression, terms and factors in the order they were written. A row that
+    was not read is a placeholder, or with ``unread_as_source`` its source as escaped text (for
+    pdflatex, never for a math renderer in a browser)."""
+    return printed(ElboLatexPrinter({"unread_as_source": unread_as_source}), expr,
+                   r"\text{(an expression nested too deeply to print)}")
 
 
 def factors_latex(factors):
@@ -290,5 +325,5 @@ def definition_latex(definition):
     return f"{name} = {latex(definition.body)}"
 
 
-__all__ = ["ElboLatexPrinter", "definition_latex", "latex", "latex_name", "latex_relation",
-           "model_latex"]
+__all__ = ["ElboLatexPrinter", "UNREAD_PLACEHOLDER", "definition_latex", "latex", "latex_name",
+           "latex_relation", "model_latex", "unread_source"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..relations import REFUTED, UNKNOWN, VERIFIED, VERDICTS
+from .escape import github_data, github_property, terminal_text
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def located_line(record: StepRecord, short: bool = False) -> str:
     for --quiet: where and what only, ``swapped.deriv:5:3: refuted: swapped, step 2``)."""
     what = f"{record.derivation}, step {record.index}"
     message = f": {record.message}" if record.message and not short else ""
-    return f"{_where(record)}: {_label(record)}: {what}{message}"
+    return terminal_text(f"{_where(record)}: {_label(record)}: {what}{message}", one_line=True)
 
 
 def located_lines(records: Iterable[StepRecord], short: bool = False) -> List[str]:
@@ -86,35 +87,30 @@ def located_lines(records: Iterable[StepRecord], short: bool = False) -> List[st
     return [located_line(r, short) for r in records if r.failed]
 
 
-def _escape_data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(s: str) -> str:
-    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
+_escape_data, _escape_property = github_data, github_property  # their former names
 
 
 def github_line(record: StepRecord) -> str:
     """A GitHub Actions workflow command: the step's problem shown where it is written."""
-    props = [f"file={_escape_property(record.file)}"]
+    props = [f"file={github_property(record.file)}"]
     if record.line is not None:
         props.append(f"line={record.line}")
     if record.column is not None:
         props.append(f"col={record.column}")
-    props.append("title=" + _escape_property(f"elbo-check: {_label(record)}"))
+    props.append("title=" + github_property(f"elbo-check: {_label(record)}"))
     text = f"{record.derivation}, step {record.index}: {record.message or _label(record)}"
-    return f"::error {','.join(props)}::{_escape_data(text)}"
+    return f"::error {','.join(props)}::{github_data(text)}"
 
 
 def github_error(file: str, line: Optional[int], column: Optional[int], message: str) -> str:
     """An input error (or an internal one) as a workflow command."""
-    props = [f"file={_escape_property(file)}"]
+    props = [f"file={github_property(file)}"]
     if line is not None:
         props.append(f"line={line}")
     if column is not None:
         props.append(f"col={column}")
-    props.append("title=" + _escape_property("elbo-check: error"))
-    return f"::error {','.join(props)}::{_escape_data(message)}"
+    props.append("title=" + github_property("elbo-check: error"))
+    return f"::error {','.join(props)}::{github_data(message)}"
 
 
 def tally(records: Iterable[StepRecord]) -> Dict[str, int]:

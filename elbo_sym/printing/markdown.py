@@ -14,10 +14,10 @@ from typing import Any, Iterable, List, Optional, Protocol, Sequence
 from ..relations import VERIFIED
 from .document import MARKS as LATEX_MARKS
 from .document import rules_column
-from .latex import definition_latex, latex, latex_relation, model_latex
+from .escape import markdown_code, markdown_fence
+from .escape import markdown_text as escape
+from .latex import definition_latex, latex, latex_relation, model_latex, unread_source
 from .report import MARKS, tally, with_facts
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
 
 
 class Section(Protocol):
@@ -31,11 +31,6 @@ class Section(Protocol):
 
     @property
     def error(self) -> str: ...
-
-
-def escape(s: str) -> str:
-    """Plain text that Markdown shows as written (no emphasis, links, tables or math)."""
-    return _MD_SPECIAL.sub(r"\\\1", s)
 
 
 def _text(s: str) -> str:
@@ -108,9 +103,16 @@ def step_details(res, words=None, math=None, strong=None) -> List[str]:
         out.append("numeric judge: " + words(numeric.message or "not applicable"))
     for s in getattr(res, "suggestions", ()):   # nearby steps the checker verified
         rules = ", ".join(s.rules) or "algebra"
-        out.append("did you mean: " + math(f"{latex_relation(s.relation)} {latex(s.expression)}")
+        out.append("did you mean: " + math(f"{latex_relation(s.relation)} {s.latex or latex(s.expression)}")
                    + " (" + words(f"{s.edit}; verified by {rules}") + ")")
     return out
+
+
+def as_written(expr, code=markdown_code) -> List[str]:
+    """For a row that was not read, its source shown as text (``code`` escapes it): in the math
+    it is only a placeholder. Empty for any other row."""
+    source = unread_source(expr)
+    return [] if source is None else ["not read, as written: " + code(source)]
 
 
 def derivation_markdown(result, file: Optional[str] = None, strict: bool = False) -> str:
@@ -119,7 +121,7 @@ def derivation_markdown(result, file: Optional[str] = None, strict: bool = False
     out = [f"### {escape(title)}", ""]
     facts = []
     if file:
-        facts.append(f"`{file}`")
+        facts.append(markdown_code(file))
     if d.source:
         facts.append("source: " + escape(d.source))
     if facts:
@@ -131,19 +133,34 @@ def derivation_markdown(result, file: Optional[str] = None, strict: bool = False
     if d.definitions or d.models:
         out.append("")
     out += [display(result), ""]
+    listed = False
+    for detail in as_written(d.start):
+        where = f" (line {d.start_line})" if d.start_line is not None else ""
+        out += [f"- **start**{where}:", f"  - {detail}"]
+        listed = True
     for i, (step, res) in enumerate(zip(d.steps, result.steps), 1):
-        details = step_details(res)
+        details = as_written(step.expr) + step_details(res)
         if not details:
             continue
         where = f" (line {step.line})" if step.line is not None else ""
         out.append(f"- **step {i}**{where}: {MARKS[res.verdict]} {res.verdict}")
         out += [f"  - {detail}" for detail in details]
-    if any(step_details(res) for res in result.steps):
+        listed = True
+    if listed:
         out.append("")
     verdict = "every step verified" if result.ok(strict) else "**not** every step verified"
     line = with_facts(f"**Conclusion:** {_inline(conclusion_latex(result))}", result, _fact)
     out.append(f"{line} ({verdict}: {tally(result)})")
     return "\n".join(out)
+
+
+def notes_markdown(notes: Sequence[str]) -> List[str]:
+    """A document's last lines (displays checked, declared, skipped: ``summary_lines``) as a
+    paragraph and a list, every line plain text."""
+    if not notes:
+        return []
+    lines = [escape(n.strip()) for n in notes]   # one line each, whatever was read
+    return [lines[0]] + [f"- {n}" for n in lines[1:]] + [""]
 
 
 def markdown_report(sections: Iterable[Section], strict: bool = False,
@@ -152,12 +169,13 @@ def markdown_report(sections: Iterable[Section], strict: bool = False,
     out = ["# Derivations checked by elbo-check", ""]
     for section in sections:
         if section.error:
-            out += ["```text", section.error, "```", ""]
+            out += [markdown_fence(section.error), ""]
             continue
         file = section.target if section.target and section.results and \
             section.target != section.results[0].derivation.name else None
         for result in section.results:
             out += [derivation_markdown(result, file, strict), ""]
+        out += notes_markdown(getattr(section, "notes", ()))
     if summary:
         out += [escape(summary), ""]
     return "\n".join(out).rstrip("\n") + "\n"

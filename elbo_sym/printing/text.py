@@ -321,6 +321,13 @@ class ElboTextPrinter(StrPrinter):
     def _print_Entropy(self, expr):
         return f"H({self._print(expr.density)})"
 
+    def _print_Unread(self, expr):
+        """A row that was not read: its source on one line, ``⟪\\nabla f⟫``, control
+        characters shown as code points (``printing.escape``)."""
+        from .escape import terminal_text
+
+        return "⟪" + terminal_text(" ".join(expr.source.split()), one_line=True) + "⟫"
+
     def _print_Defined(self, expr):
         name = unicode_name(expr.name)
         return f"{name}({self._join(expr.arguments)})" if expr.arguments else name

@@ -1,13 +1,18 @@
 """A row of a display that has no reading, kept as the author wrote it.
 
 It stands in a reported chain where the row stood, so that the report and the re-typeset
-document show every row; the steps that touch it are ``unknown`` and are never checked."""
+document show every row; the steps that touch it are ``unknown`` and are never checked.
+
+Its source is input, never markup: the printers show it escaped (``_print_Unread`` of the text
+and LaTeX printers, ``printing.escape``), and a math renderer gets a placeholder."""
 from sympy import Expr
 from sympy.core.symbol import Str
 
+from ..algebra.printable import as_latex, as_text
+
 
 class Unread(Expr):
-    """The LaTeX source of an unreadable row; it prints as that source."""
+    """The LaTeX source of an unreadable row; it prints as that source, escaped."""
 
     def __new__(cls, source):
         return Expr.__new__(cls, source if isinstance(source, Str) else Str(str(source)))
@@ -20,11 +25,6 @@ class Unread(Expr):
     def free_symbols(self):
         return set()
 
-    def _latex(self, printer):
-        return "{%s}" % self.source
-
-    def _elbo_text(self, printer):
-        return "⟪" + " ".join(self.source.split()) + "⟫"
-
-    def _sympystr(self, printer):
-        return self._elbo_text(printer)
+    # printed by elbo-check's printers (sympy.latex and str too): see algebra.printable
+    _latex = as_latex
+    _sympystr = as_text
