@@ -382,7 +382,8 @@ def test_text_report(wrong):
     lines = out.stdout.splitlines()
     i = next(k for k, ln in enumerate(lines) if "✗ refuted" in ln or "? unknown" in ln)
     after = [ln for ln in lines[i + 1:] if ln.startswith("      ")]
-    assert "      did you mean: = log p(x, z) − log p(z | x)   (p(x | z) turned around; verified by bayes-rule)" in after
+    # as a .deriv file writes it (issue 16: a suggestion can be pasted back)
+    assert "      did you mean: = log p(x, z) - log p(z | x)   (p(x | z) turned around; verified by bayes-rule)" in after
 
 
 def test_no_explain(wrong):
@@ -399,9 +400,12 @@ def test_json_shape(wrong):
     first, second = doc["files"][0]["derivations"][0]["steps"]
     assert first["suggestions"] == []
     assert second["suggestions"][0] == {"expression": "log p(x, z) − log p(z | x)",
+                                        "source": "log p(x, z) - log p(z | x)",
+                                        "latex": r"\log p(x, z) - \log p(z \mid x)",
                                         "relation": "=", "edit": "p(x | z) turned around",
-                                        "rules": ["bayes-rule"]}
-    assert all(set(s) == {"expression", "relation", "edit", "rules"} for s in second["suggestions"])
+                                        "rules": ["bayes-rule"], "last_resort": False}
+    assert all(set(s) == {"expression", "source", "latex", "relation", "edit", "rules",
+                          "last_resort"} for s in second["suggestions"])
     assert len(second["suggestions"]) <= MAX_SUGGESTIONS
     off = json.loads(run("check", "--no-numeric", "--json", "--no-explain", wrong).stdout)
     assert off["files"][0]["derivations"][0]["steps"][1]["suggestions"] == []

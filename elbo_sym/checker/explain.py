@@ -21,14 +21,13 @@ what is left.
 
 Cost: nothing for a verified step (the caller asks only for failing ones); for a failing step a
 time budget bounds the search (a deadline checked between candidates, and the time limit of
-``limits`` around each probe when no other limit is running). Each candidate is first probed
+``limits`` around each probe, nested in any limit of the caller's). Each candidate is first probed
 (by its change alone where it changes one place of an equality; otherwise with one attempt of
 the normal form with every rule, no counterexample search, no hint), and only a candidate that
 holds there is checked in full by ``check_step``.
 """
-import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import List, Optional, Sequence, Tuple
 
 from sympy import (Add, Expr, Indexed, Integer, Mul, Product, Rational, S, Sum, Tuple as
@@ -38,10 +37,11 @@ from ..algebra import (KL, Defined, Density, DensityBase, Entropy, Expectation, 
                        VariableRange)
 from ..algebra.binders import bound_anywhere, depends_on, rebuild, substitute
 from ..errors import DomainError
-from ..relations import EQ, GE, GT, LE, LT, UPPER, VERIFIED, canonical, reverse, unicode_symbol
+from ..relations import (EQ, GE, GT, LE, LT, UPPER, VERIFIED, canonical, mixes_directions,
+                         reverse, unicode_symbol)
 from ..rules import RULE_NAMES, TooComplex
 from .context import prepare
-from .limits import StepTimeout, time_limit
+from .limits import StepTimeout, check_time, time_limit
 from .step import _attempt, _no_value, as_conditionals, check_step
 
 MAX_SUGGESTIONS = 3
@@ -66,13 +66,20 @@ _FAILURES = (DomainError, TooComplex, ValueError, TypeError, AttributeError, Ind
 @dataclass(frozen=True)
 class Suggestion:
     """A step that holds, near the one written: ``relation expression``, what was changed
-    (``edit``, in words), the rules ``check_step`` verified it by, and the kind of edit."""
+    (``edit``, in words), the rules ``check_step`` verified it by, and the kind of edit.
+    ``source``: the expression as a ``.deriv`` file writes it, which the parser reads back
+    (its bound variables given clean names; None when no file can write it); ``latex``: the
+    same as LaTeX, for a Markdown or LaTeX source. ``last_resort``: the step's residual added
+    back as the checker writes it, shown only when no nearer step was found."""
 
     expression: Expr
     relation: str
     edit: str
     rules: Tuple[str, ...]
     kind: str = ""
+    source: Optional[str] = None
+    latex: str = ""
+    last_resort: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,7 @@ class _Candidate:
     local: Optional[tuple] = None   # (path, new node): the one place the right side changed
     probed: bool = False            # already shown to close the residual (written additions)
     family: Optional[tuple] = None  # _PER_FAMILY suggestions at most of each (spellings of a term)
+    last_resort: bool = False       # the residual as the checker writes it: only if nothing else
 
 
 class _W:
@@ -101,9 +109,18 @@ class _W:
         return _W(self.template + more.replace("{", "{{").replace("}", "}}"), *self.parts)
 
     def __str__(self):
-        from ..printing.text import text
+        return self.template.format(*[p if isinstance(p, str) else _named(p) for p in self.parts])
 
-        return self.template.format(*[p if isinstance(p, str) else text(p) for p in self.parts])
+
+def _named(e) -> str:
+    """The text of ``e`` with the variables the checker bound (``_j0``) given clean names."""
+    from ..printing.source import writable
+    from ..printing.text import text
+
+    try:
+        return text(writable(e))
+    except _FAILURES:
+        return text(e)
 
 
 # Trees, edited where written.
@@ -552,10 +569,12 @@ def _divergence(integrand, density):
 
 
 def _pieces(lhs, residual, relation):
-    """(piece, whole) pairs: what may have been dropped from the right side. The residual is
-    left − right (an equality; larger − smaller for a bound, signed here to be added to the
-    right side): its terms, its terms grouped by a common coefficient, the whole of it
-    (``whole``: also fitted inside binders); and the left side's terms, either sign."""
+    """(piece, whole, of the residual) triples: what may have been dropped from the right
+    side. The residual is left − right (an equality; larger − smaller for a bound, signed here
+    to be added to the right side): its terms, its terms grouped by a common coefficient, the
+    whole of it (``whole``: also fitted inside binders), it folded into KLs and entropies, all
+    spelled as the checker writes the residual (``of the residual``); and the left side's
+    terms, either sign."""
     out = []
     if residual is not None and not residual.is_zero:
         towards = -1 if relation in UPPER else 1
@@ -566,21 +585,36 @@ def _pieces(lhs, residual, relation):
             groups.setdefault(abs(c), []).append(t)
         grouped = [Mul(c, Add(*[t / c for t in ts])) for c, ts in groups.items() if len(ts) > 1]
         for piece in terms + grouped:
-            out.append((towards * piece, False))
-        out.append((towards * residual, True))
+            out.append((towards * piece, False, True))
+        out.append((towards * residual, True, True))
         folded = _folded(towards * residual)
         if folded is not None:
-            out.append((folded, False))
+            out.append((folded, False, True))
         if relation != EQ:
-            out += [(-p, w) for p, w in out]
+            out += [(-p, w, r) for p, w, r in out]
     for t in Add.make_args(lhs):
-        out += [(t, False), (-t, False)]
-    seen, unique = set(), []
-    for p, w in out:
-        if p not in seen:
-            seen.add(p)
-            unique.append((p, w))
-    return unique
+        out += [(t, False, False), (-t, False, False)]
+    unique = {}
+    for p, w, r in out:   # a piece also written on the left is as written
+        if p in unique:
+            unique[p] = (unique[p][0] or w, unique[p][1] and r)
+        else:
+            unique[p] = (w, r)
+    return [(p, w, r) for p, (w, r) in unique.items()]
+
+
+def _reads_as_a_slip(term) -> bool:
+    """Whether ``term``, fitted from the residual, reads as a dropped term put back: one term
+    with its brackets opened, a number or a term of coefficient ±1 (σ_j^2 inside the sum it
+    left, a KL folded, an expectation). Anything else (several terms, twice a term) is the
+    residual added back as the checker writes it, which says nothing the residual does not:
+    a last resort."""
+    from sympy import expand_mul
+
+    if len(Add.make_args(expand_mul(term, deep=False))) != 1:
+        return False
+    c, _ = term.as_coeff_Mul()
+    return bool(term.is_number) or c in (1, -1)
 
 
 def _signed_terms(e):
@@ -605,11 +639,19 @@ def _sum_around(expr, path):
     return _at(expr, path)
 
 
+def _added(term, inside, last_resort):
+    """The words of an addition: ``t added inside the expectation``; the residual added back
+    as the checker writes it (``_reads_as_a_slip``) says so."""
+    if last_resort:
+        return _W("the residual added back" + inside + "; no nearer step found")
+    return _W("{} added{}", term, inside)
+
+
 def _additions(lhs, rhs, residual, relation):
-    """(words, path, build, cost): a piece added where it may have been dropped, at a node
-    reached linearly (its binders peeled off, its coefficient divided out)."""
+    """(words, path, build, cost, last resort): a piece added where it may have been dropped,
+    at a node reached linearly (its binders peeled off, its coefficient divided out)."""
     positions = _linear_positions(rhs)
-    for piece, whole in _pieces(lhs, residual, relation):
+    for piece, whole, of_residual in _pieces(lhs, residual, relation):
         for path, node, coefficient, binders, _ in positions:
             body = piece
             for b in binders:
@@ -623,8 +665,11 @@ def _additions(lhs, rhs, residual, relation):
                 continue
             where = " inside the expectation" if any(isinstance(b, Expectation) for b in binders) \
                 else " inside the sum" if binders else ""
-            yield (_W("{} added{}", term, where), path,
-                   lambda node=node, term=term: _plus(node, term), _size(term))
+            last_resort = of_residual and not _reads_as_a_slip(term)
+            # the residual reads best added to the whole line, deeper places after
+            cost = _size(term) + (len(path) if last_resort else 0)
+            yield (_added(term, where, last_resort), path,
+                   lambda node=node, term=term: _plus(node, term), cost, last_resort)
 
 
 # Terms to add back as written: the pieces of the line before and of the right side itself.
@@ -929,7 +974,7 @@ def _candidates(lhs, relation, rhs, residual, definitions) -> List[_Candidate]:
     probe can test it by its change alone."""
     out, seen = [], {(relation, rhs)}
 
-    def keep(cost, kind, edit, rel, build, path=None):
+    def keep(cost, kind, edit, rel, build, path=None, last_resort=False):
         try:
             new = build()
             expression = new if path is None else _replace_at(rhs, path, new)
@@ -941,7 +986,7 @@ def _candidates(lhs, relation, rhs, residual, definitions) -> List[_Candidate]:
         if expression == lhs:   # the line before again: true, but rarely what was meant
             cost += 3
         out.append(_Candidate(cost, kind, edit, rel, expression,
-                              None if path is None else (path, new)))
+                              None if path is None else (path, new), last_resort=last_resort))
 
     # the relation: reversed, made non-strict, or an equality weakened to a bound
     others = [reverse(relation)] if reverse(relation) else [GE, LE]
@@ -978,8 +1023,8 @@ def _candidates(lhs, relation, rhs, residual, definitions) -> List[_Candidate]:
                 for p in where:
                     keep(1.2, CONSTANT, _W("{} changed to {} (once)", _at(rhs, p), mapping[_at(rhs, p)]),
                          relation, lambda p=p, mapping=mapping: mapping[_at(rhs, p)], p)
-    for words, path, build, cost in _additions(lhs, rhs, residual, relation):
-        keep(cost, ADD, words, relation, build, path)
+    for words, path, build, cost, last_resort in _additions(lhs, rhs, residual, relation):
+        keep(cost, ADD, words, relation, build, path, last_resort)
     out.sort(key=lambda c: c.cost)
     return out
 
@@ -1105,10 +1150,12 @@ class _Probe:
                         0.1 * bool(rule and rule not in cited) + 0.02 * _log_of_product(term)
                     # twice a term is a sign's slip, which its own edit says better
                     scaled = 1.0 if k_here not in (1, -1) else 0
+                    last_resort = tier == 3 and not _reads_as_a_slip(added)
                     out.append(_Candidate(cost + misplaced + idle + scaled, ADD,
-                                          _W("{} added{}", added, inside), relation,
+                                          _added(added, inside, last_resort), relation,
                                           _replace_at(rhs, path, _plus(node, added)),
-                                          probed=True, family=("written", tier)))
+                                          probed=True, family=("written", tier),
+                                          last_resort=last_resort))
         return out
 
     def _scale(self, target, n, term):
@@ -1173,33 +1220,60 @@ class _Probe:
         return bool(_attempt(ctx, c.relation, frozenset(RULE_NAMES)).holds)
 
 
-def _alarm_free() -> bool:
-    """No other time limit is running (a nested one would cancel it)."""
-    return not hasattr(signal, "getitimer") or signal.getitimer(signal.ITIMER_REAL)[0] == 0
+def _suggestion(c: _Candidate, rules: Tuple[str, ...], lhs: Expr, rhs: Expr) -> Suggestion:
+    """The verified candidate ``c`` as a Suggestion, with its source and LaTeX text: the
+    variables the checker bound (``_j0``) renamed to clean ones, preferring the indices the
+    step writes and never a name free on its left side."""
+    from ..printing.latex import latex
+    from ..printing.source import deriv_text, writable
+
+    prefer = [str(j) for e in (rhs, lhs) for _, n, _ in _nodes(e) if isinstance(n, (Sum, Product))
+              for j, _, _ in n.limits]
+    avoid = [getattr(s, "name", str(s)) for s in lhs.free_symbols]
+    try:
+        clean = writable(c.expression, avoid, prefer)
+    except _FAILURES:
+        clean = c.expression
+    try:
+        source = deriv_text(clean)
+    except _FAILURES:
+        source = None   # no file can write it: the printers show the expression
+    try:
+        tex = latex(clean)
+    except _FAILURES:
+        tex = ""        # the printers typeset the expression themselves
+    return Suggestion(c.expression, c.relation, str(c.edit), rules, c.kind, source, tex,
+                      c.last_resort)
 
 
 def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequence[str] = (),
                 assumptions=(), models=(), budget: Optional[float] = DEFAULT_BUDGET,
-                definitions=()) -> Tuple[Suggestion, ...]:
+                definitions=(), chain: Sequence[str] = ()) -> Tuple[Suggestion, ...]:
     """At most three steps ``lhs REL' rhs'`` near the failing ``lhs relation rhs``, each one
     verified by ``check_step`` with the same citation, assumptions and models, the smallest
     edit first. ``result``: the step's StepResult (its residual says which terms to add back;
     a verified step has nothing to explain). ``budget``: seconds for the whole search (None:
-    no bound). ``definitions``: the derivation's lets, to exchange a let's arguments."""
+    no bound). ``definitions``: the derivation's lets, to exchange a let's arguments.
+    ``chain``: the relations of the chain's other steps; no suggestion's relation would make
+    the chain mix <-type and >-type relations (an input error). The residual added back as
+    the checker writes it is proposed only when nothing nearer holds (``last_resort``)."""
     if result is not None and result.verdict == VERIFIED:
         return ()
     deadline = None if budget is None else time.monotonic() + budget
     relation = canonical(relation)
     assumptions, models = list(assumptions), tuple(models)
     found = []
-    use_alarm = _alarm_free()
     residual = getattr(result, "residual", None)
     try:
-        with time_limit(budget if use_alarm else None):
+        with time_limit(budget):
             candidates = _candidates(lhs, relation, rhs, residual, definitions)
             probe = _Probe(lhs, rhs, assumptions, models)
     except (StepTimeout,) + _FAILURES:
+        check_time()   # a caller's limit that ran out too is not the search's to absorb
         return ()
+    candidates = [c for c in candidates if not mixes_directions(tuple(chain) + (c.relation,))]
+    last_resorts = [c for c in candidates if c.last_resort]
+    candidates = [c for c in candidates if not c.last_resort]
     memo, tried, unproven = {}, set(), set()   # checked in full; failed a probe only
     tried.add((relation, _evaluated(rhs, memo)))
 
@@ -1215,16 +1289,16 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
             if len(found) >= MAX_SUGGESTIONS and c.cost >= found[-1][0]:
                 return
             try:
-                with time_limit(left() if use_alarm else None):
+                with time_limit(left()):
                     key = (c.relation, _evaluated(c.expression, memo))
                     if key in tried:
                         # found already by a costlier edit (a piece of the residual fitted):
                         # it ranks as this one, in this one's words
                         again = [i for i, f in enumerate(found) if f[3] == key and f[0] > c.cost]
                         for i in again:
-                            old = found[i][2]
-                            found[i] = (c.cost, c.family, Suggestion(
-                                old.expression, old.relation, str(c.edit), old.rules, c.kind), key)
+                            found[i] = (c.cost, c.family, replace(
+                                found[i][2], edit=str(c.edit), kind=c.kind,
+                                last_resort=c.last_resort), key)
                         found.sort(key=lambda f: f[0])
                         continue
                     if (key in unproven and not c.probed) or \
@@ -1238,10 +1312,11 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
                     checked = check_step(lhs, c.relation, c.expression, cited, assumptions,
                                          models)
             except (StepTimeout,) + _FAILURES:
+                check_time()
                 continue
             if checked.verdict == VERIFIED:
-                found.append((c.cost, c.family, Suggestion(
-                    c.expression, c.relation, str(c.edit), checked.rules_used, c.kind), key))
+                found.append((c.cost, c.family, _suggestion(c, checked.rules_used, lhs, rhs),
+                              key))
                 found.sort(key=lambda f: f[0])   # stable: on a tie the one found first
                 del found[MAX_SUGGESTIONS:]
 
@@ -1257,10 +1332,14 @@ def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequenc
     search([c for c in rest if probe.is_quick(c)])
     if left() is None or left() > 0:
         try:
-            with time_limit(left() if use_alarm else None):
+            with time_limit(left()):
                 rest += probe.written_additions(lhs, rhs, relation, residual, definitions,
                                                 models, cited, deadline)
         except (StepTimeout,) + _FAILURES:
-            pass
-        search(sorted(rest, key=lambda c: c.cost))
+            check_time()
+        last_resorts += [c for c in rest if c.last_resort]
+        search(sorted((c for c in rest if not c.last_resort), key=lambda c: c.cost))
+    if not found:   # nothing nearer holds: the residual added back, as the checker writes it
+        search(sorted(last_resorts, key=lambda c: c.cost))
+        del found[1:]   # once: its other places say nothing more
     return tuple(f[2] for f in found)

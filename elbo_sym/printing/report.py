@@ -1,6 +1,7 @@
 """Check results as people and programs read them: a terminal report and the JSON document of
 the contract. Both take their words from ``step_message``."""
 from ..checker import VERIFIED
+from .escape import terminal_text
 from .text import model_text, relation_symbol, text, unicode_name
 
 MARKS = {"verified": "✓", "refuted": "✗", "unknown": "?"}
@@ -44,23 +45,37 @@ def hint_text(result):
     return f"{result.hint}, e.g. model {model_text(result.hint_model)}"
 
 
-def suggestion_text(suggestion):
-    """``did you mean: = −KL(q(z | x) ‖ p(z)) + …   (the sign of … flipped; verified by
-    kl-definition)``: a nearby step the checker verified (``checker.explain``)."""
+LATEX_RELATIONS = {"=": "=", "<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">"}
+
+
+def suggestion_text(suggestion, syntax="deriv"):
+    """``did you mean: = -KL(q(z | x) || p(z)) + …   (the sign of … flipped; verified by
+    kl-definition)``: a nearby step the checker verified (``checker.explain``), in the syntax
+    of the source it fixes: as a ``.deriv`` file writes it (``source``), or as LaTeX for a step
+    read from a document (``syntax="latex"``); the text of the expression when neither can
+    write it; ``did you mean (last resort):`` for the residual added back."""
     rules = ", ".join(suggestion.rules) or "algebra"
-    return (f"did you mean: {relation_symbol(suggestion.relation)} {text(suggestion.expression)}"
-            f"   ({suggestion.edit}; verified by {rules})")
+    head = "did you mean (last resort):" if suggestion.last_resort else "did you mean:"
+    if syntax == "latex" and suggestion.latex:
+        shown = f"{LATEX_RELATIONS[suggestion.relation]} {suggestion.latex}"
+    else:
+        shown = (f"{relation_symbol(suggestion.relation)} "
+                 f"{suggestion.source or text(suggestion.expression)}")
+    return f"{head} {shown}   ({suggestion.edit}; verified by {rules})"
 
 
-def suggestion_texts(result):
+def suggestion_texts(result, syntax="deriv"):
     """A ``did you mean:`` line for each suggestion of a failing step (none for a verified one)."""
-    return [suggestion_text(s) for s in getattr(result, "suggestions", ())]
+    return [suggestion_text(s, syntax) for s in getattr(result, "suggestions", ())]
 
 
 def json_suggestions(result):
-    """The suggestions of a step as JSON: the expression as the text printer prints it."""
-    return [{"expression": text(s.expression), "relation": s.relation, "edit": s.edit,
-             "rules": list(s.rules)} for s in getattr(result, "suggestions", ())]
+    """The suggestions of a step as JSON: the expression as the text printer prints it, as a
+    ``.deriv`` file writes it (``source``, null when no file can) and as LaTeX; whether it is
+    the last resort (the residual added back)."""
+    return [{"expression": text(s.expression), "source": s.source, "latex": s.latex,
+             "relation": s.relation, "edit": s.edit, "rules": list(s.rules),
+             "last_resort": s.last_resort} for s in getattr(result, "suggestions", ())]
 
 
 def step_message(result):
@@ -123,7 +138,9 @@ def _style(s, verdict, colour):
 
 def _fit(line, width, indent):
     """``line`` as is, or wrapped at spaces into lines of at most ``width`` characters (a
-    word longer than that stays whole), the later ones indented by ``indent``."""
+    word longer than that stays whole), the later ones indented by ``indent``. Control
+    characters from the input are shown as code points: a terminal never receives them."""
+    line = terminal_text(line)
     if not width or len(line) <= width:
         return [line]
     import textwrap
@@ -167,8 +184,8 @@ def format_derivation(result, colour=False, quiet=False, strict=False, width=Non
                 lines += [line.replace(plain, mark, 1) for line in
                           _fit(f"      {plain}  {info}".rstrip(), width, "        ")]
             else:
-                lines.append(row.replace(plain, mark, 1))
-            for part in message_parts(res) + suggestion_texts(res):
+                lines.append(terminal_text(row).replace(plain, mark, 1))
+            for part in message_parts(res) + suggestion_texts(res, d.syntax):
                 lines += _fit(f"      {part}", width, "        ")
         lines.append("")
     ok = result.ok(strict)
