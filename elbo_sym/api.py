@@ -19,16 +19,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .errors import InputError
+from .policy import CheckPolicy, Numeric, NumericLike
 
 if TYPE_CHECKING:  # pragma: no cover - imported for the annotations only
     from .checker.chain import DerivationResult
     from .checker.step import StepResult
     from .derivation import Derivation, Step
+    from .readers import Reading
 
 SOURCES = ("deriv", "md", "tex")
 
 __all__ = ["Report", "StepView", "check", "derive", "builtins", "rule_catalogue", "SOURCES",
-           "InputError"]
+           "InputError", "CheckPolicy"]
 
 
 @dataclass(frozen=True)
@@ -57,13 +59,17 @@ class Report:
     """The checked derivations of one text, file or built-in.
 
     ``results`` are the checker's ``DerivationResult``s (each with its ``derivation`` and one
-    ``StepResult`` per step); ``ok`` is true when every step is verified (under ``strict``,
-    also cited with every rule it needed)."""
+    ``StepResult`` per step); ``reading`` is the Markdown or LaTeX document's ``Reading``
+    (its displays checked, declared and skipped), None for the ``.deriv`` language and the
+    built-ins. ``ok`` is true when some step was checked and every step is verified (under
+    ``strict``, also cited with every rule it needed, and no display that looks like a chain
+    skipped): nothing checked is not success."""
 
     name: str
     results: Tuple["DerivationResult", ...]
     strict: bool = False
     source: Optional[str] = field(default=None, repr=False)
+    reading: Optional["Reading"] = field(default=None, repr=False)
 
     # -- the Section protocol of the printers (one section: this report)
     @property
@@ -77,7 +83,31 @@ class Report:
     # -- reading it
     @property
     def ok(self) -> bool:
-        return all(r.ok(self.strict) for r in self.results)
+        return CheckPolicy(strict=self.strict).passes(self.results, len(self.skipped))
+
+    @property
+    def skipped(self) -> List[Any]:
+        """The displays that look like a chain (they hold a relation) and were not read, each
+        with its ``line``, ``column`` and ``reason``."""
+        from .readers import skipped_chains
+
+        return skipped_chains(self.reading) if self.reading is not None else []
+
+    @property
+    def displays(self) -> Optional[Dict[str, Any]]:
+        """A document's displays as the JSON reports them (``checked``, ``declared``,
+        ``skipped``); None for the ``.deriv`` language and the built-ins."""
+        from .readers import summary_json
+
+        return summary_json(self.reading) if self.reading is not None else None
+
+    @property
+    def notes(self) -> List[str]:
+        """A document's last report lines: displays checked, declared and skipped, and that
+        nothing was checked when no display was read as a chain."""
+        from .readers import summary_lines
+
+        return summary_lines(self.reading) if self.reading is not None else []
 
     @property
     def inconsistent(self) -> bool:
@@ -117,8 +147,9 @@ class Report:
 
         prefix = f"{self.name}: " if self.name not in {r.derivation.name for r in self.results} \
             else ""
-        return "\n\n".join(prefix + format_derivation(r, colour=colour, strict=self.strict)
-                           for r in self.results)
+        blocks = [prefix + format_derivation(r, colour=colour, strict=self.strict)
+                  for r in self.results]
+        return "\n\n".join(blocks + (["\n".join(self.notes)] if self.notes else []))
 
     def located(self) -> List[str]:
         """``NAME:LINE:COL: refuted: ...`` for each step that is not verified."""
@@ -147,7 +178,11 @@ class Report:
         """The entry of ``files`` in ``elbo-check check --json``."""
         from .printing.report import json_file
 
-        return json_file(self.name, self.results, strict=self.strict)
+        entry = json_file(self.name, self.results, strict=self.strict)
+        entry["ok"] = self.ok
+        if self.reading is not None:
+            entry["displays"] = self.displays
+        return entry
 
     def __str__(self) -> str:
         return self.text()
@@ -192,47 +227,52 @@ def _step_view(name: str, index: int, step: "Step", res: "StepResult", text: Any
                     counterexample, tuple(json_suggestions(res)))
 
 
-def check(text: str, source: str = "deriv", *, name: str = "<string>", numeric: bool = True,
-          seed: int = 0, timeout: Optional[float] = 10.0, strict: bool = False) -> Report:
+def check(text: str, source: str = "deriv", *, name: str = "<string>",
+          numeric: NumericLike = True, seed: int = 0, timeout: Optional[float] = 10.0,
+          strict: bool = False, policy: Optional[CheckPolicy] = None) -> Report:
     """Check the derivations written in ``text``: the ``.deriv`` language (``source="deriv"``),
     or the display math of a Markdown (``"md"``) or LaTeX (``"tex"``) document. ``numeric``
-    runs the numeric judge behind every step, as ``elbo-check check`` does.
+    runs the numeric judge behind every step (True, as ``elbo-check check`` does), behind the
+    steps not verified only (None) or never (False). ``policy``, when given, says all of that
+    at once and replaces ``numeric``, ``seed``, ``timeout`` and ``strict``.
 
     Raises ``InputError`` (with ``line`` and ``column``) for text that cannot be read."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
+    if policy is None:
+        policy = CheckPolicy(Numeric.of(numeric), seed, timeout, strict=strict)
+    reading = None
     if source == "deriv":
         from .checker import check_derivation
         from .parser import parse_text
 
         derivations = parse_text(text, filename=name)
-        results = tuple(check_derivation(d, numeric=numeric, seed=seed, timeout=timeout)
-                        for d in derivations)
+        results = tuple(check_derivation(d, policy=policy) for d in derivations)
     else:
         from .readers import check_reading, read_text
 
         reading = read_text(text, name, source)
-        results = tuple(check_reading(reading, numeric=numeric, seed=seed, timeout=timeout))
-    return Report(name, results, strict, text)
+        results = tuple(check_reading(reading, policy=policy))
+    return Report(name, results, policy.strict, text, reading)
 
 
-def derive(name: str = "elbo", *, numeric: Optional[bool] = None, seed: int = 0,
-           timeout: Optional[float] = 10.0, strict: bool = False) -> Report:
+def derive(name: str = "elbo", *, numeric: NumericLike = None, seed: int = 0,
+           timeout: Optional[float] = 10.0, strict: bool = False,
+           policy: Optional[CheckPolicy] = None) -> Report:
     """A built-in derivation (see ``builtins()``), every step checked. As ``elbo-check
     derive``: symbolic first, then the numeric judge on any step not verified (``numeric=True``
-    runs it behind every step, ``False`` never)."""
+    runs it behind every step, ``False`` never). ``policy``, when given, replaces ``numeric``,
+    ``seed``, ``timeout`` and ``strict``."""
     from .checker import check_derivation
     from .derivations import BUILTINS
 
     if name not in BUILTINS:
         raise KeyError(f"no built-in derivation named {name!r}; built-ins: {', '.join(BUILTINS)}")
-    from .checker.chain import UNVERIFIED
-
-    result = check_derivation(BUILTINS[name], numeric=UNVERIFIED if numeric is None else numeric,
-                              seed=seed, timeout=timeout)
-    return Report(name, (result,), strict)
+    if policy is None:
+        policy = CheckPolicy(Numeric.of(numeric), seed, timeout, strict=strict)
+    return Report(name, (check_derivation(BUILTINS[name], policy=policy),), policy.strict)
 
 
 def builtins() -> Dict[str, str]:

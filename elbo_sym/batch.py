@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Tuple
 
 from .errors import InputError
+from .policy import CHECK, CheckPolicy
 
 NOT_VERIFIED, INPUT_ERROR, INCONSISTENT = 1, 2, 3
 _MESSAGE_LIMIT = 300  # an internal error's message is one line of at most this many characters
@@ -13,22 +14,29 @@ _MESSAGE_LIMIT = 300  # an internal error's message is one line of at most this 
 
 @dataclass(frozen=True)
 class Options:
-    strict: bool = False
+    policy: CheckPolicy = CHECK  # how each step is judged, and what passes (strict)
     quiet: bool = False
-    numeric: bool = True
-    seed: int = 0
-    timeout: Optional[float] = 10.0
     colour: bool = False
     text: bool = True            # build the human report
     json: bool = True            # build the JSON entry
     keep_results: bool = False   # keep the DerivationResults (in this process only: latex)
     source_format: Optional[str] = None   # --from: how to read standard input (deriv, md, tex)
     stdin_text: Optional[str] = None      # standard input, read once by the command
-    judge_unverified: bool = False        # without --numeric, the numeric judge on the steps
-                                          # not verified only (derive, latex: numpy only then)
     width: Optional[int] = None           # the terminal's columns: long report lines wrap
-    explain: bool = True                  # suggestions under the steps not verified
-    explain_budget: Optional[float] = 1.0 # seconds of that search per failing step (None: no limit)
+
+    @property
+    def strict(self) -> bool:
+        return self.policy.strict
+
+
+@dataclass(frozen=True)
+class SkippedDisplay:
+    """A display that looks like a chain (it holds a relation) and was not read: where it is
+    and why, reported in every format (a warning on GitHub), a failure under --strict."""
+    file: str
+    line: Optional[int]
+    column: Optional[int]
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -40,15 +48,34 @@ class TargetReport:
     code: int                    # this target's exit code
     results: Tuple = ()          # the DerivationResults, when Options.keep_results
     records: Tuple = ()          # a StepRecord per step checked (printing.located): where it is
+    skipped: Tuple[SkippedDisplay, ...] = ()  # the displays that look like a chain, not read
+    notes: Tuple[str, ...] = ()  # a document's last lines: its displays checked, declared, skipped
+
+    @property
+    def checked_nothing(self) -> bool:
+        """Read without an error, yet no step checked: a failure, never a silent success."""
+        return not self.error and not self.records
 
 
 FileReport = TargetReport  # the name before built-ins were targets too
 
 
-def exit_code(results, strict):
+def exit_code(results, policy: CheckPolicy, skipped: int = 0) -> int:
+    """0 when ``policy`` passes the results (see ``CheckPolicy.passes``), 1 when not, 3 when
+    the judges disagree."""
+    results = list(results)
     if any(r.inconsistent for r in results):
         return INCONSISTENT
-    return 0 if all(r.ok(strict) for r in results) else NOT_VERIFIED
+    return 0 if policy.passes(results, skipped) else NOT_VERIFIED
+
+
+def _entry(shown, results, policy, skipped=0):
+    """The JSON entry of a checked file, its ``ok`` the policy's verdict."""
+    from .printing.report import json_file
+
+    entry = json_file(shown, results, strict=policy.strict)
+    entry["ok"] = policy.passes(results, skipped)
+    return entry
 
 
 def _error_entry(target, line, column, message):
@@ -77,9 +104,11 @@ def _check_document(target, kind, options):
     counted at the end of the report (and under "displays" in the JSON entry)."""
     from .loading import STDIN_NAME, STDIN_TARGET, read
     from .printing.located import read_source, step_records
+    from .printing.escape import terminal_text
     from .printing.report import format_derivation, json_file
-    from .readers import check_reading, summary_json, summary_lines
+    from .readers import check_reading, skipped_chains, summary_json, summary_lines
 
+    policy = options.policy
     shown = STDIN_NAME if target == STDIN_TARGET else target
     try:
         reading = read(target, kind, options.stdin_text)
@@ -87,29 +116,32 @@ def _check_document(target, kind, options):
         located = exc.located(shown)
         entry = json_file(shown, error=located) if options.json else None
         return TargetReport(target, entry, "", str(located), INPUT_ERROR)
-    results = tuple(check_reading(reading, numeric=options.numeric, seed=options.seed,
-                                  timeout=options.timeout, explain=options.explain,
-                                  explain_budget=options.explain_budget))
+    results = tuple(check_reading(reading, policy=policy))
+    skipped = tuple(SkippedDisplay(shown, b.line, b.column, b.reason)
+                    for b in skipped_chains(reading))
+    notes = tuple(summary_lines(reading))
     text = ""
     if options.text:
-        blocks = [f"{shown}: " + format_derivation(r, colour=options.colour, quiet=options.quiet,
-                                                   strict=options.strict, width=options.width) for r in results]
-        blocks.append("\n".join(summary_lines(reading)))
+        head = terminal_text(f"{shown}: ", one_line=True)
+        blocks = [head + format_derivation(r, colour=options.colour, quiet=options.quiet,
+                                           strict=policy.strict, width=options.width)
+                  for r in results]
+        blocks.append(terminal_text("\n".join(notes)))
         text = "\n\n".join(blocks)
     entry = None
     if options.json:
-        entry = json_file(shown, results, strict=options.strict)
+        entry = _entry(shown, results, policy, len(skipped))
         entry["displays"] = summary_json(reading)
     source = options.stdin_text if target == STDIN_TARGET else read_source(target)
-    return TargetReport(target, entry, text, "", exit_code(results, options.strict),
+    return TargetReport(target, entry, text, "", exit_code(results, policy, len(skipped)),
                         results if options.keep_results else (),
-                        step_records(shown, results, source, options.strict))
+                        step_records(shown, results, source, policy.strict), skipped, notes)
 
 
 def _check(target, options):
     from .checker import check_derivation
-    from .checker.chain import UNVERIFIED
     from .loading import FILE, STDIN, STDIN_NAME, UnknownTarget, document_kind, load, resolve
+    from .printing.escape import terminal_text
     from .printing.located import read_source, step_records
     from .printing.report import format_derivation, json_file
 
@@ -125,24 +157,23 @@ def _check(target, options):
     except UnknownTarget as exc:  # the command checks targets first; a file may vanish since
         entry = _error_entry(target, None, None, str(exc)) if options.json else None
         return TargetReport(target, entry, "", f"{target}: error: {exc}", INPUT_ERROR)
-    numeric = options.numeric or (UNVERIFIED if options.judge_unverified else False)
-    results = tuple(check_derivation(d, numeric=numeric, seed=options.seed,
-                                     timeout=options.timeout, explain=options.explain,
-                                     explain_budget=options.explain_budget) for d in derivations)
+    policy = options.policy
+    results = tuple(check_derivation(d, policy=policy) for d in derivations)
     text = ""
     if options.text:
-        prefix = {FILE: f"{target}: ", STDIN: f"{STDIN_NAME}: "}.get(resolve(target), "")
+        prefix = {FILE: terminal_text(f"{target}: ", one_line=True),
+                  STDIN: f"{STDIN_NAME}: "}.get(resolve(target), "")
         text = "\n\n".join(prefix + format_derivation(r, colour=options.colour, quiet=options.quiet,
-                                                      strict=options.strict, width=options.width) for r in results)
-    entry = json_file(target, results, strict=options.strict) if options.json else None
+                                                      strict=policy.strict, width=options.width) for r in results)
+    entry = _entry(target, results, policy) if options.json else None
     kind = resolve(target)
     shown = {STDIN: STDIN_NAME}.get(kind, target)
     source = {STDIN: options.stdin_text, FILE: None}.get(kind)
     if kind == FILE:
         source = read_source(target)
-    return TargetReport(target, entry, text, "", exit_code(results, options.strict),
+    return TargetReport(target, entry, text, "", exit_code(results, policy),
                         results if options.keep_results else (),
-                        step_records(shown, results, source, options.strict))
+                        step_records(shown, results, source, policy.strict))
 
 
 def check_target(target: str, options: Options) -> TargetReport:

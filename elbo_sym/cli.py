@@ -107,6 +107,15 @@ def explain_options(f):
                              "that are ('did you mean: ...'), each verified by the checker.")(f)
 
 
+def _policy(numeric, seed, timeout, explain, explain_budget, strict=False):
+    """The command's options as one CheckPolicy (a timeout or budget of 0: no limit;
+    ``numeric`` None: the numeric judge behind the steps not verified only)."""
+    from elbo_sym.policy import CheckPolicy, Numeric
+
+    return CheckPolicy(Numeric.of(numeric), seed, timeout or None, explain, explain_budget or None,
+                       strict)
+
+
 def timeout_option(f):
     return click.option("--timeout", type=float, default=10.0, show_default=True,
                         help="Seconds each judge may spend on one step before it is "
@@ -162,16 +171,18 @@ def _with_stdin(targets, options):
     return dataclasses.replace(options, stdin_text=sys.stdin.read())
 
 
-def _reports(targets, options, jobs=1):
+def _reports(targets, options, jobs=1, github=False):
     """(exit code, reports) of ``targets`` through the one load-and-check path; each error
-    (an input error, located, or an internal one) is printed on stderr as it comes."""
+    (an input error, located, or an internal one) is printed on stderr as it comes, inert
+    (``printing.escape``: no control character; under ``github`` no workflow command)."""
     from elbo_sym.batch import check_targets
+    from elbo_sym.printing.escape import github_log, terminal_text
 
     code, reports = 0, []
     for report in check_targets(_targets(targets), options, jobs):
         code = max(code, report.code)
         if report.error:
-            click.echo(report.error, err=True)
+            click.echo((github_log if github else terminal_text)(report.error), err=True)
         reports.append(report)
     return code, reports
 
@@ -244,12 +255,12 @@ def derive(targets, all_builtins, strict, numeric, seed, timeout, explain, expla
 
     fmt = "json" if as_json else fmt
     colour = fmt == "text" and not output and _colour(choice=color)
-    options = Options(strict=strict, numeric=bool(numeric), seed=seed, timeout=timeout or None,
+    options = Options(_policy(numeric, seed, timeout, explain, explain_budget, strict),
                       colour=colour, text=fmt == "text", json=fmt in ("json", "github"),
-                      keep_results=fmt in ("markdown", "html"), judge_unverified=numeric is None,
-                      width=terminal_width() if fmt == "text" and not output else None,
-                      explain=explain, explain_budget=explain_budget or None)
-    code, reports = _reports(_default_targets(targets, all_builtins), options)
+                      keep_results=fmt in ("markdown", "html"),
+                      width=terminal_width() if fmt == "text" and not output else None)
+    code, reports = _reports(_default_targets(targets, all_builtins), options,
+                             github=fmt == "github")
     _emit(fmt, reports, code, strict, colour, output)
     sys.exit(code)
 
@@ -277,10 +288,8 @@ def latex(targets, all_builtins, fragment, output, numeric, seed, timeout, expla
     from elbo_sym.batch import Options
     from elbo_sym.printing import document as doc
 
-    options = Options(numeric=bool(numeric), seed=seed, timeout=timeout or None, text=False,
-                      json=False, keep_results=True, source_format=source_format,
-                      judge_unverified=numeric is None, explain=explain,
-                      explain_budget=explain_budget or None)
+    options = Options(_policy(numeric, seed, timeout, explain, explain_budget), text=False,
+                      json=False, keep_results=True, source_format=source_format)
     options = _with_stdin(targets, options)
     code, reports = _reports(_default_targets(targets, all_builtins), options)
     checked = [result for r in reports for result in r.results]
@@ -346,13 +355,12 @@ def check(targets, as_json, strict, quiet, numeric, seed, timeout, explain, expl
     fmt = "json" if as_json else fmt
     colour = fmt == "text" and not output and _colour(choice=color)
     keep = fmt in ("markdown", "html")
-    options = Options(strict, quiet, numeric, seed, timeout or None, colour,
-                      text=fmt == "text", json=fmt in ("json", "github"), keep_results=keep,
-                      source_format=source_format,
-                      width=terminal_width() if fmt == "text" and not output else None,
-                      explain=explain, explain_budget=explain_budget or None)
+    options = Options(_policy(numeric, seed, timeout, explain, explain_budget, strict), quiet,
+                      colour, text=fmt == "text", json=fmt in ("json", "github"),
+                      keep_results=keep, source_format=source_format,
+                      width=terminal_width() if fmt == "text" and not output else None)
     options = _with_stdin(targets, options)
-    code, reports = _reports(targets, options, 1 if keep else jobs)
+    code, reports = _reports(targets, options, 1 if keep else jobs, github=fmt == "github")
     _emit(fmt, reports, code, strict, colour, output, quiet)
     sys.exit(code)
 
@@ -375,29 +383,60 @@ def mcp():
     serve()
 
 
-def _summary(reports):
+def _summary(reports, strict=False):
+    """The run's last line: the steps (``located.summary_line``), then the files where no
+    step was checked and the displays skipped, which are never a silent success."""
     from elbo_sym.printing.located import summary_line
 
     records = [rec for r in reports for rec in r.records]
-    if not records:
+    unchecked = sum(1 for r in reports if r.checked_nothing)
+    skipped = sum(len(r.skipped) for r in reports)
+    if not records and not unchecked:
         return None
-    return summary_line(records, sum(1 for r in reports if r.error))
+    nothing = f"no step checked in {unchecked} file{'s' * (unchecked != 1)}"
+    if records:
+        line = summary_line(records, sum(1 for r in reports if r.error))
+        line += f"; {nothing}" if unchecked else ""
+    else:
+        line = f"elbo-check: {nothing}"
+    if skipped:
+        line += f"; {skipped} display{'s' * (skipped != 1)} that look{'s' * (skipped == 1)} " \
+                "like a chain skipped" + (" (a failure under --strict)" if strict else "")
+    return line
 
 
 def _github(reports):
-    """Workflow commands: an ``::error`` where each step that is not verified is written, and
-    where each input error is."""
+    """Workflow commands: an ``::error`` where each step that is not verified is written, where
+    each input error is and on each file where no step was checked; a ``::warning`` where each
+    display that looks like a chain was skipped."""
     from elbo_sym.printing.located import github_error, github_line
+    from elbo_sym.readers import NOTHING_CHECKED
 
     out = []
     for r in reports:
+        name = (r.entry or {}).get("file") or r.target
         if r.error:
             error = (r.entry or {}).get("error") or {}
-            name = (r.entry or {}).get("file") or r.target
             out.append(github_error(name, error.get("line"), error.get("column"),
                                     error.get("message") or r.error))
         out += [github_line(rec) for rec in r.records if rec.failed]
+        out += [_github_warning(d.file, d.line, d.column, "elbo-check: display skipped",
+                                f"display not checked: {d.reason}") for d in r.skipped]
+        if r.checked_nothing:
+            out.append(github_error(name, None, None, NOTHING_CHECKED))
     return out
+
+
+def _github_warning(file, line, column, title, message):
+    """A ``::warning`` workflow command, its properties and message escaped as GitHub
+    requires (nothing read from a file can end the command or start another)."""
+    from elbo_sym.printing.escape import github_data, github_property
+
+    props = [f"file={github_property(file)}"]
+    props += [f"{key}={value}" for key, value in (("line", line), ("col", column))
+              if value is not None]
+    props.append(f"title={github_property(title)}")
+    return f"::warning {','.join(props)}::{github_data(message)}"
 
 
 def _wrap(line, width):
@@ -411,7 +450,7 @@ def _wrap(line, width):
 
 def _emit(fmt, reports, code, strict, colour, output, quiet=False):
     """Print (or write to ``output``) the run's report in format ``fmt``."""
-    summary = _summary(reports)
+    summary = _summary(reports, strict)
     if fmt == "json":
         entries = [r.entry for r in reports]
         text = json.dumps({"ok": code == 0, "files": entries}, indent=2, ensure_ascii=False)

@@ -12,7 +12,9 @@ The server speaks MCP over standard input and output (the official ``mcp`` SDK, 
 Each result is structured: per derivation its steps with the verdict, the rules cited, used
 and missing, and for a step that is not verified the reason, the residual and a
 counterexample, so that an assistant can correct the step it wrote. Text that cannot be read
-is a result too (``error`` with line and column), not a failure of the call.
+is a result too (``error`` with line and column), not a failure of the call. For Markdown and
+LaTeX, ``displays`` lists the displays checked, declared and skipped (with the reason); ``ok``
+is false when no step was checked: a display that could not be read is never a success.
 """
 from typing import Any, Dict, List, Optional
 
@@ -48,24 +50,29 @@ def report_json(report: Any) -> Dict[str, Any]:
                             "steps": [s for s in steps if s["derivation"] == d.name]})
     counts = {v: report.verdicts.count(v) for v in ("verified", "refuted", "unknown")}
     return {"ok": report.ok, "error": None, "counts": counts, "derivations": derivations,
-            "located": report.located()}
+            "located": report.located(), "displays": report.displays, "notes": report.notes}
+
+
+def _failure(message: str, line: Optional[int] = None, column: Optional[int] = None,
+             text: Optional[str] = None) -> Dict[str, Any]:
+    """The result of a call whose text (or name) could not be read: nothing checked."""
+    return {"ok": False, "error": {"line": line, "column": column, "message": message,
+                                   "text": text or message},
+            "counts": {}, "derivations": [], "located": [], "displays": None, "notes": []}
 
 
 def check_derivation(text: str, source: str = "deriv") -> Dict[str, Any]:
     """Check every step of the derivations in ``text`` (source: deriv, md or tex)."""
     from .api import check
     from .errors import InputError
+    from .policy import CHECK
 
     try:
-        report = check(text, source, name="<derivation>")
+        report = check(text, source, name="<derivation>", policy=CHECK)
     except InputError as exc:
-        return {"ok": False, "error": {"line": exc.line, "column": exc.column,
-                                       "message": exc.message, "text": str(exc)},
-                "counts": {}, "derivations": [], "located": []}
+        return _failure(exc.message, exc.line, exc.column, str(exc))
     except ValueError as exc:  # a source that is none of deriv, md, tex
-        return {"ok": False, "error": {"line": None, "column": None, "message": str(exc),
-                                       "text": str(exc)},
-                "counts": {}, "derivations": [], "located": []}
+        return _failure(str(exc))
     return report_json(report)
 
 
@@ -73,13 +80,12 @@ def derive(name: str = "elbo") -> Dict[str, Any]:
     """A built-in derivation (see list_rules for the names), every step checked."""
     from .api import builtins
     from .api import derive as derive_builtin
+    from .policy import DERIVE
 
     if name not in builtins():
         message = f"no built-in derivation named {name!r}; built-ins: {', '.join(builtins())}"
-        return {"ok": False, "error": {"line": None, "column": None, "message": message,
-                                       "text": message},
-                "counts": {}, "derivations": [], "located": []}
-    return report_json(derive_builtin(name))
+        return _failure(message)
+    return report_json(derive_builtin(name, policy=DERIVE))
 
 
 def list_rules() -> Dict[str, Any]:

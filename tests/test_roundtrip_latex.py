@@ -21,6 +21,7 @@ from elbo_sym.checker import check_derivation
 from elbo_sym.derivations import BUILTINS
 from elbo_sym.errors import InputError
 from elbo_sym.parser import parse_text
+from elbo_sym.policy import CheckPolicy
 from elbo_sym.printing import document as doc
 from elbo_sym.printing.text import text
 from elbo_sym.readers import check_reading, read_text
@@ -29,7 +30,7 @@ from fuzzing import valid_files
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(str(p) for p in (ROOT / "examples").glob("*.deriv"))
-OPTIONS = Options(numeric=False, text=False, json=False, keep_results=True)
+OPTIONS = Options(CheckPolicy(numeric=False), text=False, json=False, keep_results=True)
 
 
 def evaluated(e):

@@ -1,13 +1,14 @@
 """A whole derivation: every step against the expression before it."""
 from dataclasses import dataclass, replace
-from typing import Tuple
+from typing import Optional, Tuple
 
 from sympy import Expr
 
 from ..derivation import Derivation, mixes_directions
 from ..errors import DomainError
+from ..policy import DEFAULT_EXPLAIN_BUDGET, DEFAULT_TIMEOUT, CheckPolicy, Numeric
 from .numeric_pass import cross_check
-from .limits import StepTimeout, time_limit
+from .limits import StepTimeout, check_time, time_limit
 from .step import UNKNOWN, StepResult, check_step
 
 
@@ -29,44 +30,53 @@ class DerivationResult:
         return all(s.verified and not (strict and s.missing) for s in self.steps)
 
 
-DEFAULT_TIMEOUT = 10.0
 # numeric= for the second judge only behind the steps the symbolic checker did not verify:
 # `derive` and `latex` stay numpy-free when every step is verified, yet a wrong step reads ✗
-UNVERIFIED = "unverified"
+UNVERIFIED = Numeric.UNVERIFIED
 
 
 def check_derivation(derivation, numeric=False, seed=0, timeout=DEFAULT_TIMEOUT, explain=True,
-                     explain_budget=1.0):
-    """Every step against the one before; ``numeric`` runs the second judge behind each (True),
-    behind each step not verified (``UNVERIFIED``), or never (False); it can move a step
-    from unknown to refuted, never towards verified. Each judge gets ``timeout`` seconds per
-    step (None: no limit). ``explain``: a step that ends not verified gets the nearby steps
-    that hold (``explain.suggestions``), searched for ``explain_budget`` seconds at most; a
-    verified step costs nothing."""
+                     explain_budget=DEFAULT_EXPLAIN_BUDGET, *,
+                     policy: Optional[CheckPolicy] = None) -> DerivationResult:
+    """Every step against the one before, as ``policy`` says (without one, the policy of the
+    keyword arguments: ``numeric`` True, False, None or ``UNVERIFIED``, see ``Numeric.of``).
+    The numeric judge runs behind every step, behind each step not verified, or never; it can
+    move a step from unknown to refuted, never towards verified. Each judge gets ``timeout``
+    seconds per step (None: no limit). ``explain``: a step that ends not verified gets the
+    nearby steps that hold (``explain.suggestions``), searched for ``explain_budget`` seconds
+    at most; a verified step costs nothing."""
+    if policy is None:
+        policy = CheckPolicy(Numeric.of(numeric), seed, timeout, explain, explain_budget)
+    seed, timeout = policy.seed, policy.timeout
+    explain, explain_budget = policy.explain, policy.explain_budget
     if mixes_directions(s.relation for s in derivation.steps):
         raise ValueError(f"the chain of {derivation.name} mixes <-type and >-type relations")
     facts = [(a.lhs, a.relation, a.rhs) for a in derivation.assumptions]
     results, previous = [], derivation.start
     for step in derivation.steps:
+        check_time()   # a caller's limit around the whole chain that ran out ends it here
         try:
             with time_limit(timeout):
                 result = check_step(previous, step.relation, step.expr, step.rules, facts,
                                     derivation.models)
         except (StepTimeout, DomainError) as exc:
+            check_time()   # a caller's limit that ran out too is not this step's to absorb
             result = StepResult(UNKNOWN, tuple(step.rules), reason=str(exc))
-        if numeric is True or (numeric == UNVERIFIED and not result.verified):
+        if policy.judges(result.verified):
             try:
                 with time_limit(timeout):
                     result = cross_check(result, previous, step.relation, step.expr,
                                          facts + list(result.conditions), seed, derivation.models)
             except StepTimeout:
-                pass  # the symbolic verdict stands without a numeric opinion
+                check_time()   # a caller's limit that ran out too ends the chain
+                # this one's: the symbolic verdict stands without a numeric opinion
         if explain and not result.verified and not result.inconsistent:
             from .explain import suggestions
 
             result = replace(result, suggestions=suggestions(
                 previous, step.relation, step.expr, result, step.rules, facts, derivation.models,
-                explain_budget, derivation.definitions))
+                explain_budget, derivation.definitions,
+                chain=tuple(s.relation for s in derivation.steps if s is not step)))
         results.append(result)
         previous = step.expr
     conditions = []

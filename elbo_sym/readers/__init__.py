@@ -12,12 +12,14 @@ from typing import List, Optional
 
 from ..errors import InputError
 from ..parser.reader import decode
+from ..policy import (DEFAULT_EXPLAIN_BUDGET, DEFAULT_TIMEOUT, CheckPolicy, Numeric,
+                      NumericLike)
 from .document import (DeclaredBlock, Reading, SkippedBlock, kind_of_path,
                        read_document)
 from .scan import MD, TEX
 
 __all__ = ["MD", "TEX", "Reading", "read_text", "read_path", "check_reading",
-           "summary_lines", "summary_json", "kind_of_path"]
+           "skipped_chains", "summary_lines", "summary_json", "kind_of_path"]
 
 
 def read_text(text, filename: str, kind: str) -> Reading:
@@ -48,21 +50,25 @@ def read_path(path: str, kind: Optional[str] = None) -> Reading:
     return read_text(data, str(path), kind_of_path(str(path), kind))
 
 
-def check_reading(reading: Reading, numeric=False, seed=0, timeout=10.0, explain=True,
-                  explain_budget=1.0) -> List:
-    """A DerivationResult for each chain: its readable segments checked, the steps that touch
-    an unreadable row ``unknown`` with the reason."""
+def check_reading(reading: Reading, numeric: NumericLike = False, seed: int = 0,
+                  timeout: Optional[float] = DEFAULT_TIMEOUT, explain: bool = True,
+                  explain_budget: Optional[float] = DEFAULT_EXPLAIN_BUDGET, *,
+                  policy: Optional[CheckPolicy] = None) -> List:
+    """A DerivationResult for each chain: its readable segments checked as ``policy`` says
+    (without one, the policy of the keyword arguments, as ``check_derivation`` takes them),
+    the steps that touch an unreadable row ``unknown`` with the reason."""
     from ..checker import UNKNOWN, check_derivation
     from ..checker.chain import DerivationResult
     from ..checker.step import StepResult
 
+    if policy is None:
+        policy = CheckPolicy(Numeric.of(numeric), seed, timeout, explain, explain_budget)
     results = []
     for block in reading.chains:
         by_step = {}
         conditions = []
         for derivation, indices in block.segments:
-            checked = check_derivation(derivation, numeric=numeric, seed=seed, timeout=timeout,
-                                       explain=explain, explain_budget=explain_budget)
+            checked = check_derivation(derivation, policy=policy)
             for index, result in zip(indices, checked.steps):
                 by_step[index] = result
             conditions += [c for c in checked.conditions if c not in conditions]
@@ -77,10 +83,20 @@ def check_reading(reading: Reading, numeric=False, seed=0, timeout=10.0, explain
     return results
 
 
+NOTHING_CHECKED = "no step checked: no display was read as a chain (nothing is verified)"
+
+
+def skipped_chains(reading: Reading) -> List[SkippedBlock]:
+    """The skipped displays that look like a chain (they hold a relation): never silent, they
+    are reported in every format and fail under --strict."""
+    return [b for b in reading.blocks if isinstance(b, SkippedBlock) and b.has_relation]
+
+
 def summary_lines(reading: Reading) -> List[str]:
-    """The report's last lines: how many displays were checked, declared and skipped."""
+    """The report's last lines: how many displays were checked, declared and skipped, and
+    that nothing was checked when no display was read as a chain."""
     f = reading.filename
-    checked = len(reading.chains)
+    checked = len({b.display for b in reading.chains})
     declared = [b for b in reading.blocks if isinstance(b, DeclaredBlock)]
     skipped = [b for b in reading.blocks if isinstance(b, SkippedBlock)]
     lines = [f"{f}: {checked} display{'s' * (checked != 1)} checked, {len(declared)} declared, "
@@ -90,12 +106,16 @@ def summary_lines(reading: Reading) -> List[str]:
     for b in skipped:
         where = f"{f}:{b.line}" + (f":{b.column}" if b.column else "")
         lines.append(f"  skipped {where}: {b.reason}")
+    if not checked:
+        lines.append(f"{f}: {NOTHING_CHECKED}")
     return lines
 
 
 def summary_json(reading: Reading) -> dict:
-    return {"checked": len(reading.chains),
+    """The ``"displays"`` of a document's JSON entry (and of the MCP result)."""
+    return {"checked": len({b.display for b in reading.chains}),
             "declared": [{"line": b.line, "text": b.text} for b in reading.blocks
                          if isinstance(b, DeclaredBlock)],
-            "skipped": [{"line": b.line, "column": b.column, "reason": b.reason}
+            "skipped": [{"line": b.line, "column": b.column, "reason": b.reason,
+                         "has_relation": b.has_relation}
                         for b in reading.blocks if isinstance(b, SkippedBlock)]}
