@@ -134,7 +134,7 @@ def test_a_function_without_a_real_value_is_no_counterexample():
     # asin(x + 3) has a value only for x in [-4, -2]; the step function must not hide nan
     outcome = judge(Heaviside(asin(x + 3)), "=", 0)
     assert outcome.message == ("not applicable: only 0 of 48 instances could be evaluated "
-                               "(asin(x + 3) is not real here)")
+                               "(asin(3 + x) is not real here)")
 
 
 # 3. huge numbers ---------------------------------------------------------------------------

@@ -83,10 +83,61 @@ def _real(expr, values):
 
 def breaks(value: float, relation: str) -> bool:
     """Whether a residual (larger side minus smaller, or left minus right for '=') of ``value``
-    breaks the step: nonzero for '=', negative (or zero for a strict relation) otherwise."""
+    breaks the step: nonzero for '=', negative (or zero for a strict relation) otherwise.
+    Rounded values: a tiny residual breaks nothing (see ``sign_breaks`` for exact ones)."""
     if relation == EQ:
         return abs(value) > TOLERANCE
     return value < -TOLERANCE or (relation in STRICT and abs(value) <= TOLERANCE)
+
+
+SIGN_DIGITS = 30
+SIGN_MAX_BITS = 600     # how far evalf may raise its precision to tell a number from 0
+
+
+def sign_of(number: Expr) -> Optional[int]:
+    """The sign of a real number written exactly (1/10^300, log(6) - log(2) - log(3) -
+    exp(-100)): -1, 0 or 1 when sympy can show it, from the number's own assumptions or from an
+    evaluation whose precision is certified; None when it cannot (a zero sympy cannot prove
+    zero, a complex number, no value)."""
+    try:
+        if number.is_zero:
+            return 0
+        if number.is_extended_positive:
+            return 1
+        if number.is_extended_negative:
+            return -1
+        if number.is_extended_real is False or not number.is_number:
+            return None
+        value = number.evalf(SIGN_DIGITS, maxn=SIGN_MAX_BITS)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, RecursionError):
+        return None
+    # a cancellation to 0 that evalf cannot resolve comes back with no significant bit
+    if not value.is_Float or value == 0 or value._prec <= 1:
+        return None
+    return 1 if value > 0 else -1
+
+
+def sign_breaks(sign: Optional[int], relation: str) -> bool:
+    """Whether a residual of exact ``sign`` breaks the step (None: not known to)."""
+    if sign is None:
+        return False
+    if relation == EQ:
+        return sign != 0
+    return sign < 0 or (relation in STRICT and sign == 0)
+
+
+def _sign_holds(sign: Optional[int], relation: str) -> bool:
+    """Whether ``d REL 0`` holds for a ``d`` of exact ``sign`` (None: not known to)."""
+    if sign is None:
+        return False
+    return holds(float(sign), relation)
+
+
+def _sign_at(expr: Expr, values) -> Optional[int]:
+    try:
+        return sign_of(expr.xreplace(values))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, RecursionError):
+        return None
 
 
 def _has_domain(node) -> bool:
@@ -156,15 +207,17 @@ def search(residual: Expr, relation: str, facts: Sequence = (), seed: int = 0,
         if not all(_fact_holds(f, values) for f in linked):
             continue
         value = _real(residual, values)
-        if value is not None and breaks(value, relation) and _defined(checked, values):
+        if value is not None and sign_breaks(_sign_at(residual, values), relation) \
+                and _defined(checked, values):
             return tuple((s, values[s]) for s in symbols)
     return ()
 
 
 def _fact_holds(fact, values):
+    """Whether the fact holds at ``values`` exactly (an equation within no rounding)."""
     lhs, rel, rhs = fact
-    d = _real(lhs - rhs, values)
-    return d is not None and holds(d, rel, 0.0 if rel != EQ else TOLERANCE)
+    d = lhs - rhs
+    return _real(d, values) is not None and _sign_holds(_sign_at(d, values), rel)
 
 
-__all__ = ["search", "breaks"]
+__all__ = ["breaks", "search", "sign_breaks", "sign_of"]

@@ -136,6 +136,8 @@ def _fact(fact, values) -> bool:
     d = (lhs - rhs).xreplace(values)
     if not d.is_number:
         return True
+    if not d.is_comparable:     # no real value there (1/K at K = 0): not an allowed instance
+        return False
     return holds(float(d), rel)
 
 

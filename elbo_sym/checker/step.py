@@ -13,12 +13,14 @@ from sympy import Add, Expr, Mul, S, Sum, cancel, log, sympify
 from ..algebra import Density, Expectation
 from ..algebra.densities import DensityBase
 from ..errors import DomainError
-from ..relations import EQ, REFUTED, STRICT, UNKNOWN, VERIFIED, canonical, holds, orient
+from ..relations import (EQ, GE, GT, LE, LT, NE, REFUTED, STRICT, UNKNOWN, VERIFIED, canonical,
+                         holds, orient)
 from ..rules import RULE_NAMES, TooComplex
 from ..rules.bounds import assumed, expected_kls, jensen_gaps, kl_candidates
 from . import counterexample
 from .certificates import find_certificate
 from .context import StepContext, prepare
+from ..printing.text import text
 from .normal_form import GROWTH, MAX_BITS, OPAQUE, NormalForm, largest_bits
 
 _NO_VALUE = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
@@ -90,7 +92,13 @@ def _rewrite_by_equations(ctx, residual, nf):
             mapping.setdefault(b, a)
     if not mapping:
         return None
-    return nf.of(residual.xreplace(mapping))
+    # chained equations (a = b, b = 2) are followed one rewrite per round, a bounded number
+    for _ in range(len(mapping)):
+        rewritten = nf.of(residual.xreplace(mapping))
+        if rewritten == residual or rewritten == 0 or cancel(rewritten) == 0:
+            return rewritten
+        residual = rewritten
+    return residual
 
 
 def _rewritable(e):
@@ -307,10 +315,9 @@ def _failure(ctx, relation, cited, attempt):
     restore = ctx.restore
     shown = as_conditionals(residual).xreplace(restore) if residual is not None else None
     base = dict(rules_cited=cited, reason=attempt.reason, residual=shown, conditions=ctx.conditions)
-    if residual is not None and residual.is_number and residual.is_comparable:
-        value = float(residual)
-        if counterexample.breaks(value, relation):
-            return StepResult(REFUTED, **{**base, "reason": f"{attempt.reason}; it is the constant {shown}"})
+    if residual is not None and residual.is_number and \
+            counterexample.sign_breaks(counterexample.sign_of(residual), relation):
+        return StepResult(REFUTED, **{**base, "reason": f"{attempt.reason}; it is the constant {text(shown)}"})
     if residual is not None:
         found = counterexample.search(residual, relation, ctx.facts.facts, terms=(ctx.lhs, ctx.rhs))
         if found:
@@ -333,8 +340,33 @@ def _false_fact(ctx):
         except (TypeError, ValueError, ZeroDivisionError):
             continue
         if abs(value.imag) <= 1e-12 and not holds(value.real, rel, 1e-12 if rel == EQ else 0.0):
-            return f"{lhs.xreplace(ctx.restore)} {rel} {rhs.xreplace(ctx.restore)}"
+            return f"{text(lhs.xreplace(ctx.restore))} {rel} {text(rhs.xreplace(ctx.restore))}"
     return None
+
+
+def _impossible_fact(ctx):
+    """An assumption or domain condition that the others make impossible (``assume x > 0`` with
+    ``assume x < 0``; ``assume x < 0`` with ``log(x)`` in the step): sympy, knowing the signs
+    the other facts gave, decides it false. Under such facts every step is vacuous."""
+    for lhs, rel, rhs in ctx.facts.facts:
+        d = lhs - rhs
+        if not d.free_symbols or d.has(*OPAQUE):
+            continue
+        if _cannot_hold(d, rel):
+            restored = (lhs.xreplace(ctx.restore), rhs.xreplace(ctx.restore))
+            return f"{text(restored[0])} {rel} {text(restored[1])}"
+    return None
+
+
+def _cannot_hold(d, rel) -> bool:
+    """Whether ``d REL 0`` is false for every value sympy allows ``d``'s symbols."""
+    if rel == EQ:
+        return d.is_zero is False
+    if rel == NE:
+        return d.is_zero is True
+    known = {GT: d.is_extended_nonpositive, GE: d.is_extended_negative,
+             LT: d.is_extended_nonnegative, LE: d.is_extended_positive}[rel]
+    return known is True
 
 
 def _as_written(ctx, found):
@@ -363,6 +395,11 @@ def check_step(lhs, relation, rhs, cited=(), assumptions=(), models=()) -> StepR
     if false is not None:
         return StepResult(UNKNOWN, cited, reason="the assumptions cannot all hold: "
                           f"{false} is false, so the step says nothing", conditions=ctx.conditions)
+    impossible = _impossible_fact(ctx)
+    if impossible is not None:
+        return StepResult(UNKNOWN, cited, reason="the assumptions and the conditions where the "
+                          f"step's terms are defined cannot all hold: {impossible} contradicts "
+                          "the others, so the step says nothing", conditions=ctx.conditions)
     if ctx.no_value or _no_value(ctx.lhs) or _no_value(ctx.rhs):
         return StepResult(UNKNOWN, cited, reason=NO_VALUE_REASON, conditions=ctx.conditions)
     result, failed = _verified(ctx, relation, cited)

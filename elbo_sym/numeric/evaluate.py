@@ -70,7 +70,9 @@ def scientific(n) -> str:
 
 
 def _short(e, width=60):
-    text = str(_compact(e))
+    from ..printing.text import text as _text
+
+    text = _text(_compact(e))
     return text if len(text) <= width else text[:width - 3] + "..."
 
 

@@ -37,8 +37,10 @@ class Generator:
 
 
 def _fact_str(fact):
+    from ..printing.text import text
+
     a, rel, b = fact
-    return _short(f"{a} {rel} {b}", 80)
+    return _short(f"{text(a)} {rel} {text(b)}", 80)
 
 
 def _instantiate(fact, indices):
