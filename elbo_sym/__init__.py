@@ -11,9 +11,11 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # pragma: no cover - for type checkers, which do not run __getattr__
     from .api import Report, StepView, builtins, check, derive, rule_catalogue
     from .errors import InputError
+    from .printing.latex import latex
+    from .printing.text import text
 
 __all__ = ["check", "derive", "builtins", "rule_catalogue", "Report", "StepView", "InputError",
-           "__version__"]
+           "latex", "text", "__version__"]
 
 # (not "rules": that is the subpackage elbo_sym.rules)
 _API = {"check", "derive", "builtins", "rule_catalogue", "Report", "StepView"}
@@ -24,6 +26,10 @@ def __getattr__(name: str) -> Any:
         from . import api
 
         return getattr(api, name)
+    if name in ("latex", "text"):   # the command's own notation (sympy's printers print
+        from . import printing      # nested arguments their own way)
+
+        return getattr(printing, name)
     if name == "InputError":
         from .errors import InputError
 

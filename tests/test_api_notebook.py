@@ -36,6 +36,9 @@ def test_the_notebook_runs_and_its_reports_display_themselves(tmp_path):
     verdict, residual, counterexample = ast.literal_eval(outputs[3][0]["data"]["text/plain"])
     assert (verdict, residual, sorted(counterexample)) == ("refuted", "−log p(z) + log p(x)",
                                                           ["x", "z"])
-    tex, text = ast.literal_eval(outputs[4][0]["data"]["text/plain"])
+    tex, text, sympy_tex = ast.literal_eval(outputs[4][0]["data"]["text/plain"])
     assert tex == ("\\mathbb{E}_{q(z \\mid x)}\\left[ \\log p(x, z) - \\log p(z \\mid x) \\right]")
     assert text == "E_q(z | x)[log p(x, z) − log p(z | x)]"
+    # sympy's own printer prints the expectation's notation and its arguments sympy's way
+    assert sympy_tex == ("\\mathbb{E}_{q(z \\mid x)}\\left[ - \\log{\\left(p(z \\mid x) \\right)} "
+                         "+ \\log{\\left(p(x, z) \\right)} \\right]")

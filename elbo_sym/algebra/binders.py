@@ -24,7 +24,7 @@ from sympy import Basic, Expr, Mul, Symbol
 from sympy.concrete.expr_with_limits import ExprWithLimits
 
 from ..errors import DomainError
-from .variables import IndexedVariable, VariableRange
+from .variables import IndexedVariable, VariableRange, is_variable
 
 
 class Binder:
@@ -38,6 +38,10 @@ class Binder:
         bound = set(self.bound_symbols)
         free = set().union(*(a.free_symbols for a in self.args))
         return free - bound
+
+    def _eval_subs(self, old, new):
+        """``expr.subs``: capture-avoiding, as ``substitute`` (see ``eval_subs``)."""
+        return eval_subs(self, old, new)
 
 
 def bound_symbols(node: Basic) -> Tuple[Expr, ...]:
@@ -201,8 +205,23 @@ def _subst(e, m):
     if isinstance(e, ExprWithLimits) and len(e.limits) > 1:
         *inner, outer = e.limits
         return _subst(e.func(e.func(e.function, *inner), outer), m)
-    inner = {k: v for k, v in m.items() if not (k.free_symbols & set(bound))}
-    incoming = set().union(*(v.free_symbols for v in inner.values())) if inner else set()
+    e, inner = _open_binder(e, m)
+    if isinstance(e, ExprWithLimits):
+        (index, lo, hi), = e.limits
+        body = _subst(e.function, inner) if inner else e.function
+        return e.func(body, (index, _subst(lo, m), _subst(hi, m)))
+    return e.func(*[_subst(a, inner) for a in e.args]) if inner else e
+
+
+def _open_binder(e: Basic, m: Dict[Expr, Expr]) -> Tuple[Basic, Dict[Expr, Expr]]:
+    """``(e', inner)``: the keys of ``m`` that reach the scope of the binder ``e`` (those it
+    does not shadow), and ``e`` with each bound variable that their values would bring into it
+    renamed first (a pure dummy; a family variable cannot be: ``DomainError``)."""
+    bound = bound_symbols(e)
+    inner = {k: v for k, v in m.items() if not _shadowed(e, k, bound)}
+    # what a value brings in that its key does not already name (``q(z | x)`` for
+    # ``r(z | x)`` brings no z: the family variable z is named on both sides)
+    incoming = set().union(*(v.free_symbols - k.free_symbols for k, v in inner.items()))
     for b in bound:
         if b in incoming:
             if not is_dummy(e, b):
@@ -213,16 +232,39 @@ def _subst(e, m):
             taken = _names_in(e) | {s.name for s in incoming if hasattr(s, "name")} \
                 | {k.name for k in m if hasattr(k, "name")}
             e = rename_bound(e, b, fresh_variable(b, taken))
-    if isinstance(e, ExprWithLimits):
-        (index, lo, hi), = e.limits
-        body = _subst(e.function, inner) if inner else e.function
-        return e.func(body, (index, _subst(lo, m), _subst(hi, m)))
-    return e.func(*[_subst(a, inner) for a in e.args]) if inner else e
+    return e, inner
+
+
+def eval_subs(node: Basic, old: Expr, new: Expr) -> Basic:
+    """sympy's ``_eval_subs`` for the algebra's binders, so that ``expr.subs(old, new)`` is
+    ``substitute(expr, {old: new})``: a bound variable is left alone, a free one goes inside,
+    a bound pure dummy that ``new`` mentions is renamed first and a family variable it would
+    capture is refused (``DomainError``). A compound ``old`` (``q(z | x)``, ``log p(x)``) that
+    reaches the scope is replaced by sympy's own matching in the arguments."""
+    if is_variable(old):
+        return substitute(node, {old: new})
+    node, inner = _open_binder(node, {old: new})
+    if not inner:
+        return node
+    return node.func(*[a._subs(old, new) for a in node.args])
 
 
 def _mentions(e: Basic, key: Expr) -> bool:
-    """Whether ``key`` occurs free in ``e`` (a cheap structural test first)."""
-    return e.has(key) and key in e.free_symbols
+    """Whether ``key`` may occur free in ``e``: a variable free in it; a compound key (a
+    density, ``log p(x, z)``) anywhere in it (each binder on the way decides its scope)."""
+    if not e.has(key):
+        return False
+    return key in e.free_symbols if is_variable(key) else True
+
+
+def _shadowed(e: Basic, key: Expr, bound) -> bool:
+    """Whether the binder ``e`` hides ``key`` from its scope: a variable it binds (or whose
+    index it binds), or an expression that mentions one of its pure dummies (inside, that
+    dummy is another variable; a family variable is a name, the same inside and out)."""
+    mentioned = key.free_symbols & set(bound)
+    if not mentioned:
+        return False
+    return is_variable(key) or any(is_dummy(e, b) for b in mentioned)
 
 
 def rebuild(e: Basic, args) -> Basic:
@@ -239,4 +281,4 @@ def rebuild(e: Basic, args) -> Basic:
 
 
 __all__ = ["rebuild", "Binder", "bound_symbols", "bound_anywhere", "may_equal", "depends_on",
-           "split_independent", "is_dummy", "fresh_variable", "rename_bound", "substitute"]
+           "split_independent", "is_dummy", "fresh_variable", "rename_bound", "substitute", "eval_subs"]

@@ -186,6 +186,13 @@ class Draws(DensityBase):
     def free_symbols(self):
         return (self.args[0].free_symbols - {self.variable}) | self.args[1].free_symbols
 
+    def _eval_subs(self, old, new):
+        """``expr.subs``: the base's variable is bound by the draws and stays (see
+        ``binders.eval_subs``)."""
+        from .binders import eval_subs
+
+        return eval_subs(self, old, new)
+
     def at(self, index):
         """The base density at draw ``index``: q(z_k | x) for k."""
         return self.args[0].xreplace({self.variable: self.args[1].element(index)})

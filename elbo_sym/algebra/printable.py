@@ -2,9 +2,12 @@
 
 ``sympy.latex(expr)`` and ``str(expr)`` ask an object for ``_latex`` / ``_sympystr`` before
 anything else, so each class of the algebra answers them (``_latex = as_latex`` ...) with the
-same printers the command uses: ``str(Density('p', (z,), (x,)))`` is ``p(z | x)`` and
+notation the command uses: ``str(Density('p', (z,), (x,)))`` is ``p(z | x)`` and
 ``sympy.latex`` of an expectation keeps its measure (sympy's own ``_print_Expectation``, meant
-for ``sympy.stats``, would otherwise catch the class by its name and drop it).
+for ``sympy.stats``, would otherwise catch the class by its name and drop it). As sympy's
+protocol asks, a hook prints the node's own notation and hands its arguments back to the
+printer it was given (``printer._print``): a printer's settings (``mul_symbol``) and a
+subclass's methods reach them, and ``sympy.latex(E_q[x y])`` prints ``x y`` as sympy does.
 
 The printers live in ``elbo_sym.printing``, which depends on the algebra, so they are imported
 when an object is printed, never when the algebra is imported: the dependencies still run one
@@ -24,18 +27,20 @@ def _own_method(printer, expr):
 
 
 def as_latex(expr, printer, *args, **kwargs) -> str:
-    """``_latex``: inside elbo-check's own LaTeX printer, its method for the class; inside any
-    other LaTeX printer (``sympy.latex``), the whole subexpression as elbo-check prints it."""
-    from ..printing.latex import ElboLatexPrinter, latex
+    """``_latex``: inside elbo-check's own LaTeX printer (or a subclass), its method for the
+    class; inside any other LaTeX printer (``sympy.latex``), the node's notation with its
+    arguments printed by that printer, so its settings and overrides reach them."""
+    from ..printing.latex import ElboLatexPrinter, algebra_latex
 
     if isinstance(printer, ElboLatexPrinter):
         return _own_method(printer, expr)
-    return latex(expr)
+    return algebra_latex(printer, expr)
 
 
 def as_text(expr, printer, *args, **kwargs) -> str:
-    """``_sympystr``: ``str(expr)`` reads as the terminal report (elbo-check's text printer
-    answers to its own print method, so this is only reached from sympy's printers)."""
-    from ..printing.text import text
+    """``_sympystr``: ``str(expr)`` and any other string printer: the node's notation (as the
+    terminal report writes it) with its arguments printed by that printer. (elbo-check's text
+    printer answers to its own print method, so this is only reached from other printers.)"""
+    from ..printing.text import algebra_text
 
-    return text(expr)
+    return algebra_text(printer, expr)

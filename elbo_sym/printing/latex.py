@@ -22,6 +22,7 @@ import sys
 from typing import Optional
 
 from sympy import S
+from sympy.core.symbol import Str
 from sympy.concrete.products import Product
 from sympy.concrete.summations import Sum
 from sympy.printing.latex import LatexPrinter
@@ -90,6 +91,104 @@ def _compact_index(tex):
 def latex_relation(rel):
     r"""The LaTeX of a chain relation: ``'<='`` gives ``\le``."""
     return latex_symbol(rel)
+
+
+# ------------------------------------------ the algebra's notation, for any LaTeX printer
+#
+# Each node's own notation (E, KL, the bar of a density, its names) is written here once; its
+# arguments are printed by the printer at hand (``printer._print``), so these are both the
+# methods of ``ElboLatexPrinter`` and what the algebra's ``_latex`` hooks give sympy's
+# printers (a subclass or a setting of sympy's printer reaches the arguments: sympy's protocol).
+
+
+def _join(printer, items) -> str:
+    return ", ".join(printer._print(i) for i in items)
+
+
+def _bracket_if(condition, tex: str) -> str:
+    return r"\left(%s\right)" % tex if condition else tex
+
+
+def _index(printer, index) -> str:
+    return _compact_index(printer._print(index_order(index)))
+
+
+def indexed_latex(printer, expr) -> str:
+    """``z_{1}``, ``\\sigma_{j}``, ``x_{t-1}``: the family's name, the index compact."""
+    label = expr.base.label
+    base = latex_name(label.name) if isinstance(label, Str) else printer._print(label)
+    indices = ",".join(_index(printer, i) for i in expr.indices)
+    if "_" not in base:
+        return "%s_{%s}" % (base, indices)
+    return "{%s}_{%s}" % (base, indices)
+
+
+def density_latex(printer, expr) -> str:
+    inside = _join(printer, expr.variables)
+    if expr.given:
+        inside += r" \mid " + _join(printer, expr.given)
+    return "%s(%s)" % (latex_name(expr.family), inside)
+
+
+def gaussian_latex(printer, expr) -> str:
+    return r"\mathcal{N}(%s)" % "; ".join(
+        [printer._print(expr.variable), _join(printer, (expr.mean, expr.variance))])
+
+
+def variable_range_latex(printer, expr) -> str:
+    """``x_{1:T}``, ``\\sigma_{2:t-1}``: the variables x_lo, ..., x_hi."""
+    base = latex_name(expr.name)
+    if "_" in base:
+        base = "{%s}" % base
+    return "%s_{%s:%s}" % (base, _index(printer, expr.lo), _index(printer, expr.hi))
+
+
+def draws_latex(printer, expr) -> str:
+    """``z_{1:K} \\sim q(z \\mid x)``: K independent draws of the base density."""
+    return r"%s \sim %s" % (printer._print(expr.draws), printer._print(expr.base))
+
+
+def expectation_latex(printer, expr) -> str:
+    return r"\mathbb{E}_{%s}\left[ %s \right]" % (
+        printer._print(expr.density), printer._print(expr.integrand))
+
+
+def space_integral_latex(printer, expr) -> str:
+    integrand = _bracket_if(expr.integrand.is_Add, printer._print(expr.integrand))
+    differentials = "".join(r" \, d%s" % printer._print(v) for v in expr.variables)
+    return r"\int %s%s" % (integrand, differentials)
+
+
+def kl_latex(printer, expr) -> str:
+    return r"\operatorname{KL}\left(%s \,\middle\|\, %s\right)" % (
+        printer._print(expr.first), printer._print(expr.second))
+
+
+def entropy_latex(printer, expr) -> str:
+    return r"\operatorname{H}\left(%s\right)" % printer._print(expr.density)
+
+
+def defined_latex(printer, expr) -> str:
+    name = latex_name(expr.name)
+    return "%s(%s)" % (name, _join(printer, expr.arguments)) if expr.arguments else name
+
+
+_ALGEBRA_LATEX = {"IndexedVariable": indexed_latex, "Density": density_latex,
+                  "Gaussian": gaussian_latex, "VariableRange": variable_range_latex,
+                  "Draws": draws_latex, "Expectation": expectation_latex,
+                  "SpaceIntegral": space_integral_latex, "KL": kl_latex,
+                  "Entropy": entropy_latex, "Defined": defined_latex}
+
+
+def algebra_latex(printer, expr) -> str:
+    """The LaTeX of an algebra node inside any LaTeX printer (its ``_latex`` hook): the node's
+    notation, its arguments printed by ``printer``. A node with no arguments to pass on (a row
+    not read) prints as ``latex`` prints it."""
+    for cls in type(expr).__mro__:
+        hook = _ALGEBRA_LATEX.get(cls.__name__)
+        if hook is not None:
+            return hook(printer, expr)
+    return latex(expr)
 
 
 # ---------------------------------------------------------------- the printer
@@ -197,13 +296,7 @@ class ElboLatexPrinter(LatexPrinter):
     def _print_Str(self, expr):
         return latex_name(expr.name)
 
-    def _print_Indexed(self, expr):
-        """``z_{1}``, ``\\sigma_{j}``, ``x_{t-1}``: the family's name, the index compact."""
-        base = self._print(expr.base.label)
-        indices = ",".join(_compact_index(self._print(index_order(i))) for i in expr.indices)
-        if "_" not in base:
-            return "%s_{%s}" % (base, indices)
-        return "{%s}_{%s}" % (base, indices)
+    _print_Indexed = indexed_latex
 
     def _print_IndexedBase(self, expr):
         return self._print(expr.label)
@@ -228,63 +321,21 @@ class ElboLatexPrinter(LatexPrinter):
             body = r"\left(%s\right)" % body
         return heads + body
 
-    # -- the probability algebra
+    # -- the probability algebra (one function each, shared with sympy's printers)
 
-    def _print_Density(self, expr):
-        inside = self._join(expr.variables)
-        if expr.given:
-            inside += r" \mid " + self._join(expr.given)
-        return "%s(%s)" % (self._name(expr.family), inside)
-
-    def _print_Gaussian(self, expr):
-        return r"\mathcal{N}(%s)" % "; ".join(
-            [self._print(expr.variable), self._join((expr.mean, expr.variance))])
-
-    def _print_VariableRange(self, expr):
-        """``x_{1:T}``, ``\\sigma_{2:t-1}``: the variables x_lo, ..., x_hi."""
-        base = latex_name(expr.name)
-        lo = _compact_index(self._print(index_order(expr.lo)))
-        hi = _compact_index(self._print(index_order(expr.hi)))
-        if "_" in base:
-            base = "{%s}" % base
-        return "%s_{%s:%s}" % (base, lo, hi)
-
-    def _print_Draws(self, expr):
-        """``z_{1:K} \\sim q(z \\mid x)``: K independent draws of the base density."""
-        return r"%s \sim %s" % (self._print(expr.draws), self._print(expr.base))
-
-    def _print_Expectation(self, expr):
-        return r"\mathbb{E}_{%s}\left[ %s \right]" % (
-            self._print(expr.density), self._print(expr.integrand))
-
-    def _print_SpaceIntegral(self, expr):
-        integrand = self._bracket_if(expr.integrand.is_Add, self._print(expr.integrand))
-        differentials = "".join(r" \, d%s" % self._print(v) for v in expr.variables)
-        return r"\int %s%s" % (integrand, differentials)
-
-    def _print_KL(self, expr):
-        return r"\operatorname{KL}\left(%s \,\middle\|\, %s\right)" % (
-            self._print(expr.first), self._print(expr.second))
-
-    def _print_Entropy(self, expr):
-        return r"\operatorname{H}\left(%s\right)" % self._print(expr.density)
-
-    def _print_Defined(self, expr):
-        name = self._name(expr.name)
-        return "%s(%s)" % (name, self._join(expr.arguments)) if expr.arguments else name
+    _print_Density = density_latex
+    _print_Gaussian = gaussian_latex
+    _print_VariableRange = variable_range_latex
+    _print_Draws = draws_latex
+    _print_Expectation = expectation_latex
+    _print_SpaceIntegral = space_integral_latex
+    _print_KL = kl_latex
+    _print_Entropy = entropy_latex
+    _print_Defined = defined_latex
 
     # -- small pieces
 
-    def _name(self, name):
-        """A family or abbreviation name as a symbol would print: ``q_phi`` is ``q_{\\phi}``."""
-        return latex_name(name)
-
-    def _join(self, items):
-        return ", ".join(self._print(i) for i in items)
-
-    @staticmethod
-    def _bracket_if(condition, tex):
-        return r"\left(%s\right)" % tex if condition else tex
+    _bracket_if = staticmethod(_bracket_if)
 
 
 def latex(expr, unread_as_source: bool = False) -> str:
@@ -325,5 +376,5 @@ def definition_latex(definition):
     return f"{name} = {latex(definition.body)}"
 
 
-__all__ = ["ElboLatexPrinter", "UNREAD_PLACEHOLDER", "definition_latex", "latex", "latex_name",
+__all__ = ["ElboLatexPrinter", "UNREAD_PLACEHOLDER", "algebra_latex", "definition_latex", "latex", "latex_name",
            "latex_relation", "model_latex", "unread_source"]

@@ -26,6 +26,7 @@ import re
 import unicodedata
 
 from sympy import S
+from sympy.core.symbol import Str
 from sympy.concrete.products import Product
 from sympy.concrete.summations import Sum
 from sympy.printing.pretty.pretty_symbology import greek_unicode
@@ -131,6 +132,103 @@ def _is_fraction(expr):
     return bool(expr.is_Pow and expr.exp.is_Number and expr.exp.is_extended_negative)
 
 
+# ------------------------------------------ the algebra's notation, for any string printer
+#
+# Each node's own notation (E, KL, ‖, the bar of a density, its names) is written here once;
+# its arguments are printed by the printer at hand (``printer._print``), so these are both the
+# methods of ``ElboTextPrinter`` and what the algebra's ``_sympystr`` hooks give sympy's
+# printers (``str(expr)``; a subclass or a setting of sympy's printer reaches the arguments).
+
+
+def _join(printer, items) -> str:
+    return ", ".join(printer._print(i) for i in items)
+
+
+def _paren_if(printer, condition, expr) -> str:
+    return f"({printer._print(expr)})" if condition else printer._print(expr)
+
+
+def _index(printer, index) -> str:
+    return _compact_index(printer._print(index_order(index)))
+
+
+def indexed_text(printer, expr) -> str:
+    """``z_1``, ``σ_j``, ``x_{t-1}``: an element of a family of variables (its label is a
+    ``Str`` or a ``Symbol``), the index compact as in the language."""
+    indices = ",".join(_index(printer, i) for i in expr.indices)
+    label = expr.base.label
+    base = unicode_name(label.name) if isinstance(label, Str) else printer._print(label)
+    return f"{base}_{indices}" if indices.isalnum() else f"{base}_{{{indices}}}"
+
+
+def density_text(printer, expr) -> str:
+    inside = _join(printer, expr.variables)
+    if expr.given:
+        inside += " | " + _join(printer, expr.given)
+    return f"{unicode_name(expr.family)}({inside})"
+
+
+def gaussian_text(printer, expr) -> str:
+    return f"N({printer._print(expr.variable)}; {_join(printer, (expr.mean, expr.variance))})"
+
+
+def variable_range_text(printer, expr) -> str:
+    """``x_{1:T}``, ``x_{2:t-1}``: the variables x_lo, ..., x_hi, as the language writes
+    them."""
+    lo, hi = _index(printer, expr.lo), _index(printer, expr.hi)
+    return f"{unicode_name(expr.name)}_{{{lo}:{hi}}}"
+
+
+def draws_text(printer, expr) -> str:
+    """``z_{1:K} ~ q(z | x)``: K independent draws of the base density."""
+    return f"{printer._print(expr.draws)} ~ {printer._print(expr.base)}"
+
+
+def expectation_text(printer, expr) -> str:
+    """``E_q(z | x)[f]``; under i.i.d. draws the measure is braced as the language writes
+    it: ``E_{z_{1:K} ~ q(z | x)}[f]``."""
+    measure = printer._print(expr.density)
+    if isinstance(expr.density, Draws):
+        measure = "{" + measure + "}"
+    return f"E_{measure}[{printer._print(expr.integrand)}]"
+
+
+def space_integral_text(printer, expr) -> str:
+    differentials = "".join(f" d{printer._print(v)}" for v in expr.variables)
+    return f"∫ {_paren_if(printer, expr.integrand.is_Add, expr.integrand)}{differentials}"
+
+
+def kl_text(printer, expr) -> str:
+    return f"KL({printer._print(expr.first)} ‖ {printer._print(expr.second)})"
+
+
+def entropy_text(printer, expr) -> str:
+    return f"H({printer._print(expr.density)})"
+
+
+def defined_text(printer, expr) -> str:
+    name = unicode_name(expr.name)
+    return f"{name}({_join(printer, expr.arguments)})" if expr.arguments else name
+
+
+_ALGEBRA_TEXT = {"IndexedVariable": indexed_text, "Density": density_text,
+                 "Gaussian": gaussian_text, "VariableRange": variable_range_text,
+                 "Draws": draws_text, "Expectation": expectation_text,
+                 "SpaceIntegral": space_integral_text, "KL": kl_text, "Entropy": entropy_text,
+                 "Defined": defined_text}
+
+
+def algebra_text(printer, expr) -> str:
+    """The text of an algebra node inside any string printer (its ``_sympystr`` hook): the
+    node's notation, its arguments printed by ``printer``. A node with no arguments to pass on
+    (a row not read) prints as ``text`` prints it."""
+    for cls in type(expr).__mro__:
+        hook = _ALGEBRA_TEXT.get(cls.__name__)
+        if hook is not None:
+            return hook(printer, expr)
+    return text(expr)
+
+
 class ElboTextPrinter(StrPrinter):
     """sympy's string printer, taught Unicode, the domain classes and unevaluated arithmetic."""
 
@@ -146,12 +244,7 @@ class ElboTextPrinter(StrPrinter):
 
     _print_Dummy = _print_Symbol
 
-    def _print_Indexed(self, expr):
-        """``z_1``, ``σ_j``, ``x_{t-1}``: an element of a family of variables (its label is a
-        ``Str`` or a ``Symbol``), the index compact as in the language."""
-        indices = ",".join(_compact_index(self._print(index_order(i))) for i in expr.indices)
-        base = self._print(expr.base.label)
-        return f"{base}_{indices}" if indices.isalnum() else f"{base}_{{{indices}}}"
+    _print_Indexed = indexed_text
 
     def _print_IndexedBase(self, expr):
         return self._print(expr.label)
@@ -281,45 +374,16 @@ class ElboTextPrinter(StrPrinter):
         op = unicode_symbol(expr.rel_op)
         return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
 
-    # -- the probability algebra
+    # -- the probability algebra (one function each, shared with sympy's printers)
 
-    def _print_Density(self, expr):
-        inside = self._join(expr.variables)
-        if expr.given:
-            inside += " | " + self._join(expr.given)
-        return f"{unicode_name(expr.family)}({inside})"
-
-    def _print_Gaussian(self, expr):
-        return f"N({self._print(expr.variable)}; {self._join((expr.mean, expr.variance))})"
-
-    def _print_VariableRange(self, expr):
-        """``x_{1:T}``, ``x_{2:t-1}``: the variables x_lo, ..., x_hi, as the language writes
-        them."""
-        lo = _compact_index(self._print(index_order(expr.lo)))
-        hi = _compact_index(self._print(index_order(expr.hi)))
-        return f"{unicode_name(expr.name)}_{{{lo}:{hi}}}"
-
-    def _print_Draws(self, expr):
-        """``z_{1:K} ~ q(z | x)``: K independent draws of the base density."""
-        return f"{self._print(expr.draws)} ~ {self._print(expr.base)}"
-
-    def _print_Expectation(self, expr):
-        """``E_q(z | x)[f]``; under i.i.d. draws the measure is braced as the language writes
-        it: ``E_{z_{1:K} ~ q(z | x)}[f]``."""
-        measure = self._print(expr.density)
-        if isinstance(expr.density, Draws):
-            measure = "{" + measure + "}"
-        return f"E_{measure}[{self._print(expr.integrand)}]"
-
-    def _print_SpaceIntegral(self, expr):
-        differentials = "".join(f" d{self._print(v)}" for v in expr.variables)
-        return f"∫ {self._paren_if(expr.integrand.is_Add, expr.integrand)}{differentials}"
-
-    def _print_KL(self, expr):
-        return f"KL({self._print(expr.first)} ‖ {self._print(expr.second)})"
-
-    def _print_Entropy(self, expr):
-        return f"H({self._print(expr.density)})"
+    _print_Density = density_text
+    _print_Gaussian = gaussian_text
+    _print_VariableRange = variable_range_text
+    _print_Draws = draws_text
+    _print_Expectation = expectation_text
+    _print_SpaceIntegral = space_integral_text
+    _print_KL = kl_text
+    _print_Entropy = entropy_text
 
     def _print_Unread(self, expr):
         """A row that was not read: its source on one line, ``⟪\\nabla f⟫``, control
@@ -328,17 +392,12 @@ class ElboTextPrinter(StrPrinter):
 
         return "⟪" + terminal_text(" ".join(expr.source.split()), one_line=True) + "⟫"
 
-    def _print_Defined(self, expr):
-        name = unicode_name(expr.name)
-        return f"{name}({self._join(expr.arguments)})" if expr.arguments else name
+    _print_Defined = defined_text
 
     # -- small pieces
 
-    def _join(self, items):
-        return ", ".join(self._print(i) for i in items)
-
     def _paren_if(self, condition, expr):
-        return f"({self._print(expr)})" if condition else self._print(expr)
+        return _paren_if(self, condition, expr)
 
 
 def text(expr):
@@ -359,5 +418,5 @@ def model_text(model):
     return f"{text(model.joint)} = {factors}"
 
 
-__all__ = ["ElboTextPrinter", "text", "model_text", "internal_name", "relation_symbol",
+__all__ = ["ElboTextPrinter", "algebra_text", "text", "model_text", "internal_name", "relation_symbol",
            "unicode_name", "MINUS"]
