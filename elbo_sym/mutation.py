@@ -5,7 +5,6 @@ one, a sum's bound moved, a let's arguments exchanged). A sound checker verifies
 false ones; which mutants are false is decided by proof, never by the numbers (``equivalence``).
 """
 from dataclasses import dataclass, replace
-from itertools import combinations
 from typing import Optional, Sequence
 
 from sympy import (Add, Expr, Indexed, Integer, Product, Rational, Sum, Symbol, default_sort_key,
@@ -15,12 +14,9 @@ from .algebra import KL, Defined, Density, Expectation, VariableRange
 from .derivation import Definition, Derivation, Step
 from .errors import DomainError
 from .relations import EQ, reverse
-
-SIGN, DROP, KL_SWAP, CONDITIONAL_SWAP, PULL_OUT, CONSTANT, REVERSE = (
-    "sign", "drop", "kl-swap", "conditional-swap", "pull-out", "constant", "reverse")
-BOUND_RENAME, INDEX_SHIFT, SUM_BOUND, LET_SWAP = "bound-rename", "index-shift", "sum-bound", "let-swap"
-KINDS = (SIGN, DROP, KL_SWAP, CONDITIONAL_SWAP, PULL_OUT, CONSTANT, REVERSE,
-         BOUND_RENAME, INDEX_SHIFT, SUM_BOUND, LET_SWAP)
+from .slips import (BOUND_RENAME, CONDITIONAL_SWAP, CONSTANT, CONSTANT_SLIP, DROP, INDEX_SHIFT,
+                    KL_SWAP, LET_SWAP, LOWER_BOUND, PULL_OUT, REVERSE, SIGN, SUM_BOUND, SUM_BOUND_SLIPS,
+                    let_swaps, moved_bound, shifted, swapped_kl, turned_around)
 
 
 @dataclass(frozen=True)
@@ -75,26 +71,6 @@ def _variables(expr, within=None):
     return sorted(found, key=default_sort_key)
 
 
-def _shifted(node, index):
-    """``node`` (z_j: an IndexedVariable or sympy's IndexedBase element) with j -> j + 1."""
-    return type(node)(node.base, *[i.xreplace({index: index + 1}) for i in node.indices])
-
-
-def _let_swaps(node, definitions):
-    """(description, Defined) for every two arguments of ``node`` exchanged, rebuilt from its
-    ``let``: the body is the definition's body at the exchanged arguments."""
-    found = [d for d in definitions if d.name == node.name and len(d.params) == len(node.arguments)]
-    if not found:
-        return
-    definition, args = found[0], node.arguments
-    for i, j in combinations(range(len(args)), 2):
-        swapped = list(args)
-        swapped[i], swapped[j] = args[j], args[i]
-        body = definition.body.xreplace(dict(zip(definition.params, swapped)))
-        yield (f"arguments {args[i]} and {args[j]} of {node.name} exchanged",
-               Defined(node.name, swapped, body))
-
-
 def expression_mutants(expr: Expr, free: Sequence[Expr] = (),
                        definitions: Sequence[Definition] = ()) -> list:
     """(kind, description, mutated expression) for every slip the expression admits.
@@ -121,10 +97,10 @@ def expression_mutants(expr: Expr, free: Sequence[Expr] = (),
                 add(SIGN, f"sign of {t} flipped", at(node, lambda: Add(*rest, -t)))
                 add(DROP, f"{t} dropped", at(node, lambda: Add(*rest)))
         if isinstance(node, KL):
-            add(KL_SWAP, "KL arguments swapped", at(node, lambda: KL(node.second, node.first)))
+            add(KL_SWAP, "KL arguments swapped", at(node, lambda: swapped_kl(node)))
         if isinstance(node, Density) and node.is_conditional:
             add(CONDITIONAL_SWAP, f"{node} turned around",
-                at(node, lambda: Density(node.args[0], node.given, node.variables)))
+                at(node, lambda: turned_around(node)))
         if isinstance(node, Expectation):
             bound = node.bound_variables
             if isinstance(node.integrand, Add):
@@ -148,29 +124,32 @@ def expression_mutants(expr: Expr, free: Sequence[Expr] = (),
                 if isinstance(element, Indexed) and any(i.has(j) for i in element.indices for j in indices):
                     for j in indices:
                         if any(i.has(j) for i in element.indices):
-                            shifted = _shifted(element, j)
-                            add(INDEX_SHIFT, f"{element} shifted to {shifted}",
-                                at(node, lambda: Sum(node.function.xreplace({element: shifted}),
+                            moved = shifted(element, j)
+                            add(INDEX_SHIFT, f"{element} shifted to {moved}",
+                                at(node, lambda: Sum(node.function.xreplace({element: moved}),
                                                      *node.limits)))
-            for k, (j, lo, hi) in enumerate(node.limits):
-                def moved(limit):
-                    limits = list(node.limits)
-                    limits[k] = limit
-                    return lambda: Sum(node.function, *limits)
-
-                add(SUM_BOUND, f"upper bound {hi} of the sum over {j} changed to {hi - 1}",
-                    at(node, moved((j, lo, hi - 1))))
-                add(SUM_BOUND, f"upper bound {hi} of the sum over {j} changed to {hi + 1}",
-                    at(node, moved((j, lo, hi + 1))))
-                add(SUM_BOUND, f"lower bound {lo} of the sum over {j} changed to {lo + 1}",
-                    at(node, moved((j, lo + 1, hi))))
+            for what, build in _sum_bound_slips(node):
+                add(SUM_BOUND, what, at(node, build))
         if isinstance(node, Defined) and len(node.arguments) >= 2:
-            for what, swapped in _let_swaps(node, definitions):
-                add(LET_SWAP, what, at(node, swapped))
+            for a, b, swapped in let_swaps(node, definitions):
+                add(LET_SWAP, f"arguments {a} and {b} of {node.name} exchanged", at(node, swapped))
     for node in _constants(expr):
-        add(CONSTANT, f"{node} changed to {node + 1}",
-            lambda: _replace_constant(expr, node, node + 1))
+        add(CONSTANT, f"{node} changed to {node + CONSTANT_SLIP}",
+            lambda: _replace_constant(expr, node, node + CONSTANT_SLIP))
     return out
+
+
+def _sum_bound_slips(node):
+    """(description, build) for each bound of the sum ``node`` moved as SUM_BOUND_SLIPS say."""
+    for k, limit in enumerate(node.limits):
+        j, lo, hi = limit
+        for which, by in SUM_BOUND_SLIPS:
+            moved = moved_bound(limit, which, by)
+            was, now = (lo, moved[1]) if which == LOWER_BOUND else (hi, moved[2])
+            limits = list(node.limits)
+            limits[k] = moved
+            yield (f"{which} bound {was} of the sum over {j} changed to {now}",
+                   lambda limits=limits: Sum(node.function, *limits))
 
 
 def _constants(e, found=None):

@@ -22,7 +22,7 @@ verified by the checker, or the script exits 1. The share and the median time of
 are printed at the end; --no-explain skips it.
 
 Usage: python scripts/mutation_suite.py [--sample N] [--seed S] [--draws D] [--no-explain]
-       [--explain-budget S]
+       [--explain-budget S] [--explain-candidates N]
 """
 import argparse
 import glob
@@ -39,10 +39,11 @@ from elbo_sym.checker.explain import same_expression, suggestions  # noqa: E402
 from elbo_sym.checker.limits import StepTimeout, time_limit  # noqa: E402
 from elbo_sym.errors import DomainError  # noqa: E402
 from elbo_sym.derivations import DERIVATIONS  # noqa: E402
-from elbo_sym.mutation import COUNTED, KINDS, judge_mutant, mutants  # noqa: E402
+from elbo_sym.mutation import COUNTED, judge_mutant, mutants  # noqa: E402
 from elbo_sym.parser import parse_file  # noqa: E402
 from elbo_sym.printing import text  # noqa: E402
 from elbo_sym.relations import REFUTED, UNKNOWN, VERIFIED  # noqa: E402
+from elbo_sym.slips import KINDS  # noqa: E402
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "*.deriv")
 COLUMNS = ("generated", "excluded", "counted", "refuted", "unknown", "unknown-holds", "verified",
@@ -63,7 +64,7 @@ def where(origin, m):
             f"{m.step.relation} {text(m.step.expr)}")
 
 
-def explained(m, budget):
+def explained(m, budget, max_candidates=None):
     """(whether the original step is among the suggestions for mutant ``m``, the seconds the
     search took, the suggestions that do not verify on their own: there must be none)."""
     step = m.step
@@ -75,7 +76,8 @@ def explained(m, budget):
         result = None
     started = time.perf_counter()
     found = suggestions(m.previous, step.relation, step.expr, result, step.rules, m.facts,
-                        m.derivation.models, budget, m.derivation.definitions)
+                        m.derivation.models, budget, m.derivation.definitions,
+                        max_candidates=max_candidates)
     seconds = time.perf_counter() - started
     wrong = []
     for s in found:
@@ -108,7 +110,10 @@ def main():
     ap.add_argument("--no-explain", dest="explain", action="store_false",
                     help="skip the search for suggestions")
     ap.add_argument("--explain-budget", type=float, default=1.0,
-                    help="seconds the search may spend on one mutant")
+                    help="seconds the search may spend on one mutant (0: no bound)")
+    ap.add_argument("--explain-candidates", type=int, default=None,
+                    help="candidates the search may check on one mutant (the same share on "
+                         "any machine, with --explain-budget 0)")
     args = ap.parse_args()
     every = [(origin, m) for origin, d in sources() for m in mutants(d)]
     chosen = random.Random(args.seed).sample(every, args.sample) if 0 < args.sample < len(every) else every
@@ -138,7 +143,7 @@ def main():
             if j.numeric == "holds":
                 row["unknown-holds"] += 1
         if args.explain and j.verdict != VERIFIED:
-            found, seconds, wrong = explained(m, args.explain_budget)
+            found, seconds, wrong = explained(m, args.explain_budget or None, args.explain_candidates)
             row["suggested"] += found
             search_times.append(seconds)
             bugs += [f"UNVERIFIED SUGGESTION {where(origin, m)}: {w}" for w in wrong]

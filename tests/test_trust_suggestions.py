@@ -27,6 +27,7 @@ from elbo_sym.printing.source import deriv_text, writable
 from elbo_sym.relations import UPPER
 
 BUDGET = None   # no time bound: the same suggestions on any machine
+CANDIDATES = 2000   # a bound in candidates checked, the same on any machine
 
 
 def checked(body):
@@ -127,14 +128,15 @@ def _mutants():
 MUTANTS = _mutants()
 
 
-def _explain(m, budget=2.0):
+def _explain(m, max_candidates=CANDIDATES):
     step = m.step
     result = check_step(m.previous, step.relation, step.expr, step.rules, m.facts,
                         m.derivation.models)
     if result.verdict == VERIFIED:
         return None
     return suggestions(m.previous, step.relation, step.expr, result, step.rules, m.facts,
-                       m.derivation.models, budget, m.derivation.definitions)
+                       m.derivation.models, BUDGET, m.derivation.definitions,
+                       max_candidates=max_candidates)
 
 
 def _read_back_all(m, found):
@@ -149,7 +151,7 @@ def test_every_suggestion_for_the_diagonal_gaussian_mutants_reads_back():
     assert ms
     renamed = 0
     for m in ms:
-        found = _explain(m, budget=None)
+        found = _explain(m, max_candidates=None)
         if found:
             _read_back_all(m, found)
             renamed += sum("ĵ" in text(f.expression) for f in found)

@@ -21,14 +21,16 @@ what is left.
 
 Cost: nothing for a verified step (the caller asks only for failing ones); for a failing step a
 time budget bounds the search (a deadline checked between candidates, and the time limit of
-``limits`` around each probe, nested in any limit of the caller's). Each candidate is first probed
+``limits`` around each probe, nested in any limit of the caller's), and so may a count of
+candidates (``max_candidates``: the same suggestions on any machine). Each candidate is first probed
 (by its change alone where it changes one place of an equality; otherwise with one attempt of
 the normal form with every rule, no counterexample search, no hint), and only a candidate that
 holds there is checked in full by ``check_step``.
 """
 import time
 from dataclasses import dataclass, replace
-from typing import List, Optional, Sequence, Tuple
+from itertools import combinations
+from typing import Callable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from sympy import (Add, Expr, Indexed, Integer, Mul, Product, Rational, S, Sum, Tuple as
                    SympyTuple)
@@ -40,27 +42,44 @@ from ..errors import DomainError
 from ..relations import (EQ, GE, GT, LE, LT, UPPER, VERIFIED, canonical, mixes_directions,
                          reverse, unicode_symbol)
 from ..rules import RULE_NAMES, TooComplex
+from ..slips import (ADD, BOUND_RENAME, CONDITIONAL_SWAP, CONSTANT, CONSTANT_UNDO,
+                     COST_EVERYWHERE, COST_LINE_BEFORE, COST_MOVE, COST_ONE_CHANGE,
+                     COST_ONE_CONSTANT, COST_RELATION, COST_RENAME_ALL, COST_SIGN_GROUP,
+                     COST_TWO_SIGNS, DROP, INDEX_SHIFT, INDEX_UNDO, KL_SWAP, LET_BODY, LET_SWAP,
+                     LOWER_BOUND, PULL_OUT, PUSH_IN, RELATION, SIGN, SUM_BOUND, SUM_BOUND_UNDO,
+                     let_swaps, moved_bound, shifted, swapped_kl, turned_around)
 from .context import prepare
 from .limits import StepTimeout, check_time, time_limit
 from .step import _attempt, _no_value, as_conditionals, check_step
 
 MAX_SUGGESTIONS = 3
 DEFAULT_BUDGET = 1.0
-_WRITTEN_COST = 1.5       # the least cost of adding a term as written (``written_additions``)
 _MAX_RUN_FACTORS = 6      # models of at most this many factors give their runs of logs too
 _MAX_PAIRS = 12           # KLs between written densities of one variable set, at most
 _PER_FAMILY = 2           # suggestions at most that add one kind of written term (spellings)
 _MAX_FLIP_GROUP = 8       # sums of at most this many terms get two of their signs flipped at once
+_MAX_PLACES = 6           # an edit made at one place only: at most this many places of a node
 
-# the kinds of edit (the names of elbo_sym.mutation's slips they undo)
-SIGN, DROP, ADD, KL_SWAP, CONDITIONAL_SWAP, PULL_OUT, PUSH_IN = (
-    "sign", "drop", "add", "kl-swap", "conditional-swap", "pull-out", "push-in")
-CONSTANT, INDEX_SHIFT, SUM_BOUND, BOUND_RENAME, LET_SWAP, RELATION = (
-    "constant", "index-shift", "sum-bound", "bound-rename", "let-swap", "relation")
-LET_BODY = "let-body"
+# The costs of adding a term as written (``written_additions``), beyond the edits' own
+# (``elbo_sym.slips``): the least, then what makes one spelling or place read worse.
+_WRITTEN_COST = 1.5       # the least cost of adding a term as written
+_DETOUR = 0.3             # per tier: folded into a KL (1), wrapped in an expectation (2)
+_PER_NODE = 0.01          # per node of the term added
+_UNCITED = 0.1            # named by a rule the step does not cite
+_LOG_OF_PRODUCT = 0.02    # log(a b), after log a + log b which read the same
+_IDLE = 0.15              # a term free of the binders' variables put inside them
+_MISPLACED = 0.1          # a bare term beside no bare term, or one among bare terms (each)
+_SCALED = 1.0             # the term times a number: a sign's slip says it better
 
-_FAILURES = (DomainError, TooComplex, ValueError, TypeError, AttributeError, IndexError,
-             RecursionError)
+# Tiers of a spelling (``_spellings``): as written or named, folded into KLs, wrapped in an
+# expectation, and the residual's own terms in normal form.
+WRITTEN, FOLDED, WRAPPED, RESIDUAL = 0, 1, 2, 3
+
+# What a candidate edit may raise when it does not apply: the algebra's DomainError (x on both
+# sides of a bar), the normal form's TooComplex, a check's StepTimeout. Anything else is a bug.
+_INAPPLICABLE = (DomainError, TooComplex)
+# What the printers raise for an expression no file (or LaTeX) can write.
+_UNPRINTABLE = (ValueError,)
 
 
 @dataclass(frozen=True)
@@ -82,17 +101,50 @@ class Suggestion:
     last_resort: bool = False
 
 
+class _Change(NamedTuple):
+    """The one place a candidate changed the right side: its path and the new node there."""
+
+    path: Tuple[int, ...]
+    new: Expr
+
+
+class _Family(NamedTuple):
+    """Candidates that add one kind of written term: _PER_FAMILY suggestions at most each."""
+
+    name: str
+    tier: int
+
+
 @dataclass(frozen=True)
 class _Candidate:
     cost: float
     kind: str
-    edit: str
+    edit: "_W"
     relation: str
     expression: Expr
-    local: Optional[tuple] = None   # (path, new node): the one place the right side changed
-    probed: bool = False            # already shown to close the residual (written additions)
-    family: Optional[tuple] = None  # _PER_FAMILY suggestions at most of each (spellings of a term)
-    last_resort: bool = False       # the residual as the checker writes it: only if nothing else
+    local: Optional[_Change] = None   # the one place the right side changed
+    probed: bool = False              # already shown to close the residual (written additions)
+    family: Optional[_Family] = None  # spellings of a term added
+    last_resort: bool = False         # the residual as the checker writes it: only if nothing else
+
+
+class _Edit(NamedTuple):
+    """An edit of one node: its kind, its words, how to build the new node, its cost."""
+
+    kind: str
+    words: "_W"
+    build: Callable[[], Expr]
+    cost: float
+
+
+class _Found(NamedTuple):
+    """A verified candidate: its cost and family (to rank and to limit), the suggestion, and
+    its key (relation, evaluated expression) to recognise it when a cheaper edit finds it."""
+
+    cost: float
+    family: Optional[_Family]
+    suggestion: "Suggestion"
+    key: tuple
 
 
 class _W:
@@ -119,7 +171,7 @@ def _named(e) -> str:
 
     try:
         return text(writable(e))
-    except _FAILURES:
+    except _UNPRINTABLE:
         return text(e)
 
 
@@ -164,7 +216,7 @@ def same_expression(a, b) -> bool:
     products (what the mutation suite asks of a suggestion and the original step)."""
     try:
         return a == b or _evaluated(a) == _evaluated(b)
-    except _FAILURES:
+    except _INAPPLICABLE:
         return False
 
 
@@ -212,7 +264,17 @@ def _nodes(expr, path=(), area=EXPR):
         yield from _nodes(a, path + (i,), inner)
 
 
-def _linear_positions(expr):
+class _Position(NamedTuple):
+    """A node reached linearly from the top (``_linear_positions``)."""
+
+    path: Tuple[int, ...]
+    node: Expr
+    coefficient: Expr
+    binders: tuple
+    wrap: Callable[[Expr], Expr]
+
+
+def _linear_positions(expr) -> List[_Position]:
     """(path, node, coefficient, binders, wrap) for every node reached from the top through
     sums, products, the integrands of expectations and the bodies of sums only: changing the
     node by t changes ``expr`` by ``wrap(t)`` (t times the factors around it, inside the
@@ -220,7 +282,7 @@ def _linear_positions(expr):
     out = []
 
     def walk(e, path, coefficient, binders, wrap):
-        out.append((path, e, coefficient, binders, wrap))
+        out.append(_Position(path, e, coefficient, binders, wrap))
         if isinstance(e, Add):
             for i, a in enumerate(e.args):
                 walk(a, path + (i,), coefficient, binders, wrap)
@@ -282,24 +344,6 @@ def _constant_mapping(c, new):
     return {a: b for a, b in mapping.items() if a != b}
 
 
-def _shifted(node, index, by):
-    return type(node)(node.base, *[i.xreplace({index: index + by}) for i in node.indices])
-
-
-def _let_swaps(node, definitions):
-    found = [d for d in definitions if d.name == node.name and len(d.params) == len(node.arguments)]
-    if not found:
-        return
-    definition, args = found[0], node.arguments
-    for i in range(len(args)):
-        for j in range(i + 1, len(args)):
-            swapped = list(args)
-            swapped[i], swapped[j] = args[j], args[i]
-            body = definition.body.xreplace(dict(zip(definition.params, swapped)))
-            yield (_W("the arguments {} and {} of {} exchanged", args[i], args[j], node.name),
-                   Defined(node.name, swapped, body))
-
-
 def _as_defined(node, definitions):
     """``node`` (a let's use) with the body its definition gives at its arguments, when the
     body it carries differs (an edit made inside it); None otherwise."""
@@ -317,157 +361,216 @@ def _scaled_expectation(term):
     return (c, rest) if isinstance(rest, Expectation) else (1, None)
 
 
-def _sign_edits(node, area):
+def _sum_of(terms):
+    """``terms`` as written: one term alone, several as an unevaluated sum."""
+    return terms[0] if len(terms) == 1 else Add(*terms, evaluate=False)
+
+
+def _product_of(factors):
+    return factors[0] if len(factors) == 1 else Mul(*factors, evaluate=False)
+
+
+def _sign_edits(node: Add, area: str) -> Iterator[_Edit]:
+    """Each term's sign flipped, each term dropped (in a sum of several); in an expression,
+    the signs of a bracket flipped as one: two terms, all but one, a run at either end."""
     args = node.args
     for i, t in enumerate(args):
         flipped = list(args)
         flipped[i] = _negate(t)
-        yield SIGN, _W("the sign of {} flipped", t), lambda flipped=flipped: Add(*flipped, evaluate=False), 1
+        yield _Edit(SIGN, _W("the sign of {} flipped", t),
+                    lambda flipped=flipped: Add(*flipped, evaluate=False), COST_ONE_CHANGE)
         if len(args) > 1:
             rest = [a for j, a in enumerate(args) if j != i]
-            yield (DROP, _W("{} dropped", t),
-                   lambda rest=rest: rest[0] if len(rest) == 1 else Add(*rest, evaluate=False),
-                   _size(t))
+            yield _Edit(DROP, _W("{} dropped", t), lambda rest=rest: _sum_of(rest), _size(t))
     if area == EXPR and 2 < len(args) <= _MAX_FLIP_GROUP:
-        # a group written in brackets and flipped as one, -(a + b), flattened by evaluation
-        for i in range(len(args)):
-            for j in range(i + 1, len(args)):
-                flipped = list(args)
-                flipped[i], flipped[j] = _negate(args[i]), _negate(args[j])
-                yield (SIGN, _W("the signs of {} and {} flipped", args[i], args[j]),
-                       lambda flipped=flipped: Add(*flipped, evaluate=False), 2)
-        for i in range(len(args)):
-            flipped = [a if j == i else _negate(a) for j, a in enumerate(args)]
-            yield (SIGN, _W("the signs of all terms but {} flipped", args[i]),
-                   lambda flipped=flipped: Add(*flipped, evaluate=False), 2.5)
-        for k in range(3, len(args) - 1):   # a longer bracket: the first or the last k terms
-            for run in (range(k), range(len(args) - k, len(args))):
-                flipped = [_negate(a) if j in run else a for j, a in enumerate(args)]
-                yield (SIGN, _W("the signs of {} flipped", Add(*[args[j] for j in run],
-                                                                 evaluate=False)),
-                       lambda flipped=flipped: Add(*flipped, evaluate=False), 2.5)
+        yield from _bracket_sign_edits(args)
 
 
-def _node_edits(node, area, definitions):
-    """(kind, words, build, cost) for the edits of ``node`` itself."""
+def _bracket_sign_edits(args) -> Iterator[_Edit]:
+    """A group written in brackets and flipped as one, -(a + b), flattened by evaluation."""
+    def flip(run):
+        return lambda: Add(*[_negate(a) if j in run else a for j, a in enumerate(args)],
+                           evaluate=False)
+
+    for i, j in combinations(range(len(args)), 2):
+        yield _Edit(SIGN, _W("the signs of {} and {} flipped", args[i], args[j]), flip({i, j}),
+                    COST_TWO_SIGNS)
+    for i in range(len(args)):
+        yield _Edit(SIGN, _W("the signs of all terms but {} flipped", args[i]),
+                    flip(set(range(len(args))) - {i}), COST_SIGN_GROUP)
+    for k in range(3, len(args) - 1):   # a longer bracket: the first or the last k terms
+        for run in (range(k), range(len(args) - k, len(args))):
+            yield _Edit(SIGN, _W("the signs of {} flipped",
+                                 Add(*[args[j] for j in run], evaluate=False)),
+                        flip(set(run)), COST_SIGN_GROUP)
+
+
+def _swap_edits(node) -> Iterator[_Edit]:
+    """A KL's arguments swapped back; a conditional turned around."""
+    if isinstance(node, KL):
+        yield _Edit(KL_SWAP, _W("the arguments of the KL swapped"), lambda: swapped_kl(node),
+                    COST_ONE_CHANGE)
+    if isinstance(node, Density) and node.is_conditional:
+        yield _Edit(CONDITIONAL_SWAP, _W("{} turned around", node), lambda: turned_around(node),
+                    COST_ONE_CHANGE)
+
+
+def _pull_out_edits(node: Expectation) -> Iterator[_Edit]:
+    """A term of the integrand that depends on the measure's variables, or a factor of it,
+    moved out of the expectation."""
+    bound = node.bound_variables
+    terms = Add.make_args(node.integrand)
+    if len(terms) > 1:
+        for i, t in enumerate(terms):
+            if t.has(*bound):
+                inner = _sum_of([a for j, a in enumerate(terms) if j != i])
+                yield _Edit(PULL_OUT, _W("{} moved out of the expectation", t),
+                            lambda inner=inner, t=t: Add(Expectation(inner, node.density), t,
+                                                         evaluate=False), COST_MOVE)
+    factors = Mul.make_args(node.integrand)
+    if len(factors) > 1:
+        for i, f in enumerate(factors):
+            if f.is_number:
+                continue
+            inner = _product_of([a for j, a in enumerate(factors) if j != i])
+            yield _Edit(PULL_OUT, _W("the factor {} moved out of the expectation", f),
+                        lambda inner=inner, f=f: Mul(f, Expectation(inner, node.density),
+                                                     evaluate=False), COST_MOVE)
+
+
+def _bound_rename_edits(node: Expectation) -> Iterator[_Edit]:
+    """A free variable of the integrand read as the measure's variable: everywhere, or at one
+    of its places (the first _MAX_PLACES)."""
+    bound = node.bound_variables
+    counts = {x for _, n, _ in _nodes(node.integrand) if isinstance(n, (Sum, Product))
+              for limit in n.limits for x in SympyTuple(*limit).free_symbols}
+    free = sorted((v for v in node.integrand.free_symbols
+                   if not v.is_number and v not in bound and v not in counts), key=str)
+    for b in bound:
+        for v in free:
+            places = [p for p, n, _ in _nodes(node.integrand) if n == v]
+            if len(places) > 1:
+                yield _Edit(BOUND_RENAME, _W("{} in the expectation read as its variable {}", v, b),
+                            lambda v=v, b=b: Expectation(_substitute(node.integrand, v, b),
+                                                         node.density), COST_RENAME_ALL)
+            for place in places[:_MAX_PLACES]:
+                yield _Edit(BOUND_RENAME, _W("{} in the expectation read as its variable {}"
+                                             + (" (once)" if len(places) > 1 else ""), v, b),
+                            lambda place=place, b=b: Expectation(
+                                _replace_at(node.integrand, place, b), node.density),
+                            COST_ONE_CHANGE)
+
+
+def _push_in_edits(node: Add) -> Iterator[_Edit]:
+    """A term beside an expectation (times a number) that depends on its variables moved
+    inside it; or every term beside it that is no expectation, at once."""
+    for i, a in enumerate(node.args):
+        c, e = _scaled_expectation(a)
+        if e is None:
+            continue
+        movable = [j for j, t in enumerate(node.args)
+                   if j != i and _scaled_expectation(t)[1] is None]
+        groups = [[j] for j in movable if node.args[j].has(*e.bound_variables)]
+        if len(movable) > 1:
+            groups.append(movable)
+        for group in groups:
+            inner = e.integrand
+            for j in group:
+                t = node.args[j]
+                inner = _plus(inner, t if c == 1 else _negate(t) if c == -1 else t / c)
+            moved = Expectation(inner, e.density)
+            moved = moved if c == 1 else Mul(c, moved, evaluate=False)
+            args = [moved if k == i else t for k, t in enumerate(node.args) if k not in group]
+            what = _sum_of([node.args[j] for j in group])
+            yield _Edit(PUSH_IN, _W("{} moved into the expectation", what),
+                        lambda args=args: _sum_of(args), COST_MOVE)
+
+
+def _push_in_factor_edits(node: Mul) -> Iterator[_Edit]:
+    """The factors beside an expectation moved into it."""
+    for i, e in enumerate(node.args):
+        if not isinstance(e, Expectation):
+            continue
+        k = _product_of([a for j, a in enumerate(node.args) if j != i])
+        yield _Edit(PUSH_IN, _W("the factor {} moved into the expectation", k),
+                    lambda k=k, e=e: Expectation(Mul(k, e.integrand, evaluate=False), e.density),
+                    COST_MOVE)
+
+
+def _index_edits(node: Sum) -> Iterator[_Edit]:
+    """An element indexed by the sum's index shifted back by one either way; an element with
+    one index free of the sum's indexed by it too (z_1 for z_{1 + j})."""
+    indices = {j for j, _, _ in node.limits}
+    seen = set()
+
+    def with_element(element, new):
+        return lambda: rebuild(node, [_substitute(node.function, element, new)]
+                               + list(node.args[1:]))
+
+    for _, element, _ in _nodes(node.function):
+        if not isinstance(element, Indexed) or element in seen:
+            continue
+        seen.add(element)
+        for j in indices:
+            if any(i.has(j) for i in element.indices):
+                for by in INDEX_UNDO:
+                    moved = shifted(element, j, by)
+                    yield _Edit(INDEX_SHIFT, _W("{} shifted to {}", element, moved),
+                                with_element(element, moved), COST_ONE_CHANGE)
+    for element in seen:
+        for j in indices:
+            if len(element.indices) == 1 and not element.indices[0].has(j):
+                indexed = type(element)(element.base, element.indices[0] + j)
+                yield _Edit(INDEX_SHIFT, _W("{} indexed by {}: {}", element, j, indexed),
+                            with_element(element, indexed), COST_ONE_CHANGE)
+
+
+def _sum_bound_edits(node: Sum) -> Iterator[_Edit]:
+    """Each bound of the sum moved back by one, either way."""
+    for k, limit in enumerate(node.limits):
+        j, lo, hi = limit
+        for which, by in SUM_BOUND_UNDO:
+            new = moved_bound(limit, which, by)
+            was, now = (lo, new[1]) if which == LOWER_BOUND else (hi, new[2])
+            limits = list(node.limits)
+            limits[k] = new
+            yield _Edit(SUM_BOUND, _W(f"the {which} bound {{}} of the sum over {{}} changed to {{}}",
+                                      was, j, now),
+                        lambda limits=limits: Sum(node.function, *limits), COST_ONE_CHANGE)
+
+
+def _let_edits(node: Defined, definitions) -> Iterator[_Edit]:
+    """A let's arguments exchanged back; its use read with its definition's body."""
+    if len(node.arguments) >= 2:
+        for a, b, swapped in let_swaps(node, definitions):
+            yield _Edit(LET_SWAP, _W("the arguments {} and {} of {} exchanged", a, b, node.name),
+                        lambda swapped=swapped: swapped, COST_ONE_CHANGE)
+    restored = _as_defined(node, definitions)
+    if restored is not None:
+        yield _Edit(LET_BODY, _W("{} read with the body of its definition", node.name),
+                    lambda: restored, COST_ONE_CHANGE)
+
+
+def _node_edits(node, area, definitions) -> Iterator[_Edit]:
+    """The edits of ``node`` itself, one family after another (inside indices only a sum's
+    signs and terms)."""
     if isinstance(node, Add):
         yield from _sign_edits(node, area)
     if area != EXPR:
         return
-    if isinstance(node, KL):
-        yield KL_SWAP, "the arguments of the KL swapped", lambda: KL(node.second, node.first), 1
-    if isinstance(node, Density) and node.is_conditional:
-        yield (CONDITIONAL_SWAP, _W("{} turned around", node),
-               lambda: Density(node.args[0], node.given, node.variables), 1)
+    yield from _swap_edits(node)
     if isinstance(node, Expectation):
-        bound = node.bound_variables
-        terms = Add.make_args(node.integrand)
-        if len(terms) > 1:
-            for i, t in enumerate(terms):
-                if t.has(*bound):
-                    rest = [a for j, a in enumerate(terms) if j != i]
-                    inner = rest[0] if len(rest) == 1 else Add(*rest, evaluate=False)
-                    yield (PULL_OUT, _W("{} moved out of the expectation", t),
-                           lambda inner=inner, t=t: Add(Expectation(inner, node.density), t,
-                                                        evaluate=False), 2)
-        factors = Mul.make_args(node.integrand)
-        if len(factors) > 1:
-            for i, f in enumerate(factors):
-                if f.is_number:
-                    continue
-                rest = [a for j, a in enumerate(factors) if j != i]
-                inner = rest[0] if len(rest) == 1 else Mul(*rest, evaluate=False)
-                yield (PULL_OUT, _W("the factor {} moved out of the expectation", f),
-                       lambda inner=inner, f=f: Mul(f, Expectation(inner, node.density),
-                                                    evaluate=False), 2)
-        counts = {x for _, n, _ in _nodes(node.integrand) if isinstance(n, (Sum, Product))
-                  for limit in n.limits for x in SympyTuple(*limit).free_symbols}
-        free = sorted((v for v in node.integrand.free_symbols
-                       if not v.is_number and v not in bound and v not in counts), key=str)
-        for b in bound:
-            for v in free:
-                places = [p for p, n, _ in _nodes(node.integrand) if n == v]
-                if len(places) > 1:
-                    yield (BOUND_RENAME, _W("{} in the expectation read as its variable {}", v, b),
-                           lambda v=v, b=b: Expectation(_substitute(node.integrand, v, b),
-                                                        node.density), 1.5)
-                for place in places[:6]:
-                    yield (BOUND_RENAME, _W("{} in the expectation read as its variable {}"
-                                            + (" (once)" if len(places) > 1 else ""), v, b),
-                           lambda place=place, b=b: Expectation(
-                               _replace_at(node.integrand, place, b), node.density), 1)
+        yield from _pull_out_edits(node)
+        yield from _bound_rename_edits(node)
     if isinstance(node, Add):
-        # a term beside an expectation (times a number) that depends on its variables moved
-        # inside it; or every term beside it that is no expectation, at once
-        for i, a in enumerate(node.args):
-            c, e = _scaled_expectation(a)
-            if e is None:
-                continue
-            movable = [j for j, t in enumerate(node.args)
-                       if j != i and _scaled_expectation(t)[1] is None]
-            groups = [[j] for j in movable if node.args[j].has(*e.bound_variables)]
-            if len(movable) > 1:
-                groups.append(movable)
-            for group in groups:
-                inner = e.integrand
-                for j in group:
-                    t = node.args[j]
-                    inner = _plus(inner, t if c == 1 else _negate(t) if c == -1 else t / c)
-                moved = Expectation(inner, e.density)
-                moved = moved if c == 1 else Mul(c, moved, evaluate=False)
-                args = [moved if k == i else t for k, t in enumerate(node.args) if k not in group]
-                what = node.args[group[0]] if len(group) == 1 else \
-                    Add(*[node.args[j] for j in group], evaluate=False)
-                yield (PUSH_IN, _W("{} moved into the expectation", what),
-                       lambda args=args: args[0] if len(args) == 1 else
-                       Add(*args, evaluate=False), 2)
+        yield from _push_in_edits(node)
     if isinstance(node, Mul):
-        for i, e in enumerate(node.args):
-            if not isinstance(e, Expectation):
-                continue
-            others = [a for j, a in enumerate(node.args) if j != i]
-            k = others[0] if len(others) == 1 else Mul(*others, evaluate=False)
-            yield (PUSH_IN, _W("the factor {} moved into the expectation", k),
-                   lambda k=k, e=e: Expectation(Mul(k, e.integrand, evaluate=False), e.density), 2)
+        yield from _push_in_factor_edits(node)
     if isinstance(node, Sum):
-        indices = {j for j, _, _ in node.limits}
-        seen = set()
-        for _, element, _ in _nodes(node.function):
-            if not isinstance(element, Indexed) or element in seen:
-                continue
-            seen.add(element)
-            for j in indices:
-                if any(i.has(j) for i in element.indices):
-                    for by in (-1, 1):
-                        shifted = _shifted(element, j, by)
-                        yield (INDEX_SHIFT, _W("{} shifted to {}", element, shifted),
-                               lambda element=element, shifted=shifted: rebuild(
-                                   node, [_substitute(node.function, element, shifted)]
-                                   + list(node.args[1:])), 1)
-        for element in seen:
-            for j in indices:
-                if len(element.indices) == 1 and not element.indices[0].has(j):
-                    indexed = type(element)(element.base, element.indices[0] + j)
-                    yield (INDEX_SHIFT, _W("{} indexed by {}: {}", element, j, indexed),
-                           lambda element=element, indexed=indexed: rebuild(
-                               node, [_substitute(node.function, element, indexed)]
-                               + list(node.args[1:])), 1)
-        for k, (j, lo, hi) in enumerate(node.limits):
-            for what, limit in ((_W("the upper bound {} of the sum over {} changed to {}", hi, j, hi - 1), (j, lo, hi - 1)),
-                                (_W("the upper bound {} of the sum over {} changed to {}", hi, j, hi + 1), (j, lo, hi + 1)),
-                                (_W("the lower bound {} of the sum over {} changed to {}", lo, j, lo - 1), (j, lo - 1, hi)),
-                                (_W("the lower bound {} of the sum over {} changed to {}", lo, j, lo + 1), (j, lo + 1, hi))):
-                limits = list(node.limits)
-                limits[k] = limit
-                yield SUM_BOUND, what, lambda limits=limits: Sum(node.function, *limits), 1
-    if isinstance(node, Defined) and len(node.arguments) >= 2:
-        for what, swapped in _let_swaps(node, definitions):
-            yield LET_SWAP, what, lambda swapped=swapped: swapped, 1
+        yield from _index_edits(node)
+        yield from _sum_bound_edits(node)
     if isinstance(node, Defined):
-        restored = _as_defined(node, definitions)
-        if restored is not None:
-            yield (LET_BODY, _W("{} read with the body of its definition", node.name),
-                   lambda restored=restored: restored, 1)
+        yield from _let_edits(node, definitions)
 
 
 # Terms to add back: pieces of the residual, fitted to where they go.
@@ -647,9 +750,26 @@ def _added(term, inside, last_resort):
     return _W("{} added{}", term, inside)
 
 
-def _additions(lhs, rhs, residual, relation):
-    """(words, path, build, cost, last resort): a piece added where it may have been dropped,
-    at a node reached linearly (its binders peeled off, its coefficient divided out)."""
+class _Addition(NamedTuple):
+    """A piece of the residual added back at the node at ``path`` (``build``: the new node)."""
+
+    words: _W
+    path: Tuple[int, ...]
+    build: Callable[[], Expr]
+    cost: float
+    last_resort: bool
+
+
+def _inside_words(binders) -> str:
+    """Where a term added inside ``binders`` goes, in words."""
+    if any(isinstance(b, Expectation) for b in binders):
+        return " inside the expectation"
+    return " inside the sum" if binders else ""
+
+
+def _additions(lhs, rhs, residual, relation) -> Iterator[_Addition]:
+    """A piece added where it may have been dropped, at a node reached linearly (its binders
+    peeled off, its coefficient divided out)."""
     positions = _linear_positions(rhs)
     for piece, whole, of_residual in _pieces(lhs, residual, relation):
         for path, node, coefficient, binders, _ in positions:
@@ -663,13 +783,11 @@ def _additions(lhs, rhs, residual, relation):
             term = body / coefficient if coefficient != 1 else body
             if _cancels(term, _sum_around(rhs, path)):
                 continue
-            where = " inside the expectation" if any(isinstance(b, Expectation) for b in binders) \
-                else " inside the sum" if binders else ""
             last_resort = of_residual and not _reads_as_a_slip(term)
             # the residual reads best added to the whole line, deeper places after
             cost = _size(term) + (len(path) if last_resort else 0)
-            yield (_added(term, where, last_resort), path,
-                   lambda node=node, term=term: _plus(node, term), cost, last_resort)
+            yield _Addition(_added(term, _inside_words(binders), last_resort), path,
+                            lambda node=node, term=term: _plus(node, term), cost, last_resort)
 
 
 # Terms to add back as written: the pieces of the line before and of the right side itself.
@@ -887,7 +1005,16 @@ def _gaussian_logs(g):
     return list(dict.fromkeys(joined + split + [Add(*joined), Add(*split)]))
 
 
-def _spellings(lhs, rhs, residual=None, definitions=(), models=()):
+class _Spelling(NamedTuple):
+    """A term that may have been dropped, as written: its tier (WRITTEN ... RESIDUAL) and the
+    rule that names it ("" for none)."""
+
+    term: Expr
+    tier: int
+    rule: str
+
+
+def _spellings(lhs, rhs, residual=None, definitions=(), models=()) -> List[_Spelling]:
     """(term, tier, rule): terms that may have been dropped from the right side, as the author wrote
     them: every written term of the left side and of the right side and every term the
     derivation names (``_vocabulary``) (tier 0; and of the residual as the checker reports it,
@@ -917,24 +1044,24 @@ def _spellings(lhs, rhs, residual=None, definitions=(), models=()):
     def keep(t, tier, rule=""):
         if t not in seen:
             seen.add(t)
-            out.append((t, tier, rule))
+            out.append(_Spelling(t, tier, rule))
 
     for t, within in terms:
-        keep(t, 0, named.get(t, ""))
+        keep(t, WRITTEN, named.get(t, ""))
     wrapped = []
     for t, within in terms:
         if within:
             wrapped += [(Expectation(t, d), named.get(t, ""))
                         for d in (within[-1],) + tuple(measures)
                         if depends_on(t, d.variables)]   # E_q[c] is c, written without
-    for t, _, rule in list(out) + [(t, 2, rule) for t, rule in wrapped]:
+    for t, _, rule in list(out) + [(t, WRAPPED, rule) for t, rule in wrapped]:
         folded = _folded_divergences(t)
         if folded != t:
-            keep(folded, 1, rule)
+            keep(folded, FOLDED, rule)
     for t, rule in wrapped:
-        keep(t, 2, rule)
+        keep(t, WRAPPED, rule)
     for t, _ in extra:
-        keep(t, 3)
+        keep(t, RESIDUAL)
     return out
 
 
@@ -978,37 +1105,58 @@ def _candidates(lhs, relation, rhs, residual, definitions) -> List[_Candidate]:
         try:
             new = build()
             expression = new if path is None else _replace_at(rhs, path, new)
-        except _FAILURES:   # the edit makes no meaningful object (x on both sides of a bar)
+        except _INAPPLICABLE:   # the edit makes no meaningful object (x on both sides of a bar)
             return
         if (rel, expression) in seen:
             return
         seen.add((rel, expression))
         if expression == lhs:   # the line before again: true, but rarely what was meant
-            cost += 3
+            cost += COST_LINE_BEFORE
         out.append(_Candidate(cost, kind, edit, rel, expression,
-                              None if path is None else (path, new), last_resort=last_resort))
+                              None if path is None else _Change(path, new),
+                              last_resort=last_resort))
 
-    # the relation: reversed, made non-strict, or an equality weakened to a bound
-    others = [reverse(relation)] if reverse(relation) else [GE, LE]
-    others += {GT: [GE], LT: [LE]}.get(relation, [])
-    for rel in others:
-        keep(0, RELATION, _W("the step holds with {}; it is written with {}",
-                               unicode_symbol(rel), unicode_symbol(relation)), rel, lambda: rhs)
-    places = {}
+    for rel in _other_relations(relation):
+        keep(COST_RELATION, RELATION, _W("the step holds with {}; it is written with {}",
+                                         unicode_symbol(rel), unicode_symbol(relation)),
+             rel, lambda: rhs)
     nodes = list(_nodes(rhs))
+    _node_candidates(rhs, nodes, definitions, relation, keep)
+    _constant_candidates(rhs, nodes, relation, keep)
+    for a in _additions(lhs, rhs, residual, relation):
+        keep(a.cost, ADD, a.words, relation, a.build, a.path, a.last_resort)
+    out.sort(key=lambda c: c.cost)
+    return out
+
+
+def _other_relations(relation):
+    """The relations a step may have meant: reversed, made non-strict, or an equality weakened
+    to a bound."""
+    others = [reverse(relation)] if reverse(relation) else [GE, LE]
+    return others + {GT: [GE], LT: [LE]}.get(relation, [])
+
+
+def _node_candidates(rhs, nodes, definitions, relation, keep):
+    """Each node's edits, where it stands and (for a node written at several places) at every
+    place at once, recorded at the deepest node above them all."""
+    places: dict = {}
     for path, node, _ in nodes:
         places.setdefault(node, []).append(path)
     for path, node, area in nodes:
-        for kind, words, build, cost in _node_edits(node, area, definitions):
-            keep(cost, kind, words, relation, build, path)
+        for e in _node_edits(node, area, definitions):
+            keep(e.cost, e.kind, e.words, relation, e.build, path)
             if len(places[node]) > 1 and path == places[node][0]:
                 common = _common(places[node])
-                keep(cost + 0.5, kind, words + " (everywhere)", relation,
-                     lambda node=node, build=build, common=common:
+                keep(e.cost + COST_EVERYWHERE, e.kind, e.words + " (everywhere)", relation,
+                     lambda node=node, build=e.build, common=common:
                      _substitute(_at(rhs, common), node, build()), common)
-    constants = _constants(rhs)
-    for c in dict.fromkeys(abs(c) for c in constants):
-        for new in (c - 1, c + 1):
+
+
+def _constant_candidates(rhs, nodes, relation, keep):
+    """Each number changed back by one, everywhere it stands, or (at a few places) at one."""
+    for c in dict.fromkeys(abs(c) for c in _constants(rhs)):
+        for by in CONSTANT_UNDO:
+            new = c + by
             if new == 0:
                 continue
             mapping = _constant_mapping(c, new)
@@ -1016,16 +1164,108 @@ def _candidates(lhs, relation, rhs, residual, definitions) -> List[_Candidate]:
             if not where:
                 continue
             common = _common(where)
-            keep(1, CONSTANT, _W("{} changed to {}", c, new), relation,
+            keep(COST_ONE_CHANGE, CONSTANT, _W("{} changed to {}", c, new), relation,
                  lambda mapping=mapping, common=common:
                  _replace_constants(_at(rhs, common), mapping), common)
-            if 1 < len(where) <= 6:   # or at one place only
+            if 1 < len(where) <= _MAX_PLACES:   # or at one place only
                 for p in where:
-                    keep(1.2, CONSTANT, _W("{} changed to {} (once)", _at(rhs, p), mapping[_at(rhs, p)]),
+                    keep(COST_ONE_CONSTANT, CONSTANT,
+                         _W("{} changed to {} (once)", _at(rhs, p), mapping[_at(rhs, p)]),
                          relation, lambda p=p, mapping=mapping: mapping[_at(rhs, p)], p)
-    for words, path, build, cost, last_resort in _additions(lhs, rhs, residual, relation):
-        keep(cost, ADD, words, relation, build, path, last_resort)
-    out.sort(key=lambda c: c.cost)
+
+
+# Where a written term goes (``_Probe.written_additions``).
+
+class _PlaceKind(NamedTuple):
+    """A kind of place: the measures and sums' limits around it, and its coefficient (up to
+    sign)."""
+
+    binders: tuple
+    coefficient: Expr
+
+
+class _Place(NamedTuple):
+    path: Tuple[int, ...]
+    node: Expr
+    wrap: Callable[[Expr], Expr]
+    inside: str   # in words: " inside the expectation", " inside the sum" or ""
+    sign: int
+
+
+def _places(rhs):
+    """{kind of place: (the variables its binders bind, its places)} for the sums of the
+    right side reached linearly (a term of a sum is no place: the sum around it is)."""
+    places: dict = {}
+    for path, node, coefficient, binders, wrap in _linear_positions(rhs):
+        if path and isinstance(_at(rhs, path[:-1]), (Add, Mul)) and not isinstance(node, Add):
+            continue   # the sum around it is the place, or it is a factor
+        sign = -1 if coefficient.could_extract_minus_sign() else 1
+        kind = _PlaceKind(tuple(b.density if isinstance(b, Expectation) else b.limits
+                                for b in binders), sign * coefficient)
+        binds = tuple(x for b in binders for x in b.bound_symbols)
+        places.setdefault(kind, (binds, []))[1].append(
+            _Place(path, node, wrap, _inside_words(binders), sign))
+    return places
+
+
+_ENOUGH_OF_LOWER_TIERS = 2 * MAX_SUGGESTIONS   # written additions of lower tiers: stop there
+
+
+def _enough_spellings(out, spelling, relation) -> bool:
+    """Whether the spellings of lower tiers gave enough candidates (the list runs by tier),
+    or ``spelling``'s tier is not tried on a bound."""
+    return sum(c.family.tier < spelling.tier for c in out) >= _ENOUGH_OF_LOWER_TIERS or \
+        (relation != EQ and spelling.tier > FOLDED)
+
+
+def _misfit(term, needs, kind, binds) -> bool:
+    """Whether ``term`` may not go at a place of ``kind``: a bound variable it ``needs`` would
+    stand free, or it is a KL or a let that the binders do not touch (written outside), or an
+    expectation under a measure around it."""
+    if any(not depends_on(v, binds) for v in needs):
+        return True
+    idle = binds and not depends_on(term, binds)
+    return bool(binds) and bool(idle and _every_term_has(term, _NAMED) or any(
+        isinstance(t, Expectation) and t.density in kind.binders for t in Add.make_args(term)))
+
+
+def _written_cost(spelling, added, cited) -> float:
+    """The cost of adding ``added`` (a spelling, signed or scaled) as written."""
+    if spelling.tier == RESIDUAL:
+        return _size(added)
+    # a fold into a KL is no detour where the step cites kl-definition
+    detour = 0 if spelling.tier == FOLDED and "kl-definition" in cited else _DETOUR * spelling.tier
+    return _WRITTEN_COST + detour + _PER_NODE * _size(added) + \
+        _UNCITED * bool(spelling.rule and spelling.rule not in cited) + \
+        _LOG_OF_PRODUCT * _log_of_product(spelling.term)
+
+
+def _placed(spelling, k, kind, binds, where, rhs, relation, cited) -> List[_Candidate]:
+    """``spelling`` times ``k`` added at each place of ``where`` (one kind of place), as
+    candidates: a bare term goes inside a measure beside bare terms, an expectation or a
+    divergence beside others of its kind; a term free of the binders' variables reads as
+    well outside them."""
+    term = spelling.term
+    idle = _IDLE if binds and not depends_on(term, binds) else 0
+    bare = not _every_term_has(term, _NAMED)
+    out = []
+    for place in where:
+        misplaced = _MISPLACED * (bare != bool(kind.binders)) + _MISPLACED * (bare not in {
+            not _every_term_has(t, _NAMED) for t in Add.make_args(place.node)})
+        k_here = k * place.sign * where[0].sign
+        added = term if k_here == 1 else _negate(term) if k_here == -1 else \
+            Mul(k_here, term, evaluate=False)
+        if _cancels(added, _sum_around(rhs, place.path)):
+            continue   # it would cancel a term written there
+        cost = _written_cost(spelling, added, cited)
+        # twice a term is a sign's slip, which its own edit says better
+        scaled = _SCALED if k_here not in (1, -1) else 0
+        last_resort = spelling.tier == RESIDUAL and not _reads_as_a_slip(added)
+        out.append(_Candidate(cost + misplaced + idle + scaled, ADD,
+                              _added(added, place.inside, last_resort), relation,
+                              _replace_at(rhs, place.path, _plus(place.node, added)),
+                              probed=True, family=_Family("written", spelling.tier),
+                              last_resort=last_resort))
     return out
 
 
@@ -1073,90 +1313,56 @@ class _Probe:
         return d == 0 or (not d.has(*OPAQUE) and cancel(d) == 0)
 
     def written_additions(self, lhs, rhs, relation, residual=None, definitions=(), models=(),
-                          cited=(), deadline=None) -> List[_Candidate]:
+                          cited=(), budget: Optional["_Budget"] = None) -> List[_Candidate]:
         """Additions of terms as written (``_spellings``) at the sums of the right side that
         make the step hold, tested on normal forms: for each kind of place (the measures and
         sums around it, its coefficient), the normal form of the term put there. An equality:
         against the residual's, up to sign or the term's own coefficient. A bound: the
         residual with the term added must be a nonnegative combination of the facts the
         checker would use (KLs, Jensen gaps, assumptions), with the term's densities among
-        theirs; only the terms written or named (tiers 0 and 1) are tried. A term with a
-        variable that some binder of the step binds goes only where a binder binds it; a term
-        named by a rule the step cites comes first."""
+        theirs; only the terms written or named (tiers WRITTEN and FOLDED) are tried. A term
+        with a variable that some binder of the step binds goes only where a binder binds it;
+        a term named by a rule the step cites comes first. Each term fitted at a kind of place
+        spends one candidate of ``budget``."""
         if not self.incremental:
             return []
         spellings = _spellings(lhs, rhs, residual, definitions, models)
-        if relation == EQ:
-            if self.residual == 0:
-                return []
-            target = self.residual.as_coefficients_dict()
-
-            def fit(n, term):
-                return self._scale(target, n, term)
-        else:
-            fit = self._bound_fit(relation, [t for t, tier, _ in spellings if tier == 0])
+        fit = self._fit(relation, spellings)
+        if fit is None:
+            return []
+        budget = budget or _Budget()
         bound_somewhere = tuple(bound_anywhere(lhs) | bound_anywhere(rhs))
-        places = {}
-        for path, node, coefficient, binders, wrap in _linear_positions(rhs):
-            if path and isinstance(_at(rhs, path[:-1]), (Add, Mul)) and not isinstance(node, Add):
-                continue   # the sum around it is the place, or it is a factor
-            sign = -1 if coefficient.could_extract_minus_sign() else 1
-            key = (tuple(b.density if isinstance(b, Expectation) else b.limits for b in binders),
-                   sign * coefficient)
-            inside = " inside the expectation" if any(isinstance(b, Expectation) for b in binders) \
-                else " inside the sum" if binders else ""
-            binds = tuple(x for b in binders for x in b.bound_symbols)
-            places.setdefault(key, (binds, []))[1].append((path, node, wrap, inside, sign))
-        out = []
-        for term, tier, rule in spellings:
-            if sum(c.family[1] < tier for c in out) >= 2 * MAX_SUGGESTIONS or \
-                    (relation != EQ and tier > 1):
-                break   # enough spellings of a lower tier (the list runs by tier)
+        places = _places(rhs)
+        out: List[_Candidate] = []
+        for spelling in spellings:
+            if _enough_spellings(out, spelling, relation):
+                break
+            term = spelling.term
             needs = [] if isinstance(term, Defined) else \
                 [v for v in term.free_symbols if depends_on(v, bound_somewhere)]   # L(x, z) names
-            for key, (binds, where) in places.items():
-                if deadline is not None and time.monotonic() > deadline:
+            for kind, (binds, where) in places.items():
+                if budget.exhausted():
                     return out
-                if any(not depends_on(v, binds) for v in needs):
-                    continue   # a bound variable would stand free
-                idle = binds and not depends_on(term, binds)
-                if binds and (idle and _every_term_has(term, _NAMED) or any(
-                        isinstance(t, Expectation) and t.density in key[0]
-                        for t in Add.make_args(term))):
-                    continue   # a KL or a let that the binders do not touch is written outside
-                # a bare term free of the binders' variables reads as well outside them
-                idle = 0.15 if idle else 0
+                if _misfit(term, needs, kind, binds):
+                    continue
+                budget.spend()
                 try:
-                    k = fit(self.nf.canonical(self._of(where[0][2](term))), term)
-                except _FAILURES:
+                    k = fit(self.nf.canonical(self._of(where[0].wrap(term))), term)
+                except _INAPPLICABLE:
                     continue
-                if k is None:
-                    continue
-                # a bare term goes inside a measure beside bare terms, an expectation or a
-                # divergence beside others of its kind
-                bare = not _every_term_has(term, _NAMED)
-                for path, node, _, inside, sign in where:
-                    misplaced = 0.1 * (bare != bool(key[0])) + 0.1 * (bare not in {
-                        not _every_term_has(t, _NAMED) for t in Add.make_args(node)})
-                    k_here = k * sign * where[0][4]
-                    added = term if k_here == 1 else _negate(term) if k_here == -1 else \
-                        Mul(k_here, term, evaluate=False)
-                    if _cancels(added, _sum_around(rhs, path)):
-                        continue   # it would cancel a term written there
-                    # a fold into a KL is no detour where the step cites kl-definition
-                    detour = 0 if tier == 1 and "kl-definition" in cited else 0.3 * tier
-                    cost = _size(added) if tier == 3 else \
-                        _WRITTEN_COST + detour + 0.01 * _size(added) + \
-                        0.1 * bool(rule and rule not in cited) + 0.02 * _log_of_product(term)
-                    # twice a term is a sign's slip, which its own edit says better
-                    scaled = 1.0 if k_here not in (1, -1) else 0
-                    last_resort = tier == 3 and not _reads_as_a_slip(added)
-                    out.append(_Candidate(cost + misplaced + idle + scaled, ADD,
-                                          _added(added, inside, last_resort), relation,
-                                          _replace_at(rhs, path, _plus(node, added)),
-                                          probed=True, family=("written", tier),
-                                          last_resort=last_resort))
+                if k is not None:
+                    out += _placed(spelling, k, kind, binds, where, rhs, relation, cited)
         return out
+
+    def _fit(self, relation, spellings):
+        """fit(n, term) for the relation: the k that makes k · n close the residual (an
+        equality) or leave one the facts certify (a bound), or None; None for no fit at all."""
+        if relation != EQ:
+            return self._bound_fit(relation, [s.term for s in spellings if s.tier == WRITTEN])
+        if self.residual == 0:
+            return None
+        target = self.residual.as_coefficients_dict()
+        return lambda n, term: self._scale(target, n, term)
 
     def _scale(self, target, n, term):
         """The number k (±1 or ±the term's coefficient) with k · n (the normal form of the
@@ -1232,114 +1438,166 @@ def _suggestion(c: _Candidate, rules: Tuple[str, ...], lhs: Expr, rhs: Expr) -> 
     avoid = [getattr(s, "name", str(s)) for s in lhs.free_symbols]
     try:
         clean = writable(c.expression, avoid, prefer)
-    except _FAILURES:
+    except _UNPRINTABLE:
         clean = c.expression
     try:
         source = deriv_text(clean)
-    except _FAILURES:
+    except _UNPRINTABLE:
         source = None   # no file can write it: the printers show the expression
     try:
         tex = latex(clean)
-    except _FAILURES:
+    except _UNPRINTABLE:
         tex = ""        # the printers typeset the expression themselves
     return Suggestion(c.expression, c.relation, str(c.edit), rules, c.kind, source, tex,
                       c.last_resort)
 
 
+class _Budget:
+    """What the search may spend: ``seconds`` (a deadline; None: no bound) and ``candidates``
+    (a count of candidates checked, the same on any machine; None: no bound)."""
+
+    def __init__(self, seconds: Optional[float] = None, candidates: Optional[int] = None):
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.candidates = candidates
+
+    def seconds_left(self) -> Optional[float]:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def exhausted(self) -> bool:
+        left = self.seconds_left()
+        return (left is not None and left <= 0) or \
+            (self.candidates is not None and self.candidates <= 0)
+
+    def spend(self) -> None:
+        if self.candidates is not None:
+            self.candidates -= 1
+
+
+class _Search:
+    """The candidates checked one by one, keeping the cheapest MAX_SUGGESTIONS verified ones
+    (at most _PER_FAMILY of a family), until the budget is spent."""
+
+    def __init__(self, lhs, relation, rhs, cited, assumptions, models, probe, budget):
+        self.lhs, self.rhs, self.cited = lhs, rhs, cited
+        self.assumptions, self.models = assumptions, models
+        self.probe, self.budget = probe, budget
+        self.found: List[_Found] = []
+        self.memo: dict = {}
+        self.tried = {(relation, _evaluated(rhs, self.memo))}   # checked in full
+        self.unproven: set = set()                               # failed a probe only
+        self.rest: List[_Candidate] = []   # the costlier edits the probe cannot test alone
+
+    def run(self, candidates) -> None:
+        for c in candidates:
+            if self.budget.exhausted():
+                return
+            if len(self.found) >= MAX_SUGGESTIONS and c.cost >= self.found[-1].cost:
+                return
+            try:
+                with time_limit(self.budget.seconds_left()):
+                    checked = self._check(c)
+            except (StepTimeout,) + _INAPPLICABLE:
+                check_time()
+                continue
+            if checked is not None and checked[0].verdict == VERIFIED:
+                result, key = checked
+                self.found.append(_Found(c.cost, c.family, _suggestion(
+                    c, result.rules_used, self.lhs, self.rhs), key))
+                self.found.sort(key=lambda f: f.cost)   # stable: on a tie the one found first
+                del self.found[MAX_SUGGESTIONS:]
+
+    def edits(self, candidates) -> None:
+        """The edits, the cheapest tests first: those the probe tests by their change alone,
+        then the others cheaper than any written addition (a relation changed costs a whole
+        attempt), then the costlier ones the probe tests alone; the suggestions are still the
+        cheapest edits found, in order. The costlier edits are kept (``rest``) to check again
+        with the written additions."""
+        quick = self.probe.is_quick
+        early = [c for c in candidates if c.cost < _WRITTEN_COST]
+        rest = [c for c in candidates if c.cost >= _WRITTEN_COST]
+        self.run([c for c in early if quick(c)])
+        self.run([c for c in early if not quick(c)])
+        self.run([c for c in rest if quick(c)])
+        self.rest = rest
+
+    def written(self, lhs, rhs, relation, residual, definitions) -> List[_Candidate]:
+        """Last, the written additions (their search costs a normal form per term and place),
+        with the costlier edits; returns the last resorts among them."""
+        rest = self.rest
+        try:
+            with time_limit(self.budget.seconds_left()):
+                rest = rest + self.probe.written_additions(lhs, rhs, relation, residual,
+                                                           definitions, self.models,
+                                                           self.cited, self.budget)
+        except (StepTimeout,) + _INAPPLICABLE:
+            check_time()
+        self.run(sorted((c for c in rest if not c.last_resort), key=lambda c: c.cost))
+        return [c for c in rest if c.last_resort]
+
+    def _check(self, c):
+        """(check_step's result, key) for a candidate worth checking in full; None for one
+        found already, of a family that has its share, or failing its probe."""
+        key = (c.relation, _evaluated(c.expression, self.memo))
+        if key in self.tried:
+            self._rank_again(c, key)
+            return None
+        if (key in self.unproven and not c.probed) or c.family is not None and \
+                sum(f.family == c.family for f in self.found) >= _PER_FAMILY:
+            return None
+        self.budget.spend()
+        if not self.probe.holds(c):
+            self.unproven.add(key)
+            return None
+        self.tried.add(key)
+        return check_step(self.lhs, c.relation, c.expression, self.cited, self.assumptions,
+                          self.models), key
+
+    def _rank_again(self, c, key) -> None:
+        """A suggestion found already by a costlier edit (a piece of the residual fitted)
+        ranks as ``c``, in ``c``'s words."""
+        for i, f in enumerate(self.found):
+            if f.key == key and f.cost > c.cost:
+                self.found[i] = _Found(c.cost, c.family, replace(
+                    f.suggestion, edit=str(c.edit), kind=c.kind, last_resort=c.last_resort),
+                    key)
+        self.found.sort(key=lambda f: f.cost)
+
+
 def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequence[str] = (),
                 assumptions=(), models=(), budget: Optional[float] = DEFAULT_BUDGET,
-                definitions=(), chain: Sequence[str] = ()) -> Tuple[Suggestion, ...]:
+                definitions=(), chain: Sequence[str] = (),
+                max_candidates: Optional[int] = None) -> Tuple[Suggestion, ...]:
     """At most three steps ``lhs REL' rhs'`` near the failing ``lhs relation rhs``, each one
     verified by ``check_step`` with the same citation, assumptions and models, the smallest
     edit first. ``result``: the step's StepResult (its residual says which terms to add back;
     a verified step has nothing to explain). ``budget``: seconds for the whole search (None:
-    no bound). ``definitions``: the derivation's lets, to exchange a let's arguments.
-    ``chain``: the relations of the chain's other steps; no suggestion's relation would make
-    the chain mix <-type and >-type relations (an input error). The residual added back as
-    the checker writes it is proposed only when nothing nearer holds (``last_resort``)."""
+    no bound). ``max_candidates``: at most this many candidates checked (each probe of an
+    edit, each written term fitted at a kind of place; None: no bound): with ``budget=None``,
+    the same suggestions on any machine. ``definitions``: the derivation's lets, to exchange
+    a let's arguments. ``chain``: the relations of the chain's other steps; no suggestion's
+    relation would make the chain mix <-type and >-type relations (an input error). The
+    residual added back as the checker writes it is proposed only when nothing nearer holds
+    (``last_resort``)."""
     if result is not None and result.verdict == VERIFIED:
         return ()
-    deadline = None if budget is None else time.monotonic() + budget
+    spend = _Budget(budget, max_candidates)
     relation = canonical(relation)
     assumptions, models = list(assumptions), tuple(models)
-    found = []
     residual = getattr(result, "residual", None)
     try:
         with time_limit(budget):
             candidates = _candidates(lhs, relation, rhs, residual, definitions)
             probe = _Probe(lhs, rhs, assumptions, models)
-    except (StepTimeout,) + _FAILURES:
+    except (StepTimeout,) + _INAPPLICABLE:
         check_time()   # a caller's limit that ran out too is not the search's to absorb
         return ()
     candidates = [c for c in candidates if not mixes_directions(tuple(chain) + (c.relation,))]
+    search = _Search(lhs, relation, rhs, cited, assumptions, models, probe, spend)
+    search.edits([c for c in candidates if not c.last_resort])
     last_resorts = [c for c in candidates if c.last_resort]
-    candidates = [c for c in candidates if not c.last_resort]
-    memo, tried, unproven = {}, set(), set()   # checked in full; failed a probe only
-    tried.add((relation, _evaluated(rhs, memo)))
-
-    def left():
-        return None if deadline is None else deadline - time.monotonic()
-
-    def search(candidates):
-        """Check ``candidates`` (by cost) until the budget is spent, keeping the cheapest
-        MAX_SUGGESTIONS verified ones (at most _PER_FAMILY of a family)."""
-        for c in candidates:
-            if left() is not None and left() <= 0:
-                return
-            if len(found) >= MAX_SUGGESTIONS and c.cost >= found[-1][0]:
-                return
-            try:
-                with time_limit(left()):
-                    key = (c.relation, _evaluated(c.expression, memo))
-                    if key in tried:
-                        # found already by a costlier edit (a piece of the residual fitted):
-                        # it ranks as this one, in this one's words
-                        again = [i for i, f in enumerate(found) if f[3] == key and f[0] > c.cost]
-                        for i in again:
-                            found[i] = (c.cost, c.family, replace(
-                                found[i][2], edit=str(c.edit), kind=c.kind,
-                                last_resort=c.last_resort), key)
-                        found.sort(key=lambda f: f[0])
-                        continue
-                    if (key in unproven and not c.probed) or \
-                            c.family is not None and \
-                            sum(f[1] == c.family for f in found) >= _PER_FAMILY:
-                        continue
-                    if not probe.holds(c):
-                        unproven.add(key)
-                        continue
-                    tried.add(key)
-                    checked = check_step(lhs, c.relation, c.expression, cited, assumptions,
-                                         models)
-            except (StepTimeout,) + _FAILURES:
-                check_time()
-                continue
-            if checked.verdict == VERIFIED:
-                found.append((c.cost, c.family, _suggestion(c, checked.rules_used, lhs, rhs),
-                              key))
-                found.sort(key=lambda f: f[0])   # stable: on a tie the one found first
-                del found[MAX_SUGGESTIONS:]
-
-    # the cheapest tests first: edits the probe tests by their change alone, then the other
-    # edits cheaper than any written addition (a relation changed costs a whole attempt),
-    # the costlier edits the probe tests alone, and last the written additions, whose search
-    # costs a normal form per term and place; the suggestions are still the cheapest edits
-    # found, in order
-    early = [c for c in candidates if c.cost < _WRITTEN_COST]
-    rest = [c for c in candidates if c.cost >= _WRITTEN_COST]
-    search([c for c in early if probe.is_quick(c)])
-    search([c for c in early if not probe.is_quick(c)])
-    search([c for c in rest if probe.is_quick(c)])
-    if left() is None or left() > 0:
-        try:
-            with time_limit(left()):
-                rest += probe.written_additions(lhs, rhs, relation, residual, definitions,
-                                                models, cited, deadline)
-        except (StepTimeout,) + _FAILURES:
-            check_time()
-        last_resorts += [c for c in rest if c.last_resort]
-        search(sorted((c for c in rest if not c.last_resort), key=lambda c: c.cost))
-    if not found:   # nothing nearer holds: the residual added back, as the checker writes it
-        search(sorted(last_resorts, key=lambda c: c.cost))
-        del found[1:]   # once: its other places say nothing more
-    return tuple(f[2] for f in found)
+    if not spend.exhausted():
+        last_resorts += search.written(lhs, rhs, relation, residual, definitions)
+    if not search.found:   # nothing nearer holds: the residual added back, as the checker writes it
+        search.run(sorted(last_resorts, key=lambda c: c.cost))
+        del search.found[1:]   # once: its other places say nothing more
+    return tuple(f.suggestion for f in search.found)
