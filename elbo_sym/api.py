@@ -16,42 +16,24 @@ prints. Everything goes through the same loader, checker and printers as ``elbo-
 (False, ['verified', 'refuted'])
 """
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .errors import InputError
+from .pipeline import FORMATS as SOURCES
 from .policy import CheckPolicy, Numeric, NumericLike
+from .report_model import StepReport
 
 if TYPE_CHECKING:  # pragma: no cover - imported for the annotations only
     from .checker.chain import DerivationResult
-    from .checker.step import StepResult
-    from .derivation import Derivation, Step
-    from .readers import Reading
-
-SOURCES = ("deriv", "md", "tex")
+    from .pipeline import CheckedDocument, Document
+    from .report_model import DocumentReport
 
 __all__ = ["Report", "StepView", "check", "derive", "builtins", "rule_catalogue", "SOURCES",
            "InputError", "CheckPolicy"]
 
 
-@dataclass(frozen=True)
-class StepView:
-    """One checked step, flat: what a program (or an agent) reads of it."""
-    derivation: str
-    index: int                       # 1-based, in its chain
-    line: Optional[int]
-    relation: str                    # canonical: = <= >= < >
-    expression: str                  # the step's right side, as the terminal prints it
-    latex: str
-    verdict: str                     # verified, refuted or unknown
-    rules_cited: Tuple[str, ...]
-    rules_used: Tuple[str, ...]
-    missing_rules: Tuple[str, ...]
-    message: Optional[str]           # why it is not verified (or the citation warning)
-    residual: Optional[str]          # lhs - rhs in normal form, for a step not verified
-    counterexample: Dict[str, str]   # variable -> value (symbolic, or the numeric judge's)
-    # nearby steps the checker verified, for a step not verified: {expression, relation, edit,
-    # rules} (elbo_sym.checker.explain)
-    suggestions: Tuple[Dict[str, Any], ...] = ()
+StepView = StepReport   # one checked step, flat: what a program (or an agent) reads of it
 
 
 @dataclass(frozen=True)
@@ -59,17 +41,35 @@ class Report:
     """The checked derivations of one text, file or built-in.
 
     ``results`` are the checker's ``DerivationResult``s (each with its ``derivation`` and one
-    ``StepResult`` per step); ``reading`` is the Markdown or LaTeX document's ``Reading``
-    (its displays checked, declared and skipped), None for the ``.deriv`` language and the
-    built-ins. ``ok`` is true when some step was checked and every step is verified (under
-    ``strict``, also cited with every rule it needed, and no display that looks like a chain
-    skipped): nothing checked is not success."""
+    ``StepResult`` per step); ``document`` is what was read (``pipeline.Document``: for a
+    Markdown or LaTeX text its displays checked, declared and skipped). ``ok`` is true when
+    some step was checked and every step is verified (under ``strict``, also cited with every
+    rule it needed, and no display that looks like a chain skipped): nothing checked is not
+    success. ``model`` is the report model every format prints (``report_model``)."""
 
     name: str
     results: Tuple["DerivationResult", ...]
     strict: bool = False
     source: Optional[str] = field(default=None, repr=False)
-    reading: Optional["Reading"] = field(default=None, repr=False)
+    document: Optional["Document"] = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, checked: "CheckedDocument") -> "Report":
+        """The Report of a checked document (``pipeline.check_document``)."""
+        document = checked.document
+        return cls(document.name, checked.results, checked.policy.strict, document.source.text,
+                   document)
+
+    @cached_property
+    def model(self) -> "DocumentReport":
+        """The report model (``report_model.build_report``), built once."""
+        from .pipeline import CheckedDocument, Chain, Document, Source, BUILTIN
+        from .report_model import build_report
+
+        document = self.document or Document(
+            Source(self.name, BUILTIN, self.source, self.name),
+            tuple(Chain.whole(r.derivation) for r in self.results))
+        return build_report(CheckedDocument(document, self.results, CheckPolicy(strict=self.strict)))
 
     # -- the Section protocol of the printers (one section: this report)
     @property
@@ -83,31 +83,25 @@ class Report:
     # -- reading it
     @property
     def ok(self) -> bool:
-        return CheckPolicy(strict=self.strict).passes(self.results, len(self.skipped))
+        return self.model.ok
 
     @property
-    def skipped(self) -> List[Any]:
+    def skipped(self) -> Tuple[Any, ...]:
         """The displays that look like a chain (they hold a relation) and were not read, each
         with its ``line``, ``column`` and ``reason``."""
-        from .readers import skipped_chains
-
-        return skipped_chains(self.reading) if self.reading is not None else []
+        return self.model.skipped
 
     @property
     def displays(self) -> Optional[Dict[str, Any]]:
         """A document's displays as the JSON reports them (``checked``, ``declared``,
         ``skipped``); None for the ``.deriv`` language and the built-ins."""
-        from .readers import summary_json
-
-        return summary_json(self.reading) if self.reading is not None else None
+        return self.model.displays
 
     @property
     def notes(self) -> List[str]:
         """A document's last report lines: displays checked, declared and skipped, and that
         nothing was checked when no display was read as a chain."""
-        from .readers import summary_lines
-
-        return summary_lines(self.reading) if self.reading is not None else []
+        return list(self.model.notes)
 
     @property
     def inconsistent(self) -> bool:
@@ -121,18 +115,11 @@ class Report:
     @property
     def verdicts(self) -> List[str]:
         """Every step's verdict, in order (all derivations one after another)."""
-        return [s.verdict for r in self.results for s in r.steps]
+        return self.model.verdicts
 
     @property
     def steps(self) -> List[StepView]:
-        from .printing import latex, text
-
-        out = []
-        for r in self.results:
-            d = r.derivation
-            for i, (step, res) in enumerate(zip(d.steps, r.steps), 1):
-                out.append(_step_view(d.name, i, step, res, text, latex))
-        return out
+        return list(self.model.steps)
 
     def __len__(self) -> int:
         return len(self.results)
@@ -143,19 +130,15 @@ class Report:
     # -- printing it
     def text(self, colour: bool = False) -> str:
         """The terminal report (``elbo-check check``'s text, without colour by default)."""
-        from .printing.report import format_derivation
+        from .printing.report import document_text
 
         prefix = f"{self.name}: " if self.name not in {r.derivation.name for r in self.results} \
             else ""
-        blocks = [prefix + format_derivation(r, colour=colour, strict=self.strict)
-                  for r in self.results]
-        return "\n\n".join(blocks + (["\n".join(self.notes)] if self.notes else []))
+        return document_text(self.results, self.notes, prefix, colour, strict=self.strict)
 
     def located(self) -> List[str]:
         """``NAME:LINE:COL: refuted: ...`` for each step that is not verified."""
-        from .printing.located import located_lines, step_records
-
-        return located_lines(step_records(self.name, self.results, self.source, self.strict))
+        return self.model.located()
 
     def markdown(self) -> str:
         from .printing.markdown import markdown_report
@@ -175,14 +158,9 @@ class Report:
         return document(list(self.results))
 
     def to_json(self) -> Dict[str, Any]:
-        """The entry of ``files`` in ``elbo-check check --json``."""
-        from .printing.report import json_file
-
-        entry = json_file(self.name, self.results, strict=self.strict)
-        entry["ok"] = self.ok
-        if self.reading is not None:
-            entry["displays"] = self.displays
-        return entry
+        """The entry of ``files`` in ``elbo-check check --json``, and the MCP server's result:
+        one shape (``elbo_sym/schema/report.schema.json``)."""
+        return self.model.to_json()
 
     def __str__(self) -> str:
         return self.text()
@@ -212,21 +190,6 @@ class Report:
         return "\n\n".join(derivation_markdown(r, strict=self.strict) for r in self.results)
 
 
-def _step_view(name: str, index: int, step: "Step", res: "StepResult", text: Any,
-               latex: Any) -> StepView:
-    from .printing.report import json_suggestions, step_message
-
-    counterexample = {text(s): text(v) for s, v in res.counterexample}
-    if not counterexample and res.numeric is not None and res.numeric.counterexample:
-        # the judge's pairs end with the two sides' values ("left", "right"): not variables
-        pairs = res.numeric.counterexample[:-2]
-        counterexample = {str(k): f"{float(v):.6g}" for k, v in pairs}
-    return StepView(name, index, step.line, step.relation, text(step.expr), latex(step.expr),
-                    res.verdict, tuple(step.rules), tuple(res.rules_used), tuple(res.missing),
-                    step_message(res), text(res.residual) if res.residual is not None else None,
-                    counterexample, tuple(json_suggestions(res)))
-
-
 def check(text: str, source: str = "deriv", *, name: str = "<string>",
           numeric: NumericLike = True, seed: int = 0, timeout: Optional[float] = 10.0,
           strict: bool = False, policy: Optional[CheckPolicy] = None) -> Report:
@@ -237,25 +200,14 @@ def check(text: str, source: str = "deriv", *, name: str = "<string>",
     at once and replaces ``numeric``, ``seed``, ``timeout`` and ``strict``.
 
     Raises ``InputError`` (with ``line`` and ``column``) for text that cannot be read."""
-    if source not in SOURCES:
-        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+    from .pipeline import check_document, read_document, text_source
+
+    document_source = text_source(text, source, name)   # ValueError for another source
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     if policy is None:
         policy = CheckPolicy(Numeric.of(numeric), seed, timeout, strict=strict)
-    reading = None
-    if source == "deriv":
-        from .checker import check_derivation
-        from .parser import parse_text
-
-        derivations = parse_text(text, filename=name)
-        results = tuple(check_derivation(d, policy=policy) for d in derivations)
-    else:
-        from .readers import check_reading, read_text
-
-        reading = read_text(text, name, source)
-        results = tuple(check_reading(reading, policy=policy))
-    return Report(name, results, policy.strict, text, reading)
+    return Report.of(check_document(read_document(document_source), policy))
 
 
 def derive(name: str = "elbo", *, numeric: NumericLike = None, seed: int = 0,
@@ -265,14 +217,14 @@ def derive(name: str = "elbo", *, numeric: NumericLike = None, seed: int = 0,
     derive``: symbolic first, then the numeric judge on any step not verified (``numeric=True``
     runs it behind every step, ``False`` never). ``policy``, when given, replaces ``numeric``,
     ``seed``, ``timeout`` and ``strict``."""
-    from .checker import check_derivation
     from .derivations import BUILTINS
+    from .pipeline import BUILTIN, Source, check_document, read_document
 
     if name not in BUILTINS:
         raise KeyError(f"no built-in derivation named {name!r}; built-ins: {', '.join(BUILTINS)}")
     if policy is None:
         policy = CheckPolicy(Numeric.of(numeric), seed, timeout, strict=strict)
-    return Report(name, (check_derivation(BUILTINS[name], policy=policy),), policy.strict)
+    return Report.of(check_document(read_document(Source(name, BUILTIN, None, name)), policy))
 
 
 def builtins() -> Dict[str, str]:

@@ -1,14 +1,17 @@
-"""One load-and-check path for every command: a target (a built-in name or a derivation file)
-becomes one report, as plain data, so that ``derive``, ``latex`` and ``check`` treat input
-errors and internal errors alike, and worker processes (``--jobs N``) can hand reports back in
+"""The command line's use of the pipeline (``elbo_sym.pipeline``: Source -> Document -> check
+-> Report): a target (a built-in name, a derivation file or ``-``) becomes one report, as
+plain data, so that ``derive``, ``latex`` and ``check`` treat input errors and internal errors
+alike, and worker processes (``--jobs N``) can hand reports back in
 the order of the targets."""
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional, Tuple
 
 from .errors import InputError
+from .pipeline import BUILTIN
 from .policy import CHECK, CheckPolicy
+from .report_model import DocumentReport, SkippedDisplay
 
-NOT_VERIFIED, INPUT_ERROR, INCONSISTENT = 1, 2, 3
+INPUT_ERROR, INCONSISTENT = 2, 3
 _MESSAGE_LIMIT = 300  # an internal error's message is one line of at most this many characters
 
 
@@ -30,16 +33,6 @@ class Options:
 
 
 @dataclass(frozen=True)
-class SkippedDisplay:
-    """A display that looks like a chain (it holds a relation) and was not read: where it is
-    and why, reported in every format (a warning on GitHub), a failure under --strict."""
-    file: str
-    line: Optional[int]
-    column: Optional[int]
-    reason: str
-
-
-@dataclass(frozen=True)
 class TargetReport:
     target: str
     entry: Optional[dict]        # the target's entry of the JSON report (None unless asked for)
@@ -47,9 +40,10 @@ class TargetReport:
     error: str                   # the located input error or the internal error, or ""
     code: int                    # this target's exit code
     results: Tuple = ()          # the DerivationResults, when Options.keep_results
-    records: Tuple = ()          # a StepRecord per step checked (printing.located): where it is
+    records: Tuple = ()          # a StepReport per step checked (report_model): where it is
     skipped: Tuple[SkippedDisplay, ...] = ()  # the displays that look like a chain, not read
     notes: Tuple[str, ...] = ()  # a document's last lines: its displays checked, declared, skipped
+    report: Optional[DocumentReport] = None   # the report model, built once
 
     @property
     def checked_nothing(self) -> bool:
@@ -60,32 +54,9 @@ class TargetReport:
 FileReport = TargetReport  # the name before built-ins were targets too
 
 
-def exit_code(results, policy: CheckPolicy, skipped: int = 0) -> int:
-    """0 when ``policy`` passes the results (see ``CheckPolicy.passes``), 1 when not, 3 when
-    the judges disagree."""
-    results = list(results)
-    if any(r.inconsistent for r in results):
-        return INCONSISTENT
-    return 0 if policy.passes(results, skipped) else NOT_VERIFIED
-
-
-def _entry(shown, results, policy, skipped=0):
-    """The JSON entry of a checked file, its ``ok`` the policy's verdict."""
-    from .printing.report import json_file
-
-    entry = json_file(shown, results, strict=policy.strict)
-    entry["ok"] = policy.passes(results, skipped)
-    return entry
-
-
-def _error_entry(target, line, column, message):
-    return {"file": target, "ok": False,
-            "error": {"line": line, "column": column, "message": message}, "derivations": []}
-
-
 def _internal_error(target, exc):
     """One line that says what broke, never a traceback: a bug in elbo-check, not the input."""
-    from .loading import BUILTIN, UnknownTarget, resolve
+    from .pipeline import UnknownTarget, resolve
 
     try:
         builtin = resolve(target) == BUILTIN
@@ -99,81 +70,43 @@ def _internal_error(target, exc):
             f"(a bug in elbo-check; please report it with {what})")
 
 
-def _check_document(target, kind, options):
-    """A Markdown or LaTeX document: its chains checked, its declared and skipped displays
-    counted at the end of the report (and under "displays" in the JSON entry)."""
-    from .loading import STDIN_NAME, STDIN_TARGET, read
-    from .printing.located import read_source, step_records
-    from .printing.escape import terminal_text
-    from .printing.report import format_derivation, json_file
-    from .readers import check_reading, skipped_chains, summary_json, summary_lines
+def _failed(target, report, message, code, options):
+    """The TargetReport of a target that was not checked."""
+    entry = report.to_json() if options.json else None
+    return TargetReport(target, entry, "", message, code, report=report)
 
-    policy = options.policy
-    shown = STDIN_NAME if target == STDIN_TARGET else target
-    try:
-        reading = read(target, kind, options.stdin_text)
-    except InputError as exc:
-        located = exc.located(shown)
-        entry = json_file(shown, error=located) if options.json else None
-        return TargetReport(target, entry, "", str(located), INPUT_ERROR)
-    results = tuple(check_reading(reading, policy=policy))
-    skipped = tuple(SkippedDisplay(shown, b.line, b.column, b.reason)
-                    for b in skipped_chains(reading))
-    notes = tuple(summary_lines(reading))
-    text = ""
-    if options.text:
-        head = terminal_text(f"{shown}: ", one_line=True)
-        blocks = [head + format_derivation(r, colour=options.colour, quiet=options.quiet,
-                                           strict=policy.strict, width=options.width)
-                  for r in results]
-        blocks.append(terminal_text("\n".join(notes)))
-        text = "\n\n".join(blocks)
-    entry = None
-    if options.json:
-        entry = _entry(shown, results, policy, len(skipped))
-        entry["displays"] = summary_json(reading)
-    source = options.stdin_text if target == STDIN_TARGET else read_source(target)
-    return TargetReport(target, entry, text, "", exit_code(results, policy, len(skipped)),
-                        results if options.keep_results else (),
-                        step_records(shown, results, source, policy.strict), skipped, notes)
+
+def _text(checked, options):
+    """The human report of a checked document (``printing.report.document_text``)."""
+    from .printing.report import document_text
+
+    source = checked.document.source
+    prefix = "" if source.kind == BUILTIN else f"{source.name}: "
+    return document_text(checked.results, checked.document.notes(), prefix, options.colour,
+                         options.quiet, options.strict, options.width)
 
 
 def _check(target, options):
-    from .checker import check_derivation
-    from .loading import FILE, STDIN, STDIN_NAME, UnknownTarget, document_kind, load, resolve
-    from .printing.escape import terminal_text
-    from .printing.located import read_source, step_records
-    from .printing.report import format_derivation, json_file
+    """Source -> Document -> check -> Report (``elbo_sym.pipeline``), as a TargetReport."""
+    from .pipeline import STDIN_NAME, STDIN_TARGET, UnknownTarget, check_document, \
+        read_document, source_of
+    from .report_model import build_report, error_report, failure_report
 
-    kind = document_kind(target, options.source_format)
-    if kind is not None:
-        return _check_document(target, kind, options)
+    shown = STDIN_NAME if target == STDIN_TARGET else target
     try:
-        derivations = load(target, options.stdin_text)
+        document = read_document(source_of(target, options.source_format, options.stdin_text))
     except InputError as exc:
-        located = exc.located(STDIN_NAME if target == "-" else target)
-        entry = json_file(located.filename, error=located) if options.json else None
-        return TargetReport(target, entry, "", str(located), INPUT_ERROR)
+        located = exc.located(shown)
+        return _failed(target, error_report(shown, located), str(located), INPUT_ERROR, options)
     except UnknownTarget as exc:  # the command checks targets first; a file may vanish since
-        entry = _error_entry(target, None, None, str(exc)) if options.json else None
-        return TargetReport(target, entry, "", f"{target}: error: {exc}", INPUT_ERROR)
-    policy = options.policy
-    results = tuple(check_derivation(d, policy=policy) for d in derivations)
-    text = ""
-    if options.text:
-        prefix = {FILE: terminal_text(f"{target}: ", one_line=True),
-                  STDIN: f"{STDIN_NAME}: "}.get(resolve(target), "")
-        text = "\n\n".join(prefix + format_derivation(r, colour=options.colour, quiet=options.quiet,
-                                                      strict=policy.strict, width=options.width) for r in results)
-    entry = _entry(target, results, policy) if options.json else None
-    kind = resolve(target)
-    shown = {STDIN: STDIN_NAME}.get(kind, target)
-    source = {STDIN: options.stdin_text, FILE: None}.get(kind)
-    if kind == FILE:
-        source = read_source(target)
-    return TargetReport(target, entry, text, "", exit_code(results, policy),
-                        results if options.keep_results else (),
-                        step_records(shown, results, source, policy.strict))
+        return _failed(target, failure_report(target, str(exc)), f"{target}: error: {exc}",
+                       INPUT_ERROR, options)
+    checked = check_document(document, options.policy)
+    report = build_report(checked, source_syntax=options.json)
+    return TargetReport(target, report.to_json() if options.json else None,
+                        _text(checked, options) if options.text else "", "", checked.exit_code,
+                        checked.results if options.keep_results else (), report.steps,
+                        report.skipped, report.notes, report)
 
 
 def check_target(target: str, options: Options) -> TargetReport:
@@ -183,9 +116,10 @@ def check_target(target: str, options: Options) -> TargetReport:
     try:
         return _check(target, options)
     except Exception as exc:  # a bug: say so plainly, never a traceback
+        from .report_model import failure_report
+
         message = _internal_error(target, exc)
-        entry = _error_entry(target, None, None, message) if options.json else None
-        return TargetReport(target, entry, "", message, INCONSISTENT)
+        return _failed(target, failure_report(target, message), message, INCONSISTENT, options)
 
 
 def check_file(path: str, options: Options) -> TargetReport:

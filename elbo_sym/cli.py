@@ -31,7 +31,6 @@ RECURSION_LIMIT = 6000  # expressions may nest 200 brackets; sympy recurses seve
 
 
 FORMATS = ("text", "json", "github", "markdown", "html")
-DOCUMENT_SUFFIXES = (".deriv", ".md", ".markdown", ".tex", ".latex")
 
 
 def colour_wanted(choice: str = "auto", stream=None) -> bool:
@@ -123,13 +122,15 @@ def timeout_option(f):
 
 
 def _inside(directory):
-    """Every derivation file (.deriv, .md, .tex) under ``directory``, in a stable order;
-    hidden folders (.git, .venv) are skipped."""
+    """Every derivation file (a suffix of ``pipeline.SUFFIXES``: .deriv, .md, .tex) under
+    ``directory``, in a stable order; hidden folders (.git, .venv) are skipped."""
+    from elbo_sym.pipeline import is_derivation_file
+
     found = []
     for root, dirs, files in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found += [os.path.join(root, f) for f in sorted(files)
-                  if f.lower().endswith(DOCUMENT_SUFFIXES) and not f.startswith(".")]
+                  if is_derivation_file(f) and not f.startswith(".")]
     return found
 
 
@@ -138,11 +139,11 @@ def _targets(targets):
     is known to be a built-in name or an existing file; anything else is a usage error (exit 2)
     that names the built-ins, before any is checked."""
     from elbo_sym.derivations import BUILTINS
-    from elbo_sym.loading import UnknownTarget, resolve
+    from elbo_sym.pipeline import STDIN_TARGET, UnknownTarget, resolve
 
     out = []
     for target in targets:
-        if target not in BUILTINS and target != "-" and os.path.isdir(target):
+        if target not in BUILTINS and target != STDIN_TARGET and os.path.isdir(target):
             inside = _inside(target)
             if not inside:
                 raise click.UsageError(f"no derivation files (.deriv, .md, .tex) in {target!r}")
@@ -157,7 +158,9 @@ def _targets(targets):
 
 
 def from_option(f):
-    return click.option("--from", "source_format", type=click.Choice(["deriv", "md", "tex"]),
+    from elbo_sym.pipeline import FORMATS as SOURCE_FORMATS
+
+    return click.option("--from", "source_format", type=click.Choice(SOURCE_FORMATS),
                         default=None, help="How to read standard input ('-'): a .deriv file "
                                            "(the default), Markdown or LaTeX.")(f)
 
@@ -410,7 +413,7 @@ def _github(reports):
     each input error is and on each file where no step was checked; a ``::warning`` where each
     display that looks like a chain was skipped."""
     from elbo_sym.printing.located import github_error, github_line
-    from elbo_sym.readers import NOTHING_CHECKED
+    from elbo_sym.pipeline import NOTHING_CHECKED
 
     out = []
     for r in reports:
@@ -451,7 +454,7 @@ def _wrap(line, width):
 def _emit(fmt, reports, code, strict, colour, output, quiet=False):
     """Print (or write to ``output``) the run's report in format ``fmt``."""
     summary = _summary(reports, strict)
-    if fmt == "json":
+    if fmt == "json":  # the run's ok and each file's report (report_model.run_json's shape)
         entries = [r.entry for r in reports]
         text = json.dumps({"ok": code == 0, "files": entries}, indent=2, ensure_ascii=False)
     elif fmt == "github":

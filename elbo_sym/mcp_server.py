@@ -9,7 +9,8 @@ The server speaks MCP over standard input and output (the official ``mcp`` SDK, 
 - ``list_rules()``: the rule catalogue (the names a step may cite after ``by``) and the
   built-ins.
 
-Each result is structured: per derivation its steps with the verdict, the rules cited, used
+Each result is the JSON of one file in ``elbo-check check --json`` (one shape, described by
+``elbo_sym/schema/report.schema.json``): per derivation its steps with the verdict, the rules cited, used
 and missing, and for a step that is not verified the reason, the residual and a
 counterexample, so that an assistant can correct the step it wrote. Text that cannot be read
 is a result too (``error`` with line and column), not a failure of the call. For Markdown and
@@ -25,40 +26,22 @@ INSTRUCTIONS = (
     "starting with =, <=, >=, <, > and ending with 'by RULE, RULE' (see list_rules). Call "
     "check_derivation with it; a step that is not 'verified' comes with its residual and "
     "often a counterexample.")
-
-
-def _steps(report: Any) -> List[Dict[str, Any]]:
-    return [{"derivation": s.derivation, "index": s.index, "line": s.line,
-             "relation": s.relation, "expression": s.expression, "latex": s.latex,
-             "verdict": s.verdict, "rules_cited": list(s.rules_cited),
-             "rules_used": list(s.rules_used), "missing_rules": list(s.missing_rules),
-             "message": s.message, "residual": s.residual,
-             "counterexample": dict(s.counterexample),
-             "suggestions": [dict(x) for x in s.suggestions]} for s in report.steps]
+NAME = "<derivation>"   # the name of a text given to check_derivation, in its report
 
 
 def report_json(report: Any) -> Dict[str, Any]:
-    """A ``Report`` as the tools return it."""
-    from .printing.report import conclusion
-
-    steps = _steps(report)
-    derivations = []
-    for result in report.results:
-        d = result.derivation
-        derivations.append({"name": d.name, "title": d.title, "ok": result.ok(report.strict),
-                            "conclusion": conclusion(result),
-                            "steps": [s for s in steps if s["derivation"] == d.name]})
-    counts = {v: report.verdicts.count(v) for v in ("verified", "refuted", "unknown")}
-    return {"ok": report.ok, "error": None, "counts": counts, "derivations": derivations,
-            "located": report.located(), "displays": report.displays, "notes": report.notes}
+    """A ``Report`` as the tools return it: the CLI's JSON entry of a file (one shape,
+    ``elbo_sym/schema/report.schema.json``)."""
+    return report.to_json()
 
 
 def _failure(message: str, line: Optional[int] = None, column: Optional[int] = None,
-             text: Optional[str] = None) -> Dict[str, Any]:
+             text: Optional[str] = None, name: str = NAME) -> Dict[str, Any]:
     """The result of a call whose text (or name) could not be read: nothing checked."""
-    return {"ok": False, "error": {"line": line, "column": column, "message": message,
-                                   "text": text or message},
-            "counts": {}, "derivations": [], "located": [], "displays": None, "notes": []}
+    from .report_model import DocumentReport, ErrorReport
+
+    return DocumentReport(name, False, ErrorReport(line, column, message,
+                                                   text or message)).to_json()
 
 
 def check_derivation(text: str, source: str = "deriv") -> Dict[str, Any]:
@@ -68,7 +51,7 @@ def check_derivation(text: str, source: str = "deriv") -> Dict[str, Any]:
     from .policy import CHECK
 
     try:
-        report = check(text, source, name="<derivation>", policy=CHECK)
+        report = check(text, source, name=NAME, policy=CHECK)
     except InputError as exc:
         return _failure(exc.message, exc.line, exc.column, str(exc))
     except ValueError as exc:  # a source that is none of deriv, md, tex
@@ -84,7 +67,7 @@ def derive(name: str = "elbo") -> Dict[str, Any]:
 
     if name not in builtins():
         message = f"no built-in derivation named {name!r}; built-ins: {', '.join(builtins())}"
-        return _failure(message)
+        return _failure(message, name=name)
     return report_json(derive_builtin(name, policy=DERIVE))
 
 

@@ -165,10 +165,10 @@ def test_an_internal_error_in_derive_of_a_file(tmp_path, monkeypatch):
 
 
 def test_an_internal_error_in_the_parser_is_exit_3(tmp_path, monkeypatch):
-    def broken(path):
+    def broken(text, filename="<string>"):
         raise RuntimeError("line one\nline two")
 
-    monkeypatch.setattr("elbo_sym.parser.parse_file", broken)
+    monkeypatch.setattr("elbo_sym.parser.parse_text", broken)   # the pipeline reads the text
     good = write(tmp_path, "good.deriv", GOOD)
     r = run("derive", good, "elbo")
     assert r.exit_code == 3

@@ -35,14 +35,11 @@ MARKS = {"verified": r"\checkmark", "refuted": r"\times", "unknown": "?"}
 
 
 def rules_column(step, result):
-    """The rules a step cites, then any it needed beyond them: ``kl-definition; also needed:
-    definition``. Not every rule that fired while checking it: the column says what the
-    author claimed and what the claim lacked."""
-    cited = ", ".join(step.rules)
-    missing = ", ".join(result.missing)
-    if missing:
-        return f"{cited}; also needed: {missing}" if cited else f"needed: {missing}"
-    return cited or "no rule cited"
+    """The rules beside a step, as in every report (``report.rules_shown``: used, the cited
+    where they differ, and what the citation lacked), or ``no rule cited``."""
+    from .report import rules_shown
+
+    return rules_shown(step.rules, result.rules_used, result.missing) or "no rule cited"
 
 
 def _justification(step, result):

@@ -1,14 +1,15 @@
 """Where each step is written, as plain data: the lines a compiler would print.
 
 A ``StepRecord`` is one checked step reduced to what a located message needs (file, line,
-column, verdict, words). Records are made where the step is checked, in the worker process
+column, verdict, words); the report model's ``StepReport`` has the same fields and is printed
+by the same functions. Records are made where the step is checked, in the worker process
 of ``--jobs N`` too, and are cheap to send back; the ``text`` format prints
 ``FILE:LINE:COL: refuted: ...`` for each step that is not verified (as mypy and compilers
 print, so an editor jumps there), the ``github`` format ``::error file=F,line=L,col=C::...``
 (a pull request shows it on the line), and every run ends with one summary line.
 """
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..relations import REFUTED, UNKNOWN, VERIFIED, VERDICTS
 from .escape import github_data, github_property, terminal_text
@@ -27,53 +28,27 @@ class StepRecord:
     failed: bool                 # counts against the exit status (not verified, or --strict)
 
 
-def _column(source_lines: Sequence[str], line: Optional[int]) -> Optional[int]:
-    """The column of the first character written on ``line`` (the step's relation), 1-based."""
-    if line is None or not 1 <= line <= len(source_lines):
-        return None
-    text = source_lines[line - 1]
-    return len(text) - len(text.lstrip()) + 1 if text.strip() else 1
-
-
 def step_records(file: str, results: Iterable, source: Optional[str] = None,
-                 strict: bool = False) -> Tuple[StepRecord, ...]:
-    """A record for every step of ``results`` (DerivationResults); ``source`` is the text the
+                 strict: bool = False) -> Tuple[Any, ...]:
+    """The located facts of every step of ``results`` (DerivationResults), as the report model
+    holds them (``report_model.StepReport``: a StepRecord and more); ``source`` is the text the
     steps were read from, for their columns."""
-    from .report import message_parts
+    from ..report_model import results_report
 
-    lines = source.splitlines() if source is not None else []
-    out: List[StepRecord] = []
-    for result in results:
-        d = result.derivation
-        for i, (step, res) in enumerate(zip(d.steps, result.steps), 1):
-            failed = not res.verified or bool(strict and res.missing)
-            parts = message_parts(res)
-            out.append(StepRecord(file, d.name, i, step.line, _column(lines, step.line),
-                                  res.verdict, "; ".join(parts), parts[0] if parts else "",
-                                  failed))
-    return tuple(out)
+    return results_report(file, list(results), source, strict, source_syntax=False).steps
 
 
-def read_source(path: str) -> Optional[str]:
-    """A file's text for the columns of its steps, or None (unreadable: no columns)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read()
-    except OSError:
-        return None
-
-
-def _where(record: StepRecord) -> str:
+def _where(record: Any) -> str:
     return ":".join(str(p) for p in (record.file, record.line, record.column) if p is not None)
 
 
-def _label(record: StepRecord) -> str:
+def _label(record: Any) -> str:
     """``refuted`` / ``unknown``; a verified step that fails only under --strict is an
     ``error`` about its citation."""
     return record.verdict if record.verdict != VERIFIED else "error"
 
 
-def located_line(record: StepRecord, short: bool = False) -> str:
+def located_line(record: Any, short: bool = False) -> str:
     """``swapped.deriv:5:3: refuted: swapped, step 2: the two sides differ ...`` (``short``,
     for --quiet: where and what only, ``swapped.deriv:5:3: refuted: swapped, step 2``)."""
     what = f"{record.derivation}, step {record.index}"
@@ -81,7 +56,7 @@ def located_line(record: StepRecord, short: bool = False) -> str:
     return terminal_text(f"{_where(record)}: {_label(record)}: {what}{message}", one_line=True)
 
 
-def located_lines(records: Iterable[StepRecord], short: bool = False) -> List[str]:
+def located_lines(records: Iterable[Any], short: bool = False) -> List[str]:
     """A located line for each step that fails (not verified, or short of a rule under
     --strict). Never wrapped: editors and CI read them as FILE:LINE:COL."""
     return [located_line(r, short) for r in records if r.failed]
@@ -90,7 +65,7 @@ def located_lines(records: Iterable[StepRecord], short: bool = False) -> List[st
 _escape_data, _escape_property = github_data, github_property  # their former names
 
 
-def github_line(record: StepRecord) -> str:
+def github_line(record: Any) -> str:
     """A GitHub Actions workflow command: the step's problem shown where it is written."""
     props = [f"file={github_property(record.file)}"]
     if record.line is not None:
@@ -113,14 +88,14 @@ def github_error(file: str, line: Optional[int], column: Optional[int], message:
     return f"::error {','.join(props)}::{github_data(message)}"
 
 
-def tally(records: Iterable[StepRecord]) -> Dict[str, int]:
+def tally(records: Iterable[Any]) -> Dict[str, int]:
     counts = {v: 0 for v in VERDICTS}
     for r in records:
         counts[r.verdict] += 1
     return counts
 
 
-def summary_line(records: Sequence[StepRecord], errors: int = 0) -> str:
+def summary_line(records: Sequence[Any], errors: int = 0) -> str:
     """One line for the whole run: ``elbo-check: 1 step not verified (1 refuted) in 1 of 2
     derivations; 9 steps checked: 8 verified, 1 refuted, 0 unknown`` (``every step verified
     in 2 derivations; ...`` when nothing failed), and the input errors, if any."""

@@ -1,5 +1,5 @@
-"""Check results as people and programs read them: a terminal report and the JSON document of
-the contract. Both take their words from ``step_message``."""
+"""Check results as people read them: the terminal report, and the words every report takes
+(``message_parts``, ``rules_shown``, ``conclusion``); the JSON is ``elbo_sym.report_model``'s."""
 from ..checker import VERIFIED
 from .escape import terminal_text
 from .text import model_text, relation_symbol, text, unicode_name
@@ -45,6 +45,22 @@ def hint_text(result):
     return f"{result.hint}, e.g. model {model_text(result.hint_model)}"
 
 
+def rules_shown(cited, used, missing=()) -> str:
+    """The rules beside a step, in every report (text, Markdown, HTML, LaTeX): those the
+    checker used (the citation when it names none, as for a step not verified), written as
+    the citation and what it lacked when that says it all (``linearity; also needed:
+    kl-definition``), else with the cited where they differ (``product-rule, linearity
+    (cited: product-rule)``); "" when there are neither."""
+    cited, used, missing = list(cited), list(used) or list(cited), list(missing)
+    needed = f"{'also ' * bool(cited)}needed: {', '.join(missing)}" if missing else ""
+    if missing and set(used) <= set(cited) | set(missing):
+        return "; ".join(p for p in (", ".join(cited), needed) if p)
+    shown = ", ".join(cited if set(cited) == set(used) else used)   # the author's order
+    if cited and set(cited) != set(used):
+        shown += f" (cited: {', '.join(cited)})"
+    return "; ".join(p for p in (shown, needed) if p)
+
+
 LATEX_RELATIONS = {"=": "=", "<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">"}
 
 
@@ -76,11 +92,6 @@ def json_suggestions(result):
     return [{"expression": text(s.expression), "source": s.source, "latex": s.latex,
              "relation": s.relation, "edit": s.edit, "rules": list(s.rules),
              "last_resort": s.last_resort} for s in getattr(result, "suggestions", ())]
-
-
-def step_message(result):
-    """``message_parts`` as one line, or None."""
-    return "; ".join(message_parts(result)) or None
 
 
 def fact_text(lhs, relation, rhs):
@@ -173,7 +184,7 @@ def format_derivation(result, colour=False, quiet=False, strict=False, width=Non
             if step is None:
                 lines += _fit(f"    {body}", width, "        ")
                 continue
-            rules = ", ".join(res.rules_used or step.rules)
+            rules = rules_shown(step.rules, res.rules_used, res.missing)
             plain = f"{MARKS[res.verdict]} {res.verdict}"
             mark = _style(plain, res.verdict, colour)
             where = f"line {step.line}" if step.line is not None else ""
@@ -195,39 +206,13 @@ def format_derivation(result, colour=False, quiet=False, strict=False, width=Non
     return "\n".join(lines)
 
 
-def json_numeric(outcome):
-    if outcome is None:
-        return None
-    counterexample = dict(outcome.counterexample) if outcome.counterexample else None
-    return {"status": outcome.status, "instances": outcome.instances,
-            "counterexample": counterexample, "message": outcome.message}
-
-
-def json_step(step, index, result):
-    return {"index": index, "line": step.line, "relation": step.relation,
-            "verdict": result.verdict, "rules_cited": list(step.rules),
-            "rules_used": list(result.rules_used), "message": step_message(result),
-            "missing_rules": list(result.missing), "inconsistent": result.inconsistent,
-            "numeric": json_numeric(result.numeric),
-            "hint": hint_text(result) if result.hint else None,
-            "suggestions": json_suggestions(result)}
-
-
-def json_derivation(result, strict=False):
-    d = result.derivation
-    return {"name": d.name, "title": d.title, "ok": result.ok(strict),
-            "conclusion": conclusion(result),
-            "assumptions": assumption_texts(result), "conditions": condition_texts(result),
-            "models": [model_text(m) for m in d.models],
-            "steps": [json_step(s, i, r) for i, (s, r) in enumerate(zip(d.steps, result.steps), 1)]}
-
-
-def json_file(filename, results=(), error=None, strict=False):
-    """One entry of ``files``: an input error, or the checked derivations of the file."""
-    if error is not None:
-        return {"file": filename, "ok": False,
-                "error": {"line": error.line, "column": error.column, "message": error.message},
-                "derivations": []}
-    derivations = [json_derivation(r, strict) for r in results]
-    return {"file": filename, "ok": all(d["ok"] for d in derivations), "error": None,
-            "derivations": derivations}
+def document_text(results, notes=(), prefix="", colour=False, quiet=False, strict=False,
+                  width=None):
+    """The terminal report of a checked document: each chain (``format_derivation``) after
+    ``prefix`` (the file's name), then a document's last lines (``notes``), inert."""
+    head = terminal_text(prefix, one_line=True)
+    blocks = [head + format_derivation(r, colour=colour, quiet=quiet, strict=strict, width=width)
+              for r in results]
+    if notes:
+        blocks.append(terminal_text("\n".join(notes)))
+    return "\n\n".join(blocks)
