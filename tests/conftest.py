@@ -1,9 +1,20 @@
-"""Shared builders for tests: densities written the way the paper writes them."""
+"""Shared builders for tests: densities written the way the paper writes them, and the
+conformance files the tests read (a copy in tests/conformance, so that a clone alone passes)."""
+import os
+import signal
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
 from sympy import symbols
 
 from elbo_sym.algebra import Density
 
 x, z, y = symbols("x z y")
+
+# the conformance files of the contract that the tests read; .ci/run checks ../shared too
+CONFORMANCE = Path(__file__).resolve().parent / "conformance"
 
 
 def p(*variables, given=()):
@@ -12,3 +23,32 @@ def p(*variables, given=()):
 
 def q(*variables, given=()):
     return Density("q", variables, given)
+
+
+# the default run (the README's command) draws fewer random examples in the slowest property
+# tests; .ci/run sets ELBO_CHECK_FULL_TESTS=1 and runs them all
+FULL = os.environ.get("ELBO_CHECK_FULL_TESTS") == "1"
+
+
+def examples(default: int, full: int) -> int:
+    """How many random examples a slow property test draws: ``full`` under .ci/run."""
+    return full if FULL else default
+
+
+HANG = 300   # seconds: a guard against a hang, never a judge of speed (slow machines pass)
+
+
+@contextmanager
+def no_hang(seconds: float = HANG) -> Iterator[None]:
+    """Fail the test if its block is still running after ``seconds``: catches a hang (an
+    exponential parse, a huge number computed) without asserting how fast anything runs."""
+    def ring(signum, frame):
+        pytest.fail(f"still running after {seconds} s: a hang", pytrace=False)
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

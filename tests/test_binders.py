@@ -12,6 +12,7 @@ from elbo_sym.algebra import (KL, Density, Entropy, Expectation, Gaussian, Index
 from elbo_sym.algebra.binders import rename_bound
 from elbo_sym.checker import REFUTED, UNKNOWN, VERIFIED, check_step
 from elbo_sym.errors import DomainError
+from elbo_sym.numeric.judge import judge
 
 x, y, z, w, v, j, J = (Symbol(n) for n in ("x", "y", "z", "w", "v", "j", "J"))
 
@@ -47,7 +48,8 @@ def test_an_element_is_not_pulled_out_of_an_expectation_over_it():
     z_j, z_1 = IndexedVariable("z", j), IndexedVariable("z", 1)
     inside = Expectation(Sum(z_j, (j, 1, 2)) * z_1, Gaussian(z_1, 0, 1))
     pulled = Sum(z_j, (j, 1, 2)) * Expectation(z_1, Gaussian(z_1, 0, 1))
-    assert check_step(inside, "=", pulled).verdict != VERIFIED
+    # E[z_1 (z_1 + z_2)] = 1 while E[z_1] (z_1 + z_2) = 0: the residual is the constant 1
+    assert check_step(inside, "=", pulled).verdict == REFUTED
 
 
 # -- substitution -------------------------------------------------------------------------
@@ -57,7 +59,7 @@ def test_substitution_renames_a_dummy_that_would_capture():
     out = substitute(body, {y: z})                     # f(z)
     assert z in out.free_symbols                       # the argument stays free
     assert check_step(out, "=", 0, ["gaussian"]).verdict == VERIFIED          # z E[z'] = 0
-    assert check_step(out, "=", 1, ["gaussian"]).verdict != VERIFIED
+    assert check_step(out, "=", 1, ["gaussian"]).verdict == REFUTED        # 0 = 1
 
 
 def test_substitution_refuses_to_capture_a_family_variable():
@@ -147,8 +149,10 @@ def test_an_empty_sum_is_zero_not_karr():
 
 def test_a_symbolic_count_needs_its_range():
     assert check_step(Sum(1, (j, 1, J)), "=", J).verdict == VERIFIED
-    # J - 4 only where J >= 4: for J = 0..3 the sum is empty
-    assert check_step(Sum(1, (j, 5, J)), "=", J - 4).verdict != VERIFIED
+    # J - 4 only where J >= 4: for J = 0..3 the sum is empty; the symbolic judge does not
+    # try small bounds, the numeric judge does (J = 3), so the full check refutes it
+    assert check_step(Sum(1, (j, 5, J)), "=", J - 4).verdict == UNKNOWN
+    assert judge(Sum(1, (j, 5, J)), "=", J - 4).status == "violated"
     assert check_step(Sum(1, (j, 5, J)), "=", J - 4, [], [(J, ">=", 4)]).verdict == VERIFIED
     assert check_step(Sum(x, (j, 1, J)), "=", J * x).verdict == VERIFIED
 
@@ -158,7 +162,9 @@ def test_written_out_indexed_kl_sum():
     p = lambda *vs: Density("p", vs)   # noqa: E731
     left = Sum(KL(q(zj), p(zj)), (j, 1, 2))
     assert check_step(left, "=", KL(q(z1), p(z1)) + KL(q(z2), p(z2))).verdict == VERIFIED
-    assert check_step(left, "=", 2 * KL(q(z1), p(z1))).verdict != VERIFIED
+    # false for any two different KL terms: the numeric judge's densities refute it
+    assert check_step(left, "=", 2 * KL(q(z1), p(z1))).verdict == UNKNOWN
+    assert judge(left, "=", 2 * KL(q(z1), p(z1))).status == "violated"
 
 
 # -- realness, size, KL binding, domains, undefined terms ---------------------------------
@@ -167,13 +173,26 @@ def test_jensen_is_for_real_functions():
     n = Gaussian(z, 0, 1)
     step = check_step(Expectation(exp(sqrt(-1) * z), n), ">=", exp(Expectation(sqrt(-1) * z, n)),
                       ["jensen"])
-    assert step.verdict != VERIFIED
+    assert step.verdict != VERIFIED   # refuted is the right verdict: see the xfail below
     assert check_step(Expectation(exp(z), n), ">=", exp(Expectation(z, n)), ["jensen"]).verdict == VERIFIED
+
+
+@pytest.mark.xfail(strict=True, reason="E[exp(i z)] = exp(-1/2) < 1 = exp(E[i z]) for z ~ N(0, 1): "
+                   "false with no free variable, yet unknown: neither judge evaluates a "
+                   "complex expectation (the numeric judge says not-applicable)")
+def test_jensen_with_a_complex_exponent_is_refuted():
+    from elbo_sym.checker import check_derivation
+    from elbo_sym.parser import parse_text
+
+    (d,) = parse_text("E_{N(z; 0, 1)}[exp(sqrt(-1) z)]\n>= exp(E_{N(z; 0, 1)}[sqrt(-1) z])   "
+                      "by jensen\n", "complex.deriv")
+    assert check_derivation(d, numeric=True).steps[0].verdict == REFUTED
 
 
 def test_a_complex_square_root_gets_no_certificate():
     a = Symbol("a")
-    assert check_step(sqrt(a) ** 2, ">=", 0, [], [(a, "<", 0)]).verdict != VERIFIED
+    step = check_step(sqrt(a) ** 2, ">=", 0, [], [(a, "<", 0)])   # sqrt(a)^2 = a < 0
+    assert step.verdict == REFUTED and dict(step.counterexample)[a] < 0
 
 
 def test_huge_numbers_built_by_rules_are_refused_not_crashed():
@@ -185,7 +204,9 @@ def test_an_assumption_does_not_reach_the_variable_a_kl_integrates():
     r = Density("r", (w,))
     left = Expectation(KL(q(z), Gaussian(z, -r, 1)), r)
     right = KL(q(z), Gaussian(z, 0, 1)) + Rational(1, 2) * Expectation(r ** 2, r)
-    assert check_step(left, ">=", right, [], [(z, ">", 0)]).verdict != VERIFIED
+    # false: the gap is -E_r[r(w)] E_q[z], negative for some densities (the numeric judge's)
+    assert check_step(left, ">=", right, [], [(z, ">", 0)]).verdict == UNKNOWN
+    assert judge(left, ">=", right, [(z, ">", 0)]).status == "violated"
 
 
 def test_a_step_holds_where_its_terms_are_defined():
@@ -209,21 +230,24 @@ def test_counterexamples_respect_facts_through_other_variables():
     chain = check_step(x, ">=", 1, [], [(x, ">=", y), (y, ">=", 2)])
     assert chain.verdict != REFUTED
     wrong = check_step(x, ">=", 3, [], [(x, ">=", y), (y, ">=", 2)])
-    assert wrong.verdict != VERIFIED
-    if wrong.counterexample:
-        values = dict(wrong.counterexample)
-        assert values[x] >= values[y] >= 2
+    assert wrong.verdict == REFUTED
+    values = dict(wrong.counterexample)
+    assert values[x] >= values[y] >= 2 and values[x] < 3
 
 
 def test_sums_of_powers_and_products_of_constants_have_closed_forms():
     k = Symbol("k")
     assert check_step(Sum(Sum(1, (k, 1, j)), (j, 1, J)), "=", J * (J + 1) / 2).verdict == VERIFIED
     assert check_step(Sum(j ** 2, (j, 1, J)), "=", J * (J + 1) * (2 * J + 1) / 6).verdict == VERIFIED
-    assert check_step(Sum(j, (j, 3, J)), "=", J * (J + 1) / 2 - 3).verdict != VERIFIED   # J >= 2
+    # only for J >= 2: at J = 1 the sum is empty and the right side is -2; the numeric judge
+    # finds that point, the symbolic one does not try it
+    assert check_step(Sum(j, (j, 3, J)), "=", J * (J + 1) / 2 - 3).verdict == UNKNOWN
+    assert judge(Sum(j, (j, 3, J)), "=", J * (J + 1) / 2 - 3).status == "violated"
     assert check_step(Sum(j, (j, 3, J)), "=", J * (J + 1) / 2 - 3, [], [(J, ">=", 2)]).verdict == VERIFIED
     from sympy import Product
     assert check_step(Product(2, (j, 1, J)), "=", 2 ** J).verdict == VERIFIED
-    assert check_step(Product(2, (j, 1, J)), "=", 2 ** (J + 1)).verdict != VERIFIED
+    wrong = check_step(Product(2, (j, 1, J)), "=", 2 ** (J + 1))
+    assert wrong.verdict == REFUTED and wrong.counterexample
 
 
 def test_a_term_that_evaluates_away_keeps_its_condition():

@@ -1,12 +1,10 @@
 """`elbo-check check`: the report, the JSON document of the contract, exit codes."""
 import json
-from pathlib import Path
 
 from click.testing import CliRunner
 
 import cli
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 GOOD = "log p(x)\n= log p(x, z) - log p(z | x)    by product-rule\n"
 WRONG = "log p(x)\n= log p(x, z) - log p(x | z)    by bayes-rule\n"
 UNCITED = "log p(x)\n= log p(x, z) - log p(z | x)    by linearity\n"

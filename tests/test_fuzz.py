@@ -26,6 +26,7 @@ from elbo_sym.checker import check_derivation
 from elbo_sym.errors import InputError
 from elbo_sym.parser import parse_text
 
+from conftest import examples
 from fuzzing import broken_assumption, near_valid_files, token_soup, valid_files
 
 FUZZ = settings(deadline=None, derandomize=True, database=None,
@@ -103,7 +104,7 @@ def assert_checks_cleanly(derivations, text):
 
 # -- generated files ----------------------------------------------------------------------------
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=examples(60, 150))
 @given(text=valid_files())
 def test_valid_files_parse(text):
     try:
@@ -113,7 +114,7 @@ def test_valid_files_parse(text):
     assert derivations
 
 
-@settings(FUZZ, max_examples=80, phases=NO_SHRINK)
+@settings(FUZZ, max_examples=examples(20, 80), phases=NO_SHRINK)
 @given(text=valid_files())
 def test_valid_files_check_without_crash_or_inconsistency(text):
     assert_checks_cleanly(parse_text(text, "fuzz.deriv"), text)
@@ -125,7 +126,7 @@ def test_pinned_reproducers_check_cleanly(name):
     assert_checks_cleanly(parse_text(text, f"{name}.deriv"), text)
 
 
-@settings(FUZZ, max_examples=200)
+@settings(FUZZ, max_examples=examples(80, 200))
 @given(text=near_valid_files())
 def test_near_valid_files_parse_or_fail_cleanly(text):
     parse_or_error(text)

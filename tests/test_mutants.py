@@ -12,13 +12,14 @@ from sympy import IndexedBase, Sum, log, symbols
 from elbo_sym.algebra import Defined, Expectation, IndexedVariable
 from elbo_sym.derivation import Definition, Derivation, Step
 from elbo_sym.derivations import BUILTINS, DERIVATIONS
-from elbo_sym.mutation import (BOUND_RENAME, COUNTED, EQUIVALENT, INDEX_SHIFT, KINDS, LET_SWAP,
-                               SUM_BOUND, equivalence, expression_mutants, judge_mutant, mutants)
+from elbo_sym.mutation import (COUNTED, EQUIVALENT, equivalence, expression_mutants, judge_mutant,
+                               mutants)
+from elbo_sym.slips import BOUND_RENAME, INDEX_SHIFT, KINDS, LET_SWAP, SUM_BOUND
 from elbo_sym.numeric import judge
 from elbo_sym.parser import parse_file
-from elbo_sym.relations import REFUTED, VERIFIED
+from elbo_sym.relations import REFUTED, UNKNOWN, VERIFIED
 
-from conftest import p, q, x, z
+from conftest import HANG, p, q, x, z
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {d.name: d for path in sorted((ROOT / "examples").glob("*.deriv")) for d in parse_file(str(path))}
@@ -68,7 +69,7 @@ def test_mutants_the_numbers_missed_on_8_draws_are_counted_and_refuted(name, ind
            and m.description in ("KL arguments swapped", "q(z | x) turned around")]
     # the old suite excluded these: 8 draws of the numeric judge found no violation
     assert judge(m.previous, m.step.relation, m.step.expr, m.facts, draws=8).status == "holds"
-    assert equivalence(m).verdict != VERIFIED
+    assert equivalence(m).verdict == UNKNOWN   # no proof either way; the 64 draws refute it
     j = judge_mutant(m, draws=64)
     assert (j.status, j.final, j.numeric) == (COUNTED, REFUTED, "violated")
 
@@ -92,7 +93,7 @@ def test_every_kind_of_slip_is_generated():
 def test_the_suite_prints_its_table_and_passes():
     r = subprocess.run([sys.executable, "scripts/mutation_suite.py", "--sample", "40", "--draws", "16",
                         "--explain-budget", "0.5"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+                       cwd=ROOT, capture_output=True, text=True, timeout=HANG)   # a hang guard
     assert r.returncode == 0, r.stdout + r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == ("| kind | generated | excluded (proven equal) | counted | refuted | unknown "

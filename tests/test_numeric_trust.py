@@ -64,7 +64,7 @@ def test_an_equation_no_draw_satisfies_is_not_applicable():
     assert outcome.status == "not-applicable"
     assert outcome.counterexample is None
     assert outcome.message == ("not applicable: only 0 of 48 instances could be evaluated "
-                               "(the draws did not satisfy the assumption x**2 + y**2 = 1)")
+                               "(the draws did not satisfy the assumption x^2 + y^2 = 1)")
 
 
 def test_a_fact_about_an_element_of_a_family_holds_for_every_element():
@@ -189,7 +189,7 @@ def test_a_sum_with_its_upper_bound_below_its_lower_one_is_zero():
 def test_huge_numbers_are_refused_with_a_reason():
     huge = Pow(10, 2000, evaluate=False)
     outcome = judge(Expectation(z, Gaussian(z, huge, 1)), "=", huge)
-    assert outcome.message == "not applicable: the number 10**2000 is too large or too small for floating point"
+    assert outcome.message == "not applicable: the number 10^2000 is too large or too small for floating point"
     outcome = judge(x, "=", Integer(10) ** 2000)
     assert outcome.message == "not applicable: a number is too large for floating point (2001 digits)"
     outcome = judge(Sum(x, (j, 1, J)), "=", J * x, [(J, ">=", 10 ** 12)])

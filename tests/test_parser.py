@@ -1,5 +1,5 @@
-"""The parser against the contract (derivation-format.md in the shared folder, ../shared
-next to the repository; the tests that need its conformance files skip when it is absent).
+"""The parser against the contract (derivation-format.md in the shared folder); the
+conformance files it reads are the copy in tests/conformance.
 
 Expressions are compared after re-evaluating both sides (``ev``), which is exact for the
 precedence cases: a wrong grouping gives a different evaluated expression. A few tests compare
@@ -8,7 +8,6 @@ the unevaluated structure itself, where order or laziness is the point.
 import csv
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,16 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sympy import Abs, E, Integer, Pow, Rational, Sum, Symbol, exp, log, pi, sqrt
 
+from conftest import CONFORMANCE, no_hang
 from elbo_sym.algebra import (KL, Defined, Density, Entropy, Expectation, Gaussian,
                               IndexedVariable, SpaceIntegral)
 from elbo_sym.derivation import Assumption, Definition, Derivation
 from elbo_sym.errors import InputError
 from elbo_sym.parser import parse_expression, parse_file, parse_text
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CONFORMANCE = next((p for p in (Path(__file__).parent / "conformance", SHARED / "conformance")
-                    if p.is_dir()), None)
-needs_conformance = pytest.mark.skipif(CONFORMANCE is None, reason="no conformance folder")
 
 x, y, z, mu, sigma, J, j, a, b, c = (Symbol(n) for n in
                                     ("x", "y", "z", "mu", "sigma", "J", "j", "a", "b", "c"))
@@ -210,9 +206,8 @@ def test_order_is_kept_and_nothing_is_computed():
 
 def test_huge_literal_is_refused_quickly():
     """Kept symbolic, 10^(10^10) is computed by the first printer that meets it: refused."""
-    started = time.monotonic()
-    err = error_of("x\n= 10^(10^(10^10))\n")
-    assert time.monotonic() - started < 2
+    with no_hang():
+        err = error_of("x\n= 10^(10^(10^10))\n")
     assert (err.line, err.column) == (2, 7) and "too large" in err.message
     assert "10^(10^10)" in err.message
     assert_error("x\n= 1 + 2^100001\n", 2, 7, "too large")
@@ -357,7 +352,6 @@ def test_start_right_under_a_let():
     assert ev(d.definitions[0].body) == 3
 
 
-@needs_conformance
 @pytest.mark.parametrize("folder", ["valid", "invalid"])
 def test_conformance_files_parse(folder):
     files = sorted((CONFORMANCE / folder).glob("*.deriv"))
@@ -372,14 +366,11 @@ MALFORMED_COLUMNS = {"malformed/code.deriv": 5, "malformed/mixed-relations.deriv
 
 
 def _malformed_rows():
-    if CONFORMANCE is None:
-        return []
     with open(CONFORMANCE / "expected.tsv", encoding="utf-8") as fh:
         rows = [r for r in csv.reader(fh, delimiter="\t") if r and r[1] == "input-error"]
     return [(r[0], int(r[2])) for r in rows]
 
 
-@needs_conformance
 @pytest.mark.parametrize("rel, line", _malformed_rows())
 def test_conformance_malformed(rel, line):
     with pytest.raises(InputError) as info:
@@ -517,9 +508,8 @@ def test_error_missing_file(tmp_path):
 # -- bounds --------------------------------------------------------------------------------
 
 def test_deep_nesting_is_refused_quickly():
-    started = time.monotonic()
-    err = error_of("(" * 5000 + "x" + ")" * 5000 + "\n= x\n")
-    assert time.monotonic() - started < 5
+    with no_hang():
+        err = error_of("(" * 5000 + "x" + ")" * 5000 + "\n= x\n")
     assert (err.line, err.column) == (1, 201) and "nesting too deep" in err.message
     assert parse_expression("(" * 200 + "x" + ")" * 200) == x
 
@@ -527,12 +517,11 @@ def test_deep_nesting_is_refused_quickly():
 @pytest.mark.parametrize("text", ["- " * 5000 + "x", "x^" * 5000 + "x", "log " * 5000 + "x",
                                   "sqrt(" * 150 + "x" + ")" * 150])
 def test_long_chains_parse_or_refuse_quickly(text):
-    started = time.monotonic()
-    try:
-        parse_text(text + "\n= x\n")
-    except InputError as err:
-        assert err.line == 1
-    assert time.monotonic() - started < 5
+    with no_hang():
+        try:
+            parse_text(text + "\n= x\n")
+        except InputError as err:
+            assert err.line == 1
 
 
 def test_number_too_long():
@@ -540,12 +529,11 @@ def test_number_too_long():
 
 
 def test_long_line_is_fine_or_refused():
-    started = time.monotonic()
-    (d,) = parse_text("x\n= " + " + ".join(["a"] * 10000) + "\n")
-    assert len(d.steps[0].expr.args) == 10000
-    with pytest.raises(InputError):
-        parse_text("x\n= " + "a " * 200000 + "\n")
-    assert time.monotonic() - started < 10
+    with no_hang():
+        (d,) = parse_text("x\n= " + " + ".join(["a"] * 10000) + "\n")
+        assert len(d.steps[0].expr.args) == 10000
+        with pytest.raises(InputError):
+            parse_text("x\n= " + "a " * 200000 + "\n")
 
 
 # -- robustness ----------------------------------------------------------------------------
@@ -694,12 +682,11 @@ def test_rule_names_after_by_or_inside_an_expression_are_no_forgotten_by():
 
 
 def test_forgotten_by_on_a_long_line_is_quick():
-    started = time.monotonic()
-    assert_exact_error("x\n= x " + "algebra, " * 5000 + "algebra\n", "2:5",
-                       "did you forget 'by'? (algebra is a rule name)")
-    (d,) = parse_text("x\n= x by " + "algebra, " * 5000 + "algebra\n", "t.deriv")
+    with no_hang():
+        assert_exact_error("x\n= x " + "algebra, " * 5000 + "algebra\n", "2:5",
+                           "did you forget 'by'? (algebra is a rule name)")
+        (d,) = parse_text("x\n= x by " + "algebra, " * 5000 + "algebra\n", "t.deriv")
     assert d.steps[0].rules == ("algebra",)
-    assert time.monotonic() - started < 5
 
 
 # -- issue 8: indexed variables ------------------------------------------------------------
@@ -784,12 +771,12 @@ def test_let_argument_is_not_captured_by_the_bodys_expectation():
     assert z in use.body.free_symbols and bound not in use.body.free_symbols
 
 
-@needs_conformance
 def test_let_capture_conformance_file_is_not_verified():
     from elbo_sym.checker import check_derivation
     (d,) = parse_file(CONFORMANCE / "binders" / "let-capture-expectation.deriv")
     assert d.start.body.density.variable != z
-    assert check_derivation(d).steps[0].verdict != "verified"
+    # f(z) = E[z' z] = 0, and 0 = 1 is refuted: the argument was not captured (E[z z] = 1)
+    assert check_derivation(d).steps[0].verdict == "refuted"
 
 
 def test_a_family_variable_that_would_capture_is_an_error():

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sympy import Integer, Mul, Pow, Product, Sum, Symbol, log
 
+from conftest import CONFORMANCE
 from elbo_sym.algebra import (KL, Density, Draws, Expectation, Gaussian, IndexedVariable,
                               SpaceIntegral, VariableRange)
 from elbo_sym.derivation import Assumption, ModelDeclaration
@@ -16,10 +17,6 @@ from elbo_sym.errors import InputError
 from elbo_sym.parser import parse_expression, parse_file, parse_text
 from elbo_sym.printing import text as printed
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CONFORMANCE = next((p for p in (Path(__file__).parent / "conformance", SHARED / "conformance")
-                    if p.is_dir()), None)
-needs_conformance = pytest.mark.skipif(CONFORMANCE is None, reason="no conformance folder")
 
 x, y, z, w, a, s, t, k, j, T, K, J, mu = (Symbol(n) for n in
                                            ("x", "y", "z", "w", "a", "s", "t", "k", "j", "T",
@@ -451,13 +448,10 @@ def test_assume_equation_stays():
 # -- the conformance files --------------------------------------------------------------------
 
 def _model_rows():
-    if CONFORMANCE is None:
-        return []
     with open(CONFORMANCE / "models.tsv", encoding="utf-8") as fh:
         return [tuple(r) for r in csv.reader(fh, delimiter="\t") if r]
 
 
-@needs_conformance
 @pytest.mark.parametrize("rel, expect, where", _model_rows())
 def test_models_conformance_files_parse(rel, expect, where):
     if expect == "input-error":
@@ -472,7 +466,6 @@ def test_models_conformance_files_parse(rel, expect, where):
         assert any(d.name == name and len(d.steps) >= int(index) for d in ders)
 
 
-@needs_conformance
 def test_ddpm_objects():
     """The diffusion file: the models, and a step's telescoped sum over t = 2..T."""
     ders = parse_file(CONFORMANCE / "models" / "ddpm.deriv")
@@ -488,7 +481,6 @@ def test_ddpm_objects():
     assert ders[1].steps[-1].rules == ("tower", "linearity", "kl-definition")
 
 
-@needs_conformance
 def test_iwae_objects():
     ders = parse_file(CONFORMANCE / "models" / "iwae.deriv")
     draws = Draws(q(z, given=(x,)), VariableRange("z", 1, K))

@@ -1,13 +1,14 @@
 """The readers never crash and never hang: random LaTeX token soups and truncated displays give
 positioned skips or input errors only; a 5 MB file is refused at once."""
-import time
-
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from elbo_sym.errors import InputError
 from elbo_sym.readers import check_reading, read_text
 from elbo_sym.readers.document import ChainBlock, DeclaredBlock, SkippedBlock
+
+from conftest import no_hang
 
 ROBUST = settings(deadline=None, derandomize=True, database=None, max_examples=150,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -37,22 +38,21 @@ $$
 
 
 def _survives(text, kind):
-    """Reading and checking ``text`` ends in blocks or a located input error, quickly."""
-    started = time.monotonic()
-    try:
-        reading = read_text(text, "soup." + kind, kind)
-    except InputError as exc:
-        assert exc.filename == "soup." + kind and exc.line is not None
-        return None
-    for block in reading.blocks:
-        assert isinstance(block, (ChainBlock, DeclaredBlock, SkippedBlock))
-        if isinstance(block, SkippedBlock):
-            assert block.line >= 1 and block.reason
-    results = check_reading(reading, numeric=False, timeout=2)
+    """Reading and checking ``text`` ends in blocks or a located input error, not in a hang."""
+    with no_hang():
+        try:
+            reading = read_text(text, "soup." + kind, kind)
+        except InputError as exc:
+            assert exc.filename == "soup." + kind and exc.line is not None
+            return None
+        for block in reading.blocks:
+            assert isinstance(block, (ChainBlock, DeclaredBlock, SkippedBlock))
+            if isinstance(block, SkippedBlock):
+                assert block.line >= 1 and block.reason
+        results = check_reading(reading, numeric=False, timeout=2)
     for result in results:
         for step in result.steps:
             assert step.verdict in ("verified", "refuted", "unknown")
-    assert time.monotonic() - started < 30
     return reading
 
 
@@ -83,26 +83,21 @@ def test_the_whole_display_is_checked():
     assert [type(b).__name__ for b in reading.blocks] == ["ChainBlock"]
 
 
-def test_a_5_mb_file_is_refused_quickly():
-    started = time.monotonic()
+def test_a_5_mb_file_is_refused_before_it_is_read():
     text = ("$$ a = a $$\n" + "x" * 100 + "\n") * 48_000
     assert len(text) > 5_000_000
-    try:
+    with no_hang(), pytest.raises(InputError) as info:
         read_text(text, "big.tex", "tex")
-    except InputError as exc:
-        assert "too large" in exc.message and (exc.line, exc.column) == (1, 1)
-    else:
-        raise AssertionError("a 5 MB file was read")
-    assert time.monotonic() - started < 2
+    exc = info.value
+    assert "too large" in exc.message and (exc.line, exc.column) == (1, 1)
 
 
-def test_a_large_file_under_the_bound_is_read_in_bounded_time():
-    started = time.monotonic()
+def test_a_large_file_under_the_bound_is_read():
     text = ("prose " * 20 + "\n$$ x + 1 $$\n") * 15_000     # 2 MB of text, 15,000 displays
     text = text[:1_900_000]
-    reading = read_text(text, "long.md", "md")
+    with no_hang():
+        reading = read_text(text, "long.md", "md")
     assert len(reading.blocks) > 10_000
-    assert time.monotonic() - started < 20
 
 
 def test_deep_nesting_is_a_skip_not_a_crash():

@@ -26,6 +26,7 @@ from elbo_sym.printing import document as doc
 from elbo_sym.printing.text import text
 from elbo_sym.readers import check_reading, read_text
 
+from conftest import examples
 from fuzzing import valid_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,10 +62,30 @@ class Same:
         return f"{self.relation} {self.text}"
 
 
+def _verdict(step):
+    """The step's verdict, or None where its time limit ran out: how far a check gets in its
+    time depends on the machine's load, so such a step matches any verdict."""
+    return None if (step.reason or "").startswith("the time limit") else step.verdict
+
+
 def shape(result):
     d = result.derivation
     return ([Same("", d.start)] + [Same(s.relation, s.expr) for s in d.steps],
-            [s.verdict for s in result.steps])
+            [_verdict(s) for s in result.steps])
+
+
+def same_shapes(again, results):
+    """Read back as written: the same expressions, and the same verdicts at every step that
+    both checks finished (a step cut off by its time limit in either matches any verdict)."""
+    if len(again) != len(results):
+        return False
+    for one, other in zip(again, results):
+        (exprs, verdicts), (exprs2, verdicts2) = shape(one), shape(other)
+        if exprs != exprs2 or len(verdicts) != len(verdicts2):
+            return False
+        if any(a != b for a, b in zip(verdicts, verdicts2) if a is not None and b is not None):
+            return False
+    return True
 
 
 def read_back(results, fragment=False, numeric=False, timeout=10.0):
@@ -80,13 +101,13 @@ def test_every_builtin_and_example_reads_back(target):
     report = check_target(target, OPTIONS)
     assert report.code in (0, 1) and report.results
     again, written = read_back(list(report.results))
-    assert [shape(r) for r in again] == [shape(r) for r in report.results], written
+    assert same_shapes(again, report.results), written
 
 
 def test_a_fragment_reads_back_too():
     report = check_target("elbo", OPTIONS)
     again, _ = read_back(list(report.results), fragment=True)
-    assert [shape(r) for r in again] == [shape(r) for r in report.results]
+    assert same_shapes(again, report.results)
 
 
 def test_the_command_line_round_trip(tmp_path):
@@ -109,7 +130,7 @@ def test_a_refuted_step_reads_back_refuted():
     assert shape(again[0]) == shape(result) and shape(result)[1] == ["refuted"]
 
 
-ROUND_TRIP = settings(deadline=None, derandomize=True, database=None, max_examples=40,
+ROUND_TRIP = settings(deadline=None, derandomize=True, database=None, max_examples=examples(20, 40),
                       phases=(Phase.explicit, Phase.reuse, Phase.generate),
                       suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                              HealthCheck.filter_too_much])
@@ -124,4 +145,4 @@ def test_generated_derivations_read_back(source):
         return
     results = [check_derivation(d, timeout=3) for d in derivations]
     again, written = read_back(results, timeout=3)
-    assert [shape(r) for r in again] == [shape(r) for r in results], written
+    assert same_shapes(again, results), written

@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 import cli
+from conftest import CONFORMANCE
 import elbo_sym
 from elbo_sym import mcp_server
 from elbo_sym.policy import CHECK, DERIVE, CheckPolicy, Numeric
 from elbo_sym.readers import check_reading, read_text
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 # a display with a relation that cannot be read: the bracket is never closed
 UNREADABLE = "# Notes\n\n$$ a = \\log p(x \\mid z $$\n"
 # display math, but no chain: a single formula
