@@ -25,9 +25,17 @@ ROW_BREAKS = frozenset((r"\\", r"\cr", r"\newline"))
 ANNOTATION_HEADS = frozenset(r"\text \mbox \textrm \textit \textnormal \checkmark \textup "
                              r"\textbf \emph \mathrm \tag \tag*".split())
 WIDE_SPACES = frozenset(r"\quad \qquad \hspace \hspace* \hfill".split())
+# what sets an equation number apart from the row on the page: a wide gap, or \nonumber's kin
+LABEL_SPACES = WIDE_SPACES | frozenset(r"\nonumber \notag \enspace".split())
+# a word of prose that starts a condition or a remark (x \text{ if } x > 0), never a name
+CONNECTIVES = frozenset("if iff for when where whenever with since as because using by and or "
+                        "then so thus hence given unless provided otherwise via".split())
 DEFINITION_MARKS = ("def", "Delta", "triangle", "triangleq", ":", "DEF", "d")
 # a hand-written equation number: (2), (3a), (A.1), (2.1)
 EQUATION_NUMBER = re.compile(r"[0-9]+[a-z]?|[A-Z]?[0-9]*(?:\.[0-9]+)+[a-z]?|[A-Z][0-9]+[a-z]?")
+# a brace label that marks a term for the prose, \underbrace{X}_{(a)}: no claim
+REFERENCE_MARK = re.compile(r"\([A-Za-z0-9.]{1,6}\)|\[[A-Za-z0-9.]{1,6}\]|\((?:\*|\\star|\\ast|"
+                            r"\\dagger)\)")
 # what continues the expression of the row above when a row begins with it
 OPERATOR_TEXTS = frozenset("+ - * / , ; − · ×".split()) | TIMES | {r"\pm", r"\mp", r"\div"}
 
@@ -216,9 +224,12 @@ def strip_annotations(row: List[Tok], source: str, rule_names) -> Row:
         if label:
             del out[start:]
             _trim_end(out)
+            while out and out[-1].kind == CS and out[-1].text in LABEL_SPACES:
+                out.pop()          # the gap before the number (\hfill (2))
+                _trim_end(out)
         else:
             problem = ("a number in brackets ends the row: an equation number or a factor? "
-                       "(an equation number stands after a space, \\qquad (2); a factor "
+                       "(an equation number stands after a wide gap, \\qquad (2); a factor "
                        "after \\cdot)", out[start].pos)
     return Row(out, rules, marked, problem=problem)
 
@@ -234,9 +245,11 @@ def _equation_number(out: List[Tok]):
     """(index of its '(', True) when the row ends in a hand-written equation number, (index,
     False) when a bracketed number ends it that may be a number or a factor, else None.
 
-    ``(2)``, ``(3a)``, ``(A.1)`` after a space, a spacing command or ``&`` is a label, and so
-    is ``(3a)`` or ``(A.1)`` anywhere at the end; after an operator (``\\cdot (2)``) or a
-    name it may apply to (``f(2)``) it is written mathematics."""
+    ``(2)``, ``(3a)``, ``(A.1)`` after a wide gap the page shows (``\\quad``, ``\\qquad``,
+    ``\\hfill``, ``&``) is a label, and so is ``(3a)`` or ``(A.1)`` at the end after anything
+    but a name; after an operator (``\\cdot (2)``) or a name it may apply to (``f(2)``) it is
+    written mathematics. A plain number after a space or a thin gap (``2 (3)``, ``2\\,(3)``:
+    typeset as 2(3)) may be either."""
     if not out or out[-1].text != ")":
         return None
     k = len(out) - 2
@@ -256,13 +269,13 @@ def _equation_number(out: List[Tok]):
                              prev.text in RELATION_CHARS or prev.text in "([" or
                              (prev.kind == CS and prev.text in RELATION_CS)):
         return None                      # \cdot (2), = (2): written mathematics
-    if before is None or before.kind in (SPACE, AMP) or before.text == "~" or \
-            (before.kind == CS and (before.text in SPACING or before.text in WIDE_SPACES)):
-        return k, True
-    if not label.isdigit():
-        return k, True
+    if prev is None or prev.kind == AMP or (prev.kind == CS and prev.text in LABEL_SPACES):
+        return k, True                   # \qquad (2), & (2): a wide gap that a reader sees
     if before.kind == LETTER or (before.kind == CS and before.text in GREEK):
-        return None                      # f(2): an application
+        return None                      # f(2), f(3a): an application
+    if re.search("[A-Za-z]", label):
+        return k, True                   # (3a), (A.1): no number
+    # a space typesets as nothing in math, and \, as a thin gap: '2 (3)' is 2(3) on the page
     return k, False
 
 
@@ -285,9 +298,9 @@ def _tail_starts(row, i, source) -> bool:
     if t.kind == CS and t.text in (r"\text", r"\mbox", r"\textrm", r"\textit", r"\textnormal"):
         j = _group_end(row, i + 1)
         words = _group_text(source, row, i + 1, j).strip()
-        return not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", words)
-    if t.kind == CS and t.text == r"\checkmark":
-        return True
+        return not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", words) or words in CONNECTIVES
+    if t.kind == CS and t.text in (r"\checkmark", r"\eqno", r"\leqno"):
+        return True      # plain TeX's \eqno (2): an equation number to the row's end
     return False
 
 
@@ -487,6 +500,9 @@ def _label_claim(inner: List[Tok], label: List[Tok]) -> Optional[List[Node]]:
     if label[0].kind == CS and label[0].text in WORDS_HEADS:
         return None                      # a label in words: shown, never checked
     found = relation_at(label, 0)
+    if found is None and REFERENCE_MARK.fullmatch("".join(t.text for t in label
+                                                          if t.kind != SPACE)):
+        return None                      # (a), (1), (ii), [3]: a mark the prose refers to
     if found is None:
         relation, rest = Relation("=", "=", label[0].pos), label
     else:

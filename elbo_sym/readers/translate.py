@@ -286,6 +286,12 @@ class Translator:
         while self.peek() is not None and self.peek().kind in (SUB, SUP):
             t = self.take()
             arg = self.argument("a subscript" if t.kind == SUB else "a superscript")
+            nxt = self.peek()
+            if len(arg) == 1 and arg[0].kind == DIGIT and nxt is not None and \
+                    nxt.kind == DIGIT and nxt.pos == arg[0].pos + 1:
+                # TeX sets x^10 as x^1 followed by 0: a slip for x^{10}, no single reading
+                raise NoReading(f"'{t.text}{arg[0].text}{nxt.text}' is {t.text}{arg[0].text} "
+                                f"followed by {nxt.text} in TeX: write {t.text}{{..}}", t.pos)
             if t.kind == SUB:
                 if sub is not None:
                     raise NoReading("a double subscript", t.pos)
@@ -345,7 +351,9 @@ class Translator:
             raise NoReading(f"'{t.text}' with nothing before it", t.pos)
         self.take()
         c = t.text
-        if c in "+-*/,;":
+        if c == "/":
+            self.divided(t.pos, out)
+        elif c in "+-*,;":
             out.append(Piece(c, t.pos, "op"))
         elif c == "−":
             out.append(Piece("-", t.pos, "op"))
@@ -368,6 +376,45 @@ class Translator:
             out.extend(self.name_atom(c, t.pos, greek=True))
         else:
             raise NoReading(f"'{c}' has no reading", t.pos)
+
+    def divided(self, pos, out):
+        """``a / b``: the slash and its divisor. A factor written after the divisor with no
+        operator (``1/2x``, ``a/bc``, ``x / 2 \\sigma^2``) has no single reading: 1/(2x) or
+        (1/2) x?"""
+        out.append(Piece("/", pos, "op"))
+        if self.index:
+            return
+        divisor: List[Piece] = []
+        while self.peek() is not None and not divisor and self.peek().kind not in (
+                "bclose", CLOSE):
+            self.item(divisor)
+        out.extend(divisor)
+        if not divisor or divisor[-1].tag in ("function", "big", "op"):
+            return
+        if self.juxtaposed_factor():
+            raise NoReading("a factor right after a divisor has no single reading (1/2x: "
+                            "1/(2x) or x/2?): write \\frac{..}{..}, or brackets", pos)
+
+    def juxtaposed_factor(self) -> bool:
+        """Whether a factor starts at the cursor with no operator before it (spacing skipped),
+        other than the differential of an open integral."""
+        j = self.i
+        while j < len(self.toks) and self.toks[j].kind == CS and self.toks[j].text in SPACING:
+            j += 1
+        if j >= len(self.toks):
+            return False
+        t = self.toks[j]
+        if getattr(self, "ints", 0) > 0 and (t.text == "d" or t.text in FONTS or t.text in TEXTS):
+            return False
+        if t.kind in (DIGIT, LETTER, "bopen", OPEN):
+            return True
+        if t.kind == OTHER:
+            return t.text.isalpha()
+        return t.kind == CS and (t.text in GREEK or t.text in FONTS or t.text in TEXTS or
+                                 t.text in ACCENTS or t.text in KEEP_LAST_ARG or t.text in (
+                                     r"\frac", r"\dfrac", r"\tfrac", r"\cfrac", r"\sqrt",
+                                     r"\log", r"\ln", r"\exp", r"\mathbb", r"\mathcal",
+                                     r"\operatorname", r"\sum", r"\prod", r"\int"))
 
     def bracket_atom(self) -> List[Piece]:
         """``( .. )``, ``\\left[ .. \\right]`` with a power after it."""
@@ -591,7 +638,12 @@ class Translator:
         if t is not None and t.kind == SUP:
             # \log^{2} p(x) is (log p(x))^2, as sympy writes it
             self.take()
-            power = self.exponent(self.argument("a superscript"), t.pos)
+            sup = self.argument("a superscript")
+            if self.raw(sup).replace(" ", "").strip("{}").startswith("-"):
+                # \log^{-1} x: the inverse function (exp) or 1/log x? No single reading
+                raise NoReading("\\log^{-1} has no single reading (the inverse function or "
+                                "1/\\log?)", t.pos)
+            power = self.exponent(sup, t.pos)
             argument = []
             if self.peek() is None:
                 raise NoReading("\\log^{..} without its argument", t.pos)
@@ -812,7 +864,7 @@ class Translator:
         if c in MATRIX_COMMANDS:
             raise NoReading(_matrix(c), t.pos)
         if c == r"\div":
-            out.append(Piece("/", t.pos, "op"))
+            self.divided(t.pos, out)
             return
         if c in BARS:
             text = BARS[c]
