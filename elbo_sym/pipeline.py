@@ -17,7 +17,7 @@ pays for them.
 """
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, cast
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from .errors import InputError
 from .policy import CheckPolicy
@@ -142,6 +142,7 @@ class Chain:
     segments: Tuple[Tuple["Derivation", Tuple[int, ...]], ...]
     unread: Mapping[int, str]
     display: Optional[int] = None
+    role: str = ""        # "hypothesis" (before \Rightarrow) or "consequence" (after it)
 
     @classmethod
     def whole(cls, derivation: "Derivation") -> "Chain":
@@ -229,7 +230,7 @@ def document_of_reading(reading: "Reading", source: Optional[Source] = None) -> 
         if isinstance(b, ChainBlock):
             segments = tuple((cast("Derivation", d), tuple(indices)) for d, indices in b.segments)
             chains.append(Chain(cast("Derivation", b.derivation), segments, dict(b.unread),
-                                b.display))
+                                b.display, b.role))
         elif isinstance(b, DeclaredBlock):
             declared.append(Declared(b.line, b.text))
         elif isinstance(b, SkippedBlock):
@@ -305,11 +306,43 @@ def check_chain(chain: Chain, policy: CheckPolicy) -> "DerivationResult":
 def check_document(document: Document, policy: CheckPolicy) -> CheckedDocument:
     """Every chain of ``document`` checked under ``policy``: the one check of every entry point
     (the command line, the API, the MCP server)."""
-    return CheckedDocument(document, tuple(check_chain(c, policy) for c in document.chains),
-                           policy)
+    results = tuple(check_chain(c, policy) for c in document.chains)
+    return CheckedDocument(document, _implications(document.chains, results), policy)
 
 
 def check_source(source: Source, policy: CheckPolicy) -> CheckedDocument:
     """``check_document(read_document(source), policy)``."""
     return check_document(read_document(source), policy)
+
+
+HYPOTHESIS = ("a hypothesis of an implication (before \\Rightarrow): it is assumed, not "
+              "claimed, so it is not refuted")
+CONSEQUENCE = ("the claim of an implication whose hypothesis is not shown to hold: it may hold "
+               "under the hypothesis, so failing on its own it is not refuted")
+
+
+def _implications(chains: Sequence[Chain], results: Sequence["DerivationResult"]) -> tuple:
+    """``A \\Rightarrow B``: A may be a hypothesis (``x = 2 \\Rightarrow x + 1 = 3``) or a
+    claim shown before (a chain, then its consequence). One meaning or none: a step of A that
+    fails is not refuted (it may be an assumption), and a step of B that fails is not refuted
+    unless every step of A was verified (then A is a claim and B stands on its own)."""
+    from dataclasses import replace
+
+    from .relations import REFUTED, UNKNOWN
+
+    def soften(result, reason):
+        steps = tuple(replace(s, verdict=UNKNOWN, reason=f"{reason} ({s.reason})" if s.reason
+                              else reason, counterexample=())
+                      if s.verdict == REFUTED else s for s in result.steps)
+        return replace(result, steps=steps)
+
+    out = list(results)
+    for i, chain in enumerate(chains):
+        if chain.role == "hypothesis":
+            out[i] = soften(results[i], HYPOTHESIS)
+        elif chain.role == "consequence":
+            before = results[i - 1] if i > 0 and chains[i - 1].role == "hypothesis" else None
+            if before is None or not all(s.verified for s in before.steps):
+                out[i] = soften(results[i], CONSEQUENCE)
+    return tuple(out)
 

@@ -120,3 +120,29 @@ def test_a_two_digit_script_without_braces_is_not_read(kind, rows):
     assert steps == []
     assert any("followed by 0 in TeX" in line for line in skipped)
     assert verdicts(r"x^{10} &= x^5 x^5", kind) == ["verified"]
+
+
+# \Rightarrow: the rows before may be a hypothesis ------------------------------------------
+
+@KINDS
+@pytest.mark.parametrize("claim", ["3", "4"])
+def test_an_implications_hypothesis_and_claim_are_never_refuted_on_their_own(kind, claim):
+    # x = 2 is assumed, not claimed: refuting it (or x + 1 = 3 alone) would refute a true
+    # implication; the false x + 1 = 4 is not verified either
+    steps, _ = run(r"""
+        x &= 2 \\
+        \Rightarrow x + 1 &= %s
+        """ % claim, kind)
+    assert [v for v, _ in steps] == ["unknown", "unknown"]
+    assert steps[0][1].startswith("a hypothesis of an implication")
+    assert steps[1][1].startswith("the claim of an implication whose hypothesis is not shown")
+
+
+@KINDS
+def test_after_a_verified_chain_the_implied_claim_stands_on_its_own(kind):
+    rows = r"""
+        x + 1 &= 1 + x \\
+        \Rightarrow x + 2 &= %s
+        """
+    assert verdicts(rows % "2 + x", kind) == ["verified", "verified"]
+    assert verdicts(rows % "3 + x", kind) == ["verified", "refuted"]

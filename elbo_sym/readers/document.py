@@ -35,6 +35,7 @@ class ChainBlock:
     line: int
     display: Optional[int] = None         # the first line of its display (a display may hold
                                           # several equations, and side claims of braces)
+    role: str = ""                        # "hypothesis" before \Rightarrow, "consequence" after
 
 
 @dataclass
@@ -247,7 +248,11 @@ class _Document:
                                        else f"line-{line}")
             if side:
                 name = f"{name}-brace-{claims.index(eq) + 1}"
-            chain = {"nodes": eq, "name": name, "marked": marked or side,
+            k = next((i for i, e in enumerate(equations) if e is eq), -1)
+            role = ("consequence" if not side and eq[0].implied else
+                    "hypothesis" if not side and k + 1 < len(equations)
+                    and equations[k + 1][0].implied else "")
+            chain = {"nodes": eq, "name": name, "marked": marked or side, "role": role,
                      "display": first_line, "line": line, "before": before, "after": after, "index": None,
                      "added": [], "names": set(self.names),
                      "functions": set(self.functions)}
@@ -618,7 +623,7 @@ class _Document:
                 self.preamble.append(kept)
                 chain["added"].append(kept)
         return ChainBlock(derivation, steps_of, unread, chain["line"],
-                          chain.get("display", chain["line"]))
+                          chain.get("display", chain["line"]), chain.get("role", ""))
 
 
 def _source(tokens):

@@ -64,6 +64,7 @@ class Node:
     rules: List[str] = field(default_factory=list)
     labels: List[str] = field(default_factory=list)     # the labels of its row
     problem: Optional[Tuple[str, int]] = None           # its row has no reading: why, where
+    implied: bool = False     # it follows \Rightarrow: the claim of an implication
 
     @property
     def pos(self) -> int:
@@ -399,18 +400,22 @@ def chain_nodes(rows: List[Row]):
     nodes: List[Node] = []
     first = _leading_relation(merged[0].tokens) if merged else None
     continues = first is not None and first.kind != "claim"
+    implied = False
     for row in merged:
         parts = _split(row.tokens)
         for k, (relation, tokens) in enumerate(parts):
             meaningful = any(t.kind not in (SPACE, AMP) for t in tokens)
             if relation is not None and relation.kind == "claim":
+                implied = True
                 if not meaningful:
                     continue           # '\\Rightarrow' ending a row: the next row is the claim
                 relation = None
             elif relation is None and k == 0 and not meaningful:
                 continue
             nodes.append(Node(tokens, relation, row.rules if k == len(parts) - 1 else [],
-                              list(row.labels), row.problem))
+                              list(row.labels), row.problem,
+                              implied=implied and relation is None))
+            implied = False
     return nodes, continues
 
 
