@@ -61,15 +61,21 @@ class Report:
                    document)
 
     @cached_property
-    def model(self) -> "DocumentReport":
-        """The report model (``report_model.build_report``), built once."""
+    def checked(self) -> "CheckedDocument":
+        """The checked document these results are (``pipeline.CheckedDocument``), built once."""
         from .pipeline import CheckedDocument, Chain, Document, Source, BUILTIN
-        from .report_model import build_report
 
         document = self.document or Document(
             Source(self.name, BUILTIN, self.source, self.name),
             tuple(Chain.whole(r.derivation) for r in self.results))
-        return build_report(CheckedDocument(document, self.results, CheckPolicy(strict=self.strict)))
+        return CheckedDocument(document, self.results, CheckPolicy(strict=self.strict))
+
+    @cached_property
+    def model(self) -> "DocumentReport":
+        """The report model (``report_model.build_report``), built once."""
+        from .report_model import build_report
+
+        return build_report(self.checked)
 
     # -- the Section protocol of the printers (one section: this report)
     @property
@@ -105,12 +111,12 @@ class Report:
 
     @property
     def inconsistent(self) -> bool:
-        return any(r.inconsistent for r in self.results)
+        return self.checked.inconsistent
 
     @property
     def exit_code(self) -> int:
         """What ``elbo-check check`` would exit with: 0, 1, or 3 (the judges disagree)."""
-        return 3 if self.inconsistent else (0 if self.ok else 1)
+        return self.checked.exit_code
 
     @property
     def verdicts(self) -> List[str]:
