@@ -15,8 +15,8 @@ from .derivation import Definition, Derivation, Step
 from .errors import DomainError
 from .relations import EQ, reverse
 from .slips import (BOUND_RENAME, CONDITIONAL_SWAP, CONSTANT, CONSTANT_SLIP, DROP, INDEX_SHIFT,
-                    KL_SWAP, LET_SWAP, LOWER_BOUND, PULL_OUT, REVERSE, SIGN, SUM_BOUND, SUM_BOUND_SLIPS,
-                    let_swaps, moved_bound, shifted, swapped_kl, turned_around)
+                    KL_SWAP, LET_SWAP, PULL_OUT, REVERSE, SIGN, SUM_BOUND, SUM_BOUND_SLIPS,
+                    let_swaps, moved_bounds, shifted, swapped_kl, turned_around)
 
 
 @dataclass(frozen=True)
@@ -141,15 +141,8 @@ def expression_mutants(expr: Expr, free: Sequence[Expr] = (),
 
 def _sum_bound_slips(node):
     """(description, build) for each bound of the sum ``node`` moved as SUM_BOUND_SLIPS say."""
-    for k, limit in enumerate(node.limits):
-        j, lo, hi = limit
-        for which, by in SUM_BOUND_SLIPS:
-            moved = moved_bound(limit, which, by)
-            was, now = (lo, moved[1]) if which == LOWER_BOUND else (hi, moved[2])
-            limits = list(node.limits)
-            limits[k] = moved
-            yield (f"{which} bound {was} of the sum over {j} changed to {now}",
-                   lambda limits=limits: Sum(node.function, *limits))
+    for which, j, was, now, build in moved_bounds(node, SUM_BOUND_SLIPS):
+        yield f"{which} bound {was} of the sum over {j} changed to {now}", build
 
 
 def _constants(e, found=None):

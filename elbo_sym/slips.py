@@ -11,9 +11,9 @@ users (mutation changes every occurrence, explain edits the one place the author
 This module sits with the algebra: it imports nothing from the checker.
 """
 from itertools import combinations
-from typing import Iterator, NamedTuple, Sequence, Tuple
+from typing import Callable, Iterator, NamedTuple, Sequence, Tuple
 
-from sympy import Expr
+from sympy import Expr, Sum
 
 from .algebra import KL, Defined, Density
 
@@ -100,10 +100,18 @@ def shifted(element: Expr, index: Expr, by: int = INDEX_SLIP) -> Expr:
     return type(element)(element.base, *[i.xreplace({index: index + by}) for i in element.indices])
 
 
-def moved_bound(limit: tuple, which: str, by: int) -> tuple:
-    """A sum's ``limit`` (j, lo, hi) with its ``which`` bound moved ``by``."""
-    j, lo, hi = limit
-    return (j, lo, hi + by) if which == UPPER_BOUND else (j, lo + by, hi)
+def moved_bounds(node: Sum, moves: Sequence[Tuple[str, int]]
+                 ) -> Iterator[Tuple[str, Expr, Expr, Expr, Callable[[], Sum]]]:
+    """(which, index, was, now, build) for each bound of the sum ``node`` moved as ``moves``
+    ((which bound, by how much) pairs) say: the slip (SUM_BOUND_SLIPS) and its undoing
+    (SUM_BOUND_UNDO) are the same move."""
+    for k, (j, lo, hi) in enumerate(node.limits):
+        for which, by in moves:
+            moved = (j, lo, hi + by) if which == UPPER_BOUND else (j, lo + by, hi)
+            was, now = (hi, moved[2]) if which == UPPER_BOUND else (lo, moved[1])
+            limits = list(node.limits)
+            limits[k] = moved
+            yield which, j, was, now, lambda limits=limits: Sum(node.function, *limits)
 
 
 def let_swaps(node: Defined, definitions: Sequence) -> Iterator[Tuple[Expr, Expr, Defined]]:

@@ -46,8 +46,8 @@ from ..slips import (ADD, BOUND_RENAME, CONDITIONAL_SWAP, CONSTANT, CONSTANT_UND
                      COST_EVERYWHERE, COST_LINE_BEFORE, COST_MOVE, COST_ONE_CHANGE,
                      COST_ONE_CONSTANT, COST_RELATION, COST_RENAME_ALL, COST_SIGN_GROUP,
                      COST_TWO_SIGNS, DROP, INDEX_SHIFT, INDEX_UNDO, KL_SWAP, LET_BODY, LET_SWAP,
-                     LOWER_BOUND, PULL_OUT, PUSH_IN, RELATION, SIGN, SUM_BOUND, SUM_BOUND_UNDO,
-                     let_swaps, moved_bound, shifted, swapped_kl, turned_around)
+                     PULL_OUT, PUSH_IN, RELATION, SIGN, SUM_BOUND, SUM_BOUND_UNDO,
+                     let_swaps, moved_bounds, shifted, swapped_kl, turned_around)
 from .context import prepare
 from .limits import StepTimeout, check_time, time_limit
 from .step import _attempt, _no_value, as_conditionals, check_step
@@ -527,16 +527,9 @@ def _index_edits(node: Sum) -> Iterator[_Edit]:
 
 def _sum_bound_edits(node: Sum) -> Iterator[_Edit]:
     """Each bound of the sum moved back by one, either way."""
-    for k, limit in enumerate(node.limits):
-        j, lo, hi = limit
-        for which, by in SUM_BOUND_UNDO:
-            new = moved_bound(limit, which, by)
-            was, now = (lo, new[1]) if which == LOWER_BOUND else (hi, new[2])
-            limits = list(node.limits)
-            limits[k] = new
-            yield _Edit(SUM_BOUND, _W(f"the {which} bound {{}} of the sum over {{}} changed to {{}}",
-                                      was, j, now),
-                        lambda limits=limits: Sum(node.function, *limits), COST_ONE_CHANGE)
+    for which, j, was, now, build in moved_bounds(node, SUM_BOUND_UNDO):
+        yield _Edit(SUM_BOUND, _W(f"the {which} bound {{}} of the sum over {{}} changed to {{}}",
+                                  was, j, now), build, COST_ONE_CHANGE)
 
 
 def _let_edits(node: Defined, definitions) -> Iterator[_Edit]:
