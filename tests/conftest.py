@@ -30,6 +30,22 @@ def q(*variables, given=()):
 FULL = os.environ.get("ELBO_CHECK_FULL_TESTS") == "1"
 
 
+def check_deriv(tmp_path: Path, text: str, *options: str):
+    """(exit code, the steps of the first derivation) of `elbo-check check --json` on ``text``
+    written as a .deriv file."""
+    import json
+
+    from click.testing import CliRunner
+
+    from elbo_sym.cli import main
+
+    path = tmp_path / "step.deriv"
+    path.write_text(text, encoding="utf-8")
+    r = CliRunner().invoke(main, ["check", "--json", *options, str(path)])
+    doc = json.loads(r.stdout)
+    return r.exit_code, doc["files"][0]["derivations"][0]["steps"]
+
+
 def examples(default: int, full: int) -> int:
     """How many random examples a slow property test draws: ``full`` under .ci/run."""
     return full if FULL else default

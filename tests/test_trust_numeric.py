@@ -3,10 +3,8 @@ assumption holds at every counterexample (density equations and independences to
 instances are built so that they hold, or the judge abstains), every term is real and defined
 there, huge numbers never crash, unknown functions and unread rows are never judged. Each test
 fails on the code as it was before the fix."""
-import json
 import math
 
-from click.testing import CliRunner
 from hypothesis import example, given, settings, strategies as st
 from sympy import Float, Function, Heaviside, Integer, Rational, asin, exp, log, sqrt, symbols
 
@@ -14,27 +12,17 @@ from elbo_sym.algebra import KL, Density, Expectation, Gaussian
 from elbo_sym.checker.counterexample import domain_terms
 from elbo_sym.checker.numeric_pass import cross_check
 from elbo_sym.checker.step import check_step
-from elbo_sym.cli import main
 from elbo_sym.numeric import judge
 from elbo_sym.readers.unread import Unread
 from elbo_sym.relations import holds
 
-from conftest import p, q
+from conftest import check_deriv, p, q
 
 x, y, z, a, b, mu, beta = symbols("x y z a b mu beta")
 
 
 def p_old(*variables, given=()):
     return Density("p_old", variables, given)
-
-
-def check(tmp_path, text, *options):
-    """(exit code, the steps of the first derivation) of `elbo-check check --json`."""
-    path = tmp_path / "step.deriv"
-    path.write_text(text, encoding="utf-8")
-    r = CliRunner().invoke(main, ["check", "--json", *options, str(path)])
-    doc = json.loads(r.stdout)
-    return r.exit_code, doc["files"][0]["derivations"][0]["steps"]
 
 
 # 1. an assumed density equation or independence holds on every instance ------------------
@@ -50,7 +38,7 @@ assume q(z | x) = p_old(z | x)
 def test_the_e_step_is_never_refuted_with_instances_that_break_it(tmp_path):
     # the judge drew q and p_old apart and took their tiny densities at one point for equal
     # (now the symbolic checker rewrites with the assumption, so both steps are proven)
-    code, steps = check(tmp_path, E_STEP, "--seed", "1")
+    code, steps = check_deriv(tmp_path, E_STEP, "--seed", "1")
     assert (code, [s["verdict"] for s in steps]) == (0, ["verified", "verified"])
 
 
@@ -63,10 +51,10 @@ assume q(z | x) = p_old(z | x)
 
 def test_the_symbolic_checker_rewrites_with_an_assumed_density_equation(tmp_path):
     # the contract: `assume A = B` is a rewrite in both directions, densities included
-    code, steps = check(tmp_path, E_STEP_SLIP)
+    code, steps = check_deriv(tmp_path, E_STEP_SLIP)
     assert (code, [s["verdict"] for s in steps]) == (1, ["refuted"])
     ok = E_STEP_SLIP.replace("log p_old(x, z)", "log p_old(x, z) - log p_old(x)")
-    code, steps = check(tmp_path, ok)
+    code, steps = check_deriv(tmp_path, ok)
     assert (code, [s["verdict"] for s in steps]) == (0, ["verified"])
 
 
@@ -90,7 +78,7 @@ assume p(x, z) = p(x) p(z)
 
 
 def test_an_assumed_independence_never_makes_the_judges_disagree(tmp_path):
-    code, steps = check(tmp_path, INDEPENDENT)
+    code, steps = check_deriv(tmp_path, INDEPENDENT)
     assert (code, [s["verdict"] for s in steps]) == (0, ["verified"])
 
 
@@ -114,7 +102,7 @@ def test_an_assumption_no_instance_is_built_for_is_checked_at_other_points_too()
 # 2. every term real and defined at a counterexample ----------------------------------------
 
 def test_sqrt_of_a_product_is_not_refuted_where_the_square_roots_are_not_real(tmp_path):
-    code, steps = check(tmp_path, "sqrt(a b)\n= sqrt(a) sqrt(b)\n")
+    code, steps = check_deriv(tmp_path, "sqrt(a b)\n= sqrt(a) sqrt(b)\n")
     assert (code, steps[0]["verdict"]) == (1, "unknown")
     assert "counterexample" not in steps[0]["message"]
     # a false step is still refuted, at a point where every term is real
@@ -125,7 +113,7 @@ def test_sqrt_of_a_product_is_not_refuted_where_the_square_roots_are_not_real(tm
 
 
 def test_a_real_power_of_a_product_is_not_refuted_at_negative_bases(tmp_path):
-    code, steps = check(tmp_path, "(a b)^t\n= a^t b^t\n")
+    code, steps = check_deriv(tmp_path, "(a b)^t\n= a^t b^t\n")
     assert (code, steps[0]["verdict"]) == (1, "unknown")
     assert "counterexample" not in steps[0]["message"]
 
@@ -141,7 +129,7 @@ def test_a_function_without_a_real_value_is_no_counterexample():
 
 def test_a_huge_mean_cubed_is_unknown_not_a_crash(tmp_path):
     for power in (2000, 1450):
-        code, steps = check(tmp_path, f"E_{{N(z; 10^{power}, 1)}}[z^3]\n= 3\n")
+        code, steps = check_deriv(tmp_path, f"E_{{N(z; 10^{power}, 1)}}[z^3]\n= 3\n")
         assert (code, steps[0]["verdict"]) == (1, "unknown")
         assert steps[0]["message"].startswith("a number in the step grows past 4000 digits")
 

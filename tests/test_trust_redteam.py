@@ -4,31 +4,21 @@ a residual that is exactly 0 where sympy cannot prove it is never refuted); a co
 a point where the residual breaks the step exactly, not within rounding; chained assumed
 equations are followed; a sum's count at which a domain condition has no value is no crash.
 Each test fails on the code as it was before."""
-import json
 
-from click.testing import CliRunner
 from sympy import Rational, exp, log, pi, symbols
 
 from elbo_sym.checker.counterexample import search, sign_of
 from elbo_sym.checker.step import check_step
-from elbo_sym.cli import main
+
+from conftest import check_deriv
 
 x, y, a, b = symbols("x y a b")
-
-
-def check(tmp_path, text, *options):
-    """(exit code, the steps of the first derivation) of `elbo-check check --json`."""
-    path = tmp_path / "step.deriv"
-    path.write_text(text, encoding="utf-8")
-    r = CliRunner().invoke(main, ["check", "--json", *options, str(path)])
-    doc = json.loads(r.stdout)
-    return r.exit_code, doc["files"][0]["derivations"][0]["steps"]
 
 
 # contradictory assumptions: the step says nothing --------------------------------------------
 
 def test_contradictory_bounds_make_a_false_looking_step_unknown_not_refuted(tmp_path):
-    code, steps = check(tmp_path, "derivation d\nassume x > 0\nassume x < 0\n  x\n  = x + 1\n")
+    code, steps = check_deriv(tmp_path, "derivation d\nassume x > 0\nassume x < 0\n  x\n  = x + 1\n")
     assert code == 1
     assert steps[0]["verdict"] == "unknown"
     assert "cannot all hold: x < 0 contradicts the others" in steps[0]["message"]
@@ -68,7 +58,7 @@ def test_sign_of_exact_numbers():
 
 
 def test_a_tiny_constant_residual_refutes_an_equality(tmp_path):
-    code, steps = check(tmp_path, "derivation d\n  exp(x)\n  = exp(x) + 10^(-300)\n")
+    code, steps = check_deriv(tmp_path, "derivation d\n  exp(x)\n  = exp(x) + 10^(-300)\n")
     assert code == 1
     assert steps[0]["verdict"] == "refuted"
 
@@ -88,7 +78,7 @@ def test_an_exact_zero_sympy_cannot_prove_is_never_refuted():
 
 def test_a_strict_step_breaks_only_where_the_residual_is_zero(tmp_path):
     # x > x - y^2 / 10^30 fails only at y = 0; at y = 2/5 the residual is 1.6e-31 > 0
-    code, steps = check(tmp_path, "derivation d\n  x\n  > x - y^2/10^30\n")
+    code, steps = check_deriv(tmp_path, "derivation d\n  x\n  > x - y^2/10^30\n")
     assert steps[0]["verdict"] == "refuted"
     assert steps[0]["counterexample"] == {"y": "0"}
 
@@ -122,6 +112,6 @@ def test_cyclic_equations_end():
 def test_iwae_like_sum_with_log_of_one_over_k_is_no_internal_error(tmp_path):
     text = ("derivation d\n  E_{z_{1:K} ~ q(z | x)}[ log (1/K) sum_{k=1}^{K} p(x, z_k)/q(z_k|x) ]\n"
             "  <= log p(x)\n")
-    code, steps = check(tmp_path, text)
+    code, steps = check_deriv(tmp_path, text)
     assert code == 1
     assert steps[0]["verdict"] in ("refuted", "unknown")
