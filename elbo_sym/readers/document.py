@@ -17,7 +17,7 @@ from ..errors import InputError
 from ..rules.catalogue import RULE_NAMES
 from .rows import (Node, brace_claims, chain_nodes, display_rows, split_rows,
                    strip_annotations)
-from .scan import MD, TEX, Declaration, Display, Sentence, Unclosed, scan
+from .scan import Declaration, Display, Sentence, Unclosed, scan
 from .tokens import AMP, SPACE, LineIndex, tokenize
 from .translate import (FAMILY, GREEK_NAMES, NAME, Bare, Context, NoReading, Piece, Translator, normalize,
                         text_of)
@@ -84,12 +84,6 @@ class _Line:
             if col <= column:
                 best = pos + (column - col if self.exact else 0)
         return best if best is not None else (self.cols[0][1] if self.cols else None)
-
-
-def kind_of_path(path: str, declared: Optional[str] = None) -> str:
-    if declared in (MD, TEX):
-        return declared
-    return MD if path.lower().endswith((".md", ".markdown")) else TEX
 
 
 def read_document(text: str, filename: str, kind: str) -> Reading:
