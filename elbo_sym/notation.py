@@ -1,0 +1,81 @@
+"""The notation: one home for the names every reader and printer shares.
+
+The ``.deriv`` parser, the LaTeX reader and the printers (text, LaTeX, ``.deriv`` source) all
+import these tables, so a letter, a density family or a known function is spelt the same way
+wherever it is read or written. Relations and verdicts have their own home,
+``elbo_sym.relations``.
+"""
+import re
+from typing import Dict, FrozenSet
+
+# -- Greek letters --------------------------------------------------------------------------
+
+# The LaTeX commands read as a Greek letter, with the name the letter has in the package
+# (a variant form reads as its letter: \varepsilon is epsilon; \ell is a letter too).
+GREEK_LATEX: Dict[str, str] = {
+    r"\alpha": "alpha", r"\beta": "beta", r"\gamma": "gamma", r"\delta": "delta",
+    r"\epsilon": "epsilon", r"\varepsilon": "epsilon", r"\zeta": "zeta", r"\eta": "eta",
+    r"\theta": "theta", r"\vartheta": "theta", r"\iota": "iota", r"\kappa": "kappa",
+    r"\lambda": "lambda", r"\mu": "mu", r"\nu": "nu", r"\xi": "xi", r"\pi": "pi",
+    r"\rho": "rho", r"\varrho": "rho", r"\sigma": "sigma", r"\varsigma": "varsigma",
+    r"\tau": "tau", r"\upsilon": "upsilon", r"\phi": "phi", r"\varphi": "phi", r"\chi": "chi",
+    r"\psi": "psi", r"\omega": "omega", r"\Gamma": "Gamma", r"\Delta": "Delta",
+    r"\Theta": "Theta", r"\Lambda": "Lambda", r"\Xi": "Xi", r"\Pi": "Pi", r"\Sigma": "Sigma",
+    r"\Upsilon": "Upsilon", r"\Phi": "Phi", r"\Psi": "Psi", r"\Omega": "Omega",
+    r"\ell": "ell",
+}
+GREEK_NAMES: FrozenSet[str] = frozenset(GREEK_LATEX.values())
+CAPITAL_GREEK: FrozenSet[str] = frozenset(n for n in GREEK_NAMES if n[0].isupper())
+
+# The Greek names that have a LaTeX command of their own (capitals that look Latin, such as
+# Alpha, and omicron have none and print as words; sympy's alias 'lamda' is a word too).
+GREEK_COMMANDS: FrozenSet[str] = frozenset(
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
+    "tau upsilon phi chi psi omega varsigma Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi "
+    "Psi Omega".split())
+
+# Letters that look Latin (Alpha, Beta, ..., omicron): printed spelt, never as the letter.
+_LOOKALIKES = "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧο"
+
+
+def _unicode_letters() -> Dict[str, str]:
+    from sympy.printing.pretty.pretty_symbology import greek_unicode
+
+    return {name: char for name, char in greek_unicode.items()
+            if name not in ("lamda", "Lamda")}
+
+
+_UNICODE: Dict[str, str] = _unicode_letters()
+# name -> letter, one spelling per letter so that two names never print alike
+GREEK_UNICODE: Dict[str, str] = {name: char for name, char in _UNICODE.items()
+                                 if char not in _LOOKALIKES}
+# letter -> name, as a file may write it (σ is sigma, λ is lambda)
+UNICODE_GREEK: Dict[str, str] = {char: name for name, char in _UNICODE.items()}
+
+# -- densities and functions ------------------------------------------------------------------
+
+# A density family: p, q, r, with subscripts (q_phi, p_theta_0).
+DENSITY_FAMILY = re.compile(r"[pqr](?:_[A-Za-z0-9]+)*\Z")
+
+# The functions the language knows: a bracket after one of them is its argument.
+KNOWN_FUNCTIONS = ("log", "ln", "exp", "sqrt", "abs", "KL", "D_KL", "H", "N")
+UNARY_FUNCTIONS: FrozenSet[str] = frozenset(("log", "ln", "exp", "sqrt", "abs", "H"))
+# Functions that need their brackets.
+BRACKETED_ONLY: FrozenSet[str] = frozenset(("exp", "sqrt", "abs", "KL", "D_KL"))
+# The constants: pi and Euler's e.
+CONSTANTS: FrozenSet[str] = frozenset(("pi", "e"))
+# The expectation operator's name.
+EXPECTATION = "E"
+# Every word that has a meaning of its own in a derivation (none can be a plain variable).
+KNOWN_WORDS: FrozenSet[str] = (frozenset(KNOWN_FUNCTIONS) | CONSTANTS | {EXPECTATION}
+                               | {"sum", "int", "prod"})
+
+
+def is_density_family(name: str) -> bool:
+    """Whether ``name`` names a density family (``p``, ``q_phi``)."""
+    return DENSITY_FAMILY.match(name) is not None
+
+
+__all__ = ["GREEK_LATEX", "GREEK_NAMES", "CAPITAL_GREEK", "GREEK_COMMANDS", "GREEK_UNICODE",
+           "UNICODE_GREEK", "DENSITY_FAMILY", "KNOWN_FUNCTIONS", "UNARY_FUNCTIONS",
+           "BRACKETED_ONLY", "CONSTANTS", "EXPECTATION", "KNOWN_WORDS", "is_density_family"]
