@@ -23,7 +23,7 @@ class Step:
     rules: Tuple[str, ...] = ()
     line: Optional[int] = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if canonical(self.relation) not in RELATIONS:
             raise ValueError(f"{self.relation!r} cannot relate two steps of a chain")
         object.__setattr__(self, "relation", canonical(self.relation))
@@ -39,7 +39,7 @@ class Assumption:
     rhs: Expr
     line: Optional[int] = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "relation", canonical(self.relation))
         object.__setattr__(self, "lhs", sympify(self.lhs, strict=True))
         object.__setattr__(self, "rhs", sympify(self.rhs, strict=True))
@@ -86,10 +86,10 @@ class Derivation:
                                # a .md/.tex document): suggestions are printed in it
 
     @property
-    def conclusion_relation(self):
+    def conclusion_relation(self) -> str:
         """The strongest relation the chain gives: strict if any step is strict."""
         return strongest(s.relation for s in self.steps)
 
     @property
-    def end(self):
+    def end(self) -> Expr:
         return self.steps[-1].expr if self.steps else self.start

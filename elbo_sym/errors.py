@@ -1,4 +1,5 @@
 """Exceptions shared by every layer; the CLI maps them to exit codes."""
+from typing import Optional
 
 
 class DomainError(ValueError):
@@ -9,7 +10,8 @@ class DomainError(ValueError):
 class InputError(Exception):
     """Bad user input, located in a file: printed as ``FILE:LINE:COL: error: MESSAGE``."""
 
-    def __init__(self, message, line=None, column=None, filename=None, source_line=None):
+    def __init__(self, message: str, line: Optional[int] = None, column: Optional[int] = None,
+                 filename: Optional[str] = None, source_line: Optional[str] = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
@@ -17,13 +19,13 @@ class InputError(Exception):
         self.filename = filename
         self.source_line = source_line
 
-    def located(self, filename):
+    def located(self, filename: Optional[str]) -> "InputError":
         """The same error, naming ``filename`` unless it already names a file."""
         if self.filename:
             return self
         return InputError(self.message, self.line, self.column, filename, self.source_line)
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = ":".join(str(p) for p in (self.filename, self.line, self.column) if p is not None)
         text = f"{where}: error: {self.message}" if where else f"error: {self.message}"
         if self.source_line is not None and self.column is not None:

@@ -6,6 +6,7 @@ wherever it is read or written. Relations and verdicts have their own home,
 ``elbo_sym.relations``.
 """
 import re
+import unicodedata
 from typing import Dict, FrozenSet
 
 # -- Greek letters --------------------------------------------------------------------------
@@ -38,11 +39,20 @@ GREEK_COMMANDS: FrozenSet[str] = frozenset(
 _LOOKALIKES = "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧο"
 
 
-def _unicode_letters() -> Dict[str, str]:
-    from sympy.printing.pretty.pretty_symbology import greek_unicode
+_LETTER_NAMES = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron "
+                 "pi rho sigma tau upsilon phi chi psi omega").split()
 
-    return {name: char for name, char in greek_unicode.items()
-            if name not in ("lamda", "Lamda")}
+
+def _unicode_letters() -> Dict[str, str]:
+    """name -> Unicode letter for the 24 letters, small and capital, and varsigma (ς): the
+    letters sympy's printer knows, with Unicode's own names (Unicode spells lambda 'LAMDA')."""
+    def letter(case: str, name: str) -> str:
+        return unicodedata.lookup(f"GREEK {case} LETTER {name.upper().replace('LAMBDA', 'LAMDA')}")
+
+    table = {name: letter("SMALL", name) for name in _LETTER_NAMES}
+    table.update({name.capitalize(): letter("CAPITAL", name) for name in _LETTER_NAMES})
+    table["varsigma"] = letter("SMALL", "final sigma")
+    return table
 
 
 _UNICODE: Dict[str, str] = _unicode_letters()
@@ -59,6 +69,12 @@ DENSITY_FAMILY = re.compile(r"[pqr](?:_[A-Za-z0-9]+)*\Z")
 
 # The functions the language knows: a bracket after one of them is its argument.
 KNOWN_FUNCTIONS = ("log", "ln", "exp", "sqrt", "abs", "KL", "D_KL", "H", "N")
+# The spellings of the logarithm and of the KL divergence, and the names of the Gaussian
+# density N(z; mean, variance) and of the entropy H(q).
+LOGARITHMS: FrozenSet[str] = frozenset(("log", "ln"))
+KL_NAMES: FrozenSet[str] = frozenset(("KL", "D_KL"))
+GAUSSIAN = "N"
+ENTROPY = "H"
 UNARY_FUNCTIONS: FrozenSet[str] = frozenset(("log", "ln", "exp", "sqrt", "abs", "H"))
 # Functions that need their brackets.
 BRACKETED_ONLY: FrozenSet[str] = frozenset(("exp", "sqrt", "abs", "KL", "D_KL"))
@@ -66,9 +82,11 @@ BRACKETED_ONLY: FrozenSet[str] = frozenset(("exp", "sqrt", "abs", "KL", "D_KL"))
 CONSTANTS: FrozenSet[str] = frozenset(("pi", "e"))
 # The expectation operator's name.
 EXPECTATION = "E"
+# The binders written as words: sum_{j=1}^{J} f, prod_{t=1}^{T} f, int f dz.
+BINDER_WORDS: FrozenSet[str] = frozenset(("sum", "prod", "int"))
 # Every word that has a meaning of its own in a derivation (none can be a plain variable).
 KNOWN_WORDS: FrozenSet[str] = (frozenset(KNOWN_FUNCTIONS) | CONSTANTS | {EXPECTATION}
-                               | {"sum", "int", "prod"})
+                               | BINDER_WORDS)
 
 
 def is_density_family(name: str) -> bool:
@@ -76,6 +94,15 @@ def is_density_family(name: str) -> bool:
     return DENSITY_FAMILY.match(name) is not None
 
 
+def spell_greek(name: str) -> str:
+    """``name`` with its Greek letters spelt out, as the ``.deriv`` language reads them:
+    ``σ_j`` is ``sigma_j``, ``λ`` is ``lambda``; any other character stays."""
+    if name.isascii():
+        return name
+    return "".join(UNICODE_GREEK.get(c, c) for c in name)
+
+
 __all__ = ["GREEK_LATEX", "GREEK_NAMES", "CAPITAL_GREEK", "GREEK_COMMANDS", "GREEK_UNICODE",
            "UNICODE_GREEK", "DENSITY_FAMILY", "KNOWN_FUNCTIONS", "UNARY_FUNCTIONS",
-           "BRACKETED_ONLY", "CONSTANTS", "EXPECTATION", "KNOWN_WORDS", "is_density_family"]
+           "BRACKETED_ONLY", "CONSTANTS", "EXPECTATION", "KNOWN_WORDS", "is_density_family",
+           "LOGARITHMS", "KL_NAMES", "GAUSSIAN", "ENTROPY", "BINDER_WORDS", "spell_greek"]

@@ -5,7 +5,9 @@ maps the other spellings people type (``≤``, ``≥``, ``==``) onto them. Every
 relation (its mirror image, its reverse, how it prints, whether a difference satisfies it)
 is asked here, never in a table of one's own.
 """
-from typing import Optional
+from typing import Iterable, Optional, Tuple, TypeVar
+
+_T = TypeVar("_T")
 
 EQ, LE, GE, LT, GT = "=", "<=", ">=", "<", ">"
 NE = "!="          # only in facts (a denominator is nonzero), never in a chain
@@ -59,7 +61,7 @@ def latex_symbol(rel: str) -> str:
     return _LATEX[canonical(rel)]
 
 
-def orient(lhs, rel: str, rhs):
+def orient(lhs: _T, rel: str, rhs: _T) -> Tuple[_T, _T]:
     """``(larger, smaller)`` for an inequality, so that the claim is larger - smaller >= 0
     (> 0 when strict); ``(lhs, rhs)`` for ``=``."""
     rel = canonical(rel)
@@ -83,13 +85,13 @@ def holds(difference: float, rel: str, tolerance: float = 0.0) -> bool:
     return difference < -tolerance
 
 
-def mixes_directions(relations) -> bool:
+def mixes_directions(relations: Iterable[str]) -> bool:
     """True when a chain holds both <-type and >-type relations."""
     rels = {canonical(r) for r in relations}
     return bool(rels & set(LOWER)) and bool(rels & set(UPPER))
 
 
-def strongest(relations) -> str:
+def strongest(relations: Iterable[str]) -> str:
     """The relation a chain of these relations concludes: strict if any step is strict."""
     rels = {canonical(r) for r in relations}
     if rels & set(LOWER):

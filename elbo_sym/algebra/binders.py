@@ -18,7 +18,7 @@ Two facts of this algebra shape the protocol:
   ``N(z; m, v)``, an integral over such a variable) is a pure dummy that may be renamed; a
   substitution that would capture a family variable is refused with a ``DomainError``.
 """
-from typing import Dict, Iterable, Tuple
+from typing import Dict, Iterable, List, Sequence, Set, Tuple
 
 from sympy import Basic, Expr, Mul, Symbol
 from sympy.concrete.expr_with_limits import ExprWithLimits
@@ -31,10 +31,15 @@ class Binder:
     """Mixin for the algebra's binding nodes: ``free_symbols`` is what the arguments mention
     minus ``bound_symbols`` (an indexed variable's index stays free: E over z_j depends on j)."""
 
-    bound_symbols: Tuple[Expr, ...] = ()
+    args: Tuple[Basic, ...]   # the sympy node's arguments (the class is a mixin of one)
 
     @property
-    def free_symbols(self):
+    def bound_symbols(self) -> Tuple[Expr, ...]:
+        """The variables the node binds: none, unless the node says."""
+        return ()
+
+    @property
+    def free_symbols(self) -> Set[Basic]:
         bound = set(self.bound_symbols)
         free = set().union(*(a.free_symbols for a in self.args))
         return free - bound
@@ -53,7 +58,7 @@ def bound_symbols(node: Basic) -> Tuple[Expr, ...]:
 
 def bound_anywhere(expr: Basic) -> set:
     """Every variable some binder inside ``expr`` binds."""
-    out = set()
+    out: Set[Expr] = set()
     stack = [expr]
     while stack:
         node = stack.pop()
@@ -111,7 +116,8 @@ def depends_on(expr: Basic, variables: Iterable[Expr]) -> bool:
 def split_independent(term: Expr, variables: Iterable[Expr]) -> Tuple[Expr, Expr]:
     """``(c, rest)`` with ``term == c * rest`` and c free of ``variables`` (factor by factor)."""
     variables = tuple(variables)
-    constant, rest = [], []
+    constant: List[Expr] = []
+    rest: List[Expr] = []
     for factor in Mul.make_args(term):
         (rest if depends_on(factor, variables) else constant).append(factor)
     return Mul(*constant), Mul(*rest)
@@ -267,7 +273,7 @@ def _shadowed(e: Basic, key: Expr, bound) -> bool:
     return is_variable(key) or any(is_dummy(e, b) for b in mentioned)
 
 
-def rebuild(e: Basic, args) -> Basic:
+def rebuild(e: Basic, args: Sequence[Basic]) -> Basic:
     """``e`` with new ``args``, evaluating nothing: the author's order and grouping stay.
     Sum's constructor multiplies the body by its orientation, 1, which is the body itself
     only with evaluation on (with it off, 1*(...) would stay), so sums are built plainly."""

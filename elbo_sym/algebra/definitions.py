@@ -1,4 +1,6 @@
 """Abbreviations introduced by ``let``: printed by name, unfolded under ``definition``."""
+from typing import Any, Iterable, Union
+
 from sympy import Expr, Tuple, sympify
 from sympy.core.symbol import Str
 
@@ -14,23 +16,23 @@ class Defined(Expr):
 
     is_commutative = True
 
-    def __new__(cls, name, arguments, body):
+    def __new__(cls, name: Union[str, Str], arguments: Iterable[Any], body: Any) -> "Defined":
         name = name if isinstance(name, Str) else Str(str(name))
         return Expr.__new__(cls, name, Tuple(*arguments), sympify(body, strict=True))
 
     @property
-    def name(self):
+    def name(self) -> str:
         return self.args[0].name
 
     @property
-    def arguments(self):
+    def arguments(self) -> tuple[Any, ...]:
         return tuple(self.args[1])
 
     @property
-    def body(self):
+    def body(self) -> Expr:
         return self.args[2]
 
-    def doit(self, **hints):
+    def doit(self, **hints: Any) -> Expr:
         return self.body.doit(**hints) if hints.get("deep", True) else self.body
 
     def _eval_is_extended_real(self):

@@ -5,7 +5,9 @@ density is named by its family and two *sets* of variables: those left of the ba
 right of it. Both sets are stored sorted, which makes ``p(x, z)`` and ``p(z, x)`` the same
 object without a custom ``__eq__``.
 """
-from sympy import Expr, Tuple, default_sort_key
+from typing import Any, Iterable, Union
+
+from sympy import Basic, Expr, Tuple, default_sort_key
 from sympy.core.symbol import Str
 
 from ..errors import DomainError
@@ -44,18 +46,18 @@ class DensityBase(Expr):
         return True
 
     @property
-    def variables(self):
+    def variables(self) -> tuple[Any, ...]:
         raise NotImplementedError
 
     @property
-    def given(self):
+    def given(self) -> tuple[Any, ...]:
         return ()
 
 
 class Density(DensityBase):
     """``family(variables | given)``, e.g. ``Density('p', (z,), (x,))`` is p(z | x)."""
 
-    def __new__(cls, family, variables, given=()):
+    def __new__(cls, family: Union[str, Str], variables: Iterable[Any], given: Iterable[Any] = ()) -> "Density":
         family = family if isinstance(family, Str) else Str(str(family))
         variables = _sorted_tuple(variables)
         given = _sorted_tuple(given)
@@ -68,26 +70,26 @@ class Density(DensityBase):
         return Expr.__new__(cls, family, variables, given)
 
     @property
-    def family(self):
+    def family(self) -> str:
         return self.args[0].name
 
     @property
-    def variables(self):
+    def variables(self) -> tuple[Any, ...]:
         return tuple(self.args[1])
 
     @property
-    def given(self):
+    def given(self) -> tuple[Any, ...]:
         return tuple(self.args[2])
 
     @property
-    def is_conditional(self):
+    def is_conditional(self) -> bool:
         return bool(self.args[2])
 
     @property
-    def free_symbols(self):
+    def free_symbols(self) -> set[Basic]:
         return set().union(*(v.free_symbols for v in self.args[1] + self.args[2]))
 
-    def joint(self, variables):
+    def joint(self, variables: Iterable[Any]) -> "Density":
         """The density of this family over ``variables``, unconditioned."""
         return Density(self.args[0], variables)
 
@@ -95,7 +97,7 @@ class Density(DensityBase):
 class Gaussian(DensityBase):
     """``N(variable; mean, variance)``: a normal density, positive, over ``variable``."""
 
-    def __new__(cls, variable, mean, variance):
+    def __new__(cls, variable: Any, mean: Any, variance: Any) -> "Gaussian":
         from sympy import sympify
 
         variable = _variable(variable)
@@ -107,26 +109,26 @@ class Gaussian(DensityBase):
         return Expr.__new__(cls, variable, mean, variance)
 
     @property
-    def family(self):
+    def family(self) -> str:
         return "N"
 
     @property
-    def variable(self):
+    def variable(self) -> Any:
         return self.args[0]
 
     @property
-    def mean(self):
+    def mean(self) -> Expr:
         return self.args[1]
 
     @property
-    def variance(self):
+    def variance(self) -> Expr:
         return self.args[2]
 
     @property
-    def variables(self):
+    def variables(self) -> tuple[Any, ...]:
         return (self.args[0],)
 
-    def log_density(self):
+    def log_density(self) -> Expr:
         """log N(z; m, v) = -1/2 log(2 pi) - 1/2 log v - (z - m)^2 / (2 v)."""
         from sympy import Rational, log, pi
 
@@ -134,7 +136,7 @@ class Gaussian(DensityBase):
         half = Rational(1, 2)
         return -half * log(2 * pi) - half * log(v) - (z - m) ** 2 / (2 * v)
 
-    def moment(self, k):
+    def moment(self, k: int) -> Expr:
         """E[z^k] = sum_i C(k, 2i) m^(k-2i) v^i (2i-1)!!, the raw moments of a normal."""
         from sympy import binomial, factorial2
 
@@ -148,7 +150,7 @@ class Draws(DensityBase):
     one variable). The measure of an i.i.d. expectation ``E_{z_{1:K} ~ q(z | x)}[f]``; inside f,
     a density at a draw (``q(z_k | x)``, ``p(x, z_k)``) is that density with z replaced by it."""
 
-    def __new__(cls, base, draws):
+    def __new__(cls, base: DensityBase, draws: Any) -> "Draws":
         from .variables import VariableRange
 
         if not isinstance(base, DensityBase) or len(base.variables) != 1:
@@ -158,32 +160,32 @@ class Draws(DensityBase):
         return Expr.__new__(cls, base, draws)
 
     @property
-    def family(self):
+    def family(self) -> str:
         return getattr(self.args[0], "family", "N")
 
     @property
-    def base(self):
+    def base(self) -> DensityBase:
         return self.args[0]
 
     @property
-    def draws(self):
+    def draws(self) -> Any:
         return self.args[1]
 
     @property
-    def variable(self):
+    def variable(self) -> Any:
         """The base density's variable: z in z_{1:K} ~ q(z | x)."""
         return self.args[0].variables[0]
 
     @property
-    def variables(self):
+    def variables(self) -> tuple[Any, ...]:
         return (self.args[1],)
 
     @property
-    def given(self):
+    def given(self) -> tuple[Any, ...]:
         return getattr(self.args[0], "given", ())
 
     @property
-    def free_symbols(self):
+    def free_symbols(self) -> set[Basic]:
         return (self.args[0].free_symbols - {self.variable}) | self.args[1].free_symbols
 
     def _eval_subs(self, old, new):
@@ -193,6 +195,6 @@ class Draws(DensityBase):
 
         return eval_subs(self, old, new)
 
-    def at(self, index):
+    def at(self, index: Expr) -> DensityBase:
         """The base density at draw ``index``: q(z_k | x) for k."""
         return self.args[0].xreplace({self.variable: self.args[1].element(index)})

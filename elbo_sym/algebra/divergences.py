@@ -1,4 +1,6 @@
 """KL divergence and differential entropy, kept whole until their definitions unfold them."""
+from typing import Any
+
 from sympy import Expr, log
 
 from ..errors import DomainError
@@ -23,22 +25,22 @@ class KL(Binder, Expr):
 
     is_commutative = True
 
-    def __new__(cls, a, b):
+    def __new__(cls, a: DensityBase, b: DensityBase) -> "KL":
         a, b = _density(a, "KL(... || ...)"), _density(b, "KL(... || ...)")
         if set(a.variables) != set(b.variables):
             raise DomainError(f"KL({a} || {b}) compares densities over different variables")
         return Expr.__new__(cls, a, b)
 
     @property
-    def first(self):
+    def first(self) -> DensityBase:
         return self.args[0]
 
     @property
-    def second(self):
+    def second(self) -> DensityBase:
         return self.args[1]
 
     @property
-    def bound_symbols(self):
+    def bound_symbols(self) -> tuple[Any, ...]:
         """KL(q(z|x) || p(z)) integrates z."""
         return self.args[0].variables
 
@@ -61,15 +63,15 @@ class Entropy(Binder, Expr):
 
     is_commutative = True
 
-    def __new__(cls, d):
+    def __new__(cls, d: DensityBase) -> "Entropy":
         return Expr.__new__(cls, _density(d, "H(...)"))
 
     @property
-    def density(self):
+    def density(self) -> DensityBase:
         return self.args[0]
 
     @property
-    def bound_symbols(self):
+    def bound_symbols(self) -> tuple[Any, ...]:
         return self.args[0].variables
 
     def _eval_is_extended_real(self):

@@ -3,6 +3,8 @@
 Both bind variables: E_{q(z|x)}[f] binds z, int f dz binds z. Their ``free_symbols`` leave the
 bound variables out, which is what makes "constant in z" a question about ``has``.
 """
+from typing import Any, Iterable
+
 from sympy import Expr, Tuple, default_sort_key, sympify
 
 from ..errors import DomainError
@@ -21,22 +23,22 @@ class Expectation(Binder, Expr):
 
     is_commutative = True
 
-    def __new__(cls, integrand, density):
+    def __new__(cls, integrand: Any, density: DensityBase) -> "Expectation":
         integrand = sympify(integrand, strict=True)
         if not isinstance(density, DensityBase):
             raise DomainError(f"an expectation is taken under a density, and {density} is none")
         return Expr.__new__(cls, integrand, density)
 
     @property
-    def integrand(self):
+    def integrand(self) -> Expr:
         return self.args[0]
 
     @property
-    def density(self):
+    def density(self) -> DensityBase:
         return self.args[1]
 
     @property
-    def bound_symbols(self):
+    def bound_symbols(self) -> tuple[Any, ...]:
         """The variables the expectation integrates: those left of its density's bar."""
         return self.args[1].variables
 
@@ -65,7 +67,7 @@ class SpaceIntegral(Binder, Expr):
 
     is_commutative = True
 
-    def __new__(cls, integrand, variables):
+    def __new__(cls, integrand: Any, variables: Iterable[Any]) -> "SpaceIntegral":
         integrand = sympify(integrand, strict=True)
         if not isinstance(variables, (tuple, list, Tuple)):
             variables = (variables,)
@@ -78,11 +80,11 @@ class SpaceIntegral(Binder, Expr):
         return Expr.__new__(cls, integrand, variables)
 
     @property
-    def integrand(self):
+    def integrand(self) -> Expr:
         return self.args[0]
 
     @property
-    def variables(self):
+    def variables(self) -> tuple[Any, ...]:
         return tuple(self.args[1])
 
     bound_symbols = variables

@@ -39,6 +39,6 @@ def unknown_function(name: str) -> UndefinedFunction:
     return Function(name, real=True, bases=(UnknownApplication,))
 
 
-def is_unknown_application(expr) -> bool:
+def is_unknown_application(expr: object) -> bool:
     """Whether ``expr`` is an unknown function applied to arguments."""
     return isinstance(expr, AppliedUndef)

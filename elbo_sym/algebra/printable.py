@@ -14,6 +14,10 @@ when an object is printed, never when the algebra is imported: the dependencies 
 way at import time, and the formatting rules stay in one place (moving them here would make
 two printers of the same notation).
 """
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sympy import Basic
 
 
 def _own_method(printer, expr):
@@ -26,7 +30,7 @@ def _own_method(printer, expr):
     return printer.emptyPrinter(expr)
 
 
-def as_latex(expr, printer, *args, **kwargs) -> str:
+def as_latex(expr: "Basic", printer: Any, *args: Any, **kwargs: Any) -> str:
     """``_latex``: inside elbo-check's own LaTeX printer (or a subclass), its method for the
     class; inside any other LaTeX printer (``sympy.latex``), the node's notation with its
     arguments printed by that printer, so its settings and overrides reach them."""
@@ -37,7 +41,7 @@ def as_latex(expr, printer, *args, **kwargs) -> str:
     return algebra_latex(printer, expr)
 
 
-def as_text(expr, printer, *args, **kwargs) -> str:
+def as_text(expr: "Basic", printer: Any, *args: Any, **kwargs: Any) -> str:
     """``_sympystr``: ``str(expr)`` and any other string printer: the node's notation (as the
     terminal report writes it) with its arguments printed by that printer. (elbo-check's text
     printer answers to its own print method, so this is only reached from other printers.)"""

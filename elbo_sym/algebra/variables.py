@@ -7,7 +7,9 @@ the same object as ``z_1`` written anywhere.
 """
 from functools import lru_cache
 
-from sympy import Expr, Indexed, IndexedBase, Symbol
+from typing import Any, Dict, Iterable, List, Set, Union
+
+from sympy import Basic, Expr, Indexed, IndexedBase, Symbol
 from sympy.core.symbol import Str
 
 from .printable import as_latex, as_text
@@ -21,7 +23,7 @@ class IndexedVariable(Indexed):
     _latex = as_latex
     _sympystr = as_text
 
-    def __new__(cls, name, *indices):
+    def __new__(cls, name: Union[str, Str, IndexedBase], *indices: Any) -> "IndexedVariable":
         if isinstance(name, IndexedBase):
             if isinstance(name.label, Str) and name.assumptions0.get("real"):
                 return Indexed.__new__(cls, name, *indices)
@@ -40,22 +42,22 @@ class IndexedVariable(Indexed):
         return self.base.label.name
 
     @property
-    def index(self):
+    def index(self) -> Any:
         return self.indices[0] if len(self.indices) == 1 else self.indices
 
     @property
-    def free_symbols(self):
+    def free_symbols(self) -> Set[Basic]:
         """Itself and the symbols of its index (z_j depends on j); never a plain ``z``."""
         return {self}.union(*(i.free_symbols for i in self.indices))
 
 
-def is_variable(x) -> bool:
+def is_variable(x: object) -> bool:
     """Whether ``x`` can stand as a variable of a density: a plain name, an indexed one, or a
     range of indexed ones."""
     return isinstance(x, (Symbol, IndexedVariable, VariableRange))
 
 
-def variable_name(x) -> str:
+def variable_name(x: Any) -> str:
     """The name a variable is written with, its family's for an indexed one."""
     return x.name
 
@@ -73,7 +75,7 @@ class VariableRange(Expr):
 
     is_commutative = True
 
-    def __new__(cls, name, lo, hi):
+    def __new__(cls, name: Union[str, Str], lo: Any, hi: Any) -> "VariableRange":
         from sympy import sympify
 
         label = name if isinstance(name, Str) else Str(str(name))
@@ -84,26 +86,26 @@ class VariableRange(Expr):
         return self.args[0].name
 
     @property
-    def lo(self):
+    def lo(self) -> Expr:
         return self.args[1]
 
     @property
-    def hi(self):
+    def hi(self) -> Expr:
         return self.args[2]
 
     @property
-    def free_symbols(self):
+    def free_symbols(self) -> Set[Basic]:
         """The range itself (it stands for its elements) and the symbols of its bounds."""
         return {self} | self.lo.free_symbols | self.hi.free_symbols
 
-    def element(self, index) -> "IndexedVariable":
+    def element(self, index: Any) -> "IndexedVariable":
         return IndexedVariable(self.name, index)
 
     def _eval_is_extended_real(self):
         return True
 
 
-def merge_variables(variables):
+def merge_variables(variables: Iterable[Any]) -> List[Any]:
     """See ``_merged``: the same set, ranges merged with what adjoins them (memoized)."""
     variables = tuple(variables)
     if not any(isinstance(v, VariableRange) for v in variables):
@@ -117,7 +119,8 @@ def _merged(variables):
     family that adjoin or overlap it by a whole-number offset (x_0 and x_{1:T} are x_{0:T}) and
     empty ranges (x_{2:1}) dropped. Two lone elements stay apart: p(z_1, z_2) keeps its
     spelling."""
-    out, families = [], {}
+    out: List[Any] = []
+    families: Dict[str, List[Any]] = {}
     for v in variables:
         if isinstance(v, VariableRange):
             gap = v.hi - v.lo

@@ -2,7 +2,9 @@
 the diffusion bound (symbolic T), the importance-weighted bound (symbolic K), ELBO surgery and
 the chain rule of KL. Each declares its model, so that the conditional independences the paper
 assumes are the checker's to use, and cites exactly the rules each step needs."""
-from sympy import Product, Rational, Sum, log, symbols
+from typing import Iterable, Union
+
+from sympy import Expr, Product, Rational, Sum, log, symbols
 from sympy.core.parameters import evaluate
 
 from ..algebra import KL, Defined, Density, Draws, Expectation, IndexedVariable, VariableRange
@@ -14,23 +16,23 @@ k, t = symbols("k t", integer=True)
 K, T = symbols("K T", integer=True, nonnegative=True)
 
 
-def p(*variables, given=()):
+def p(*variables: Expr, given: Iterable[Expr] = ()) -> Density:
     return Density("p", variables, given)
 
 
-def q(*variables, given=()):
+def q(*variables: Expr, given: Iterable[Expr] = ()) -> Density:
     return Density("q", variables, given)
 
 
-def zs(i):
+def zs(i: Union[int, Expr]) -> IndexedVariable:
     return IndexedVariable("z", i)
 
 
-def xs(i):
+def xs(i: Union[int, Expr]) -> IndexedVariable:
     return IndexedVariable("x", i)
 
 
-def xr(lo, hi):
+def xr(lo: Union[int, Expr], hi: Union[int, Expr]) -> VariableRange:
     return VariableRange("x", lo, hi)
 
 

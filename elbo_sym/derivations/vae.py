@@ -1,7 +1,9 @@
 """The derivations of Kingma & Welling (2014), "Auto-Encoding Variational Bayes", as sympy
 expressions. They are built unevaluated so that they print in the order the paper writes them.
 """
-from sympy import Rational, Sum, log, pi, symbols
+from typing import Iterable
+
+from sympy import Expr, Rational, Sum, log, pi, symbols
 from sympy.core.parameters import evaluate
 
 from ..algebra import KL, Defined, Density, Expectation, Gaussian, IndexedVariable, SpaceIntegral
@@ -17,11 +19,11 @@ J = symbols("J", integer=True, nonnegative=True)
 half = Rational(1, 2)
 
 
-def p(*variables, given=()):
+def p(*variables: Expr, given: Iterable[Expr] = ()) -> Density:
     return Density("p", variables, given)
 
 
-def q(*variables, given=()):
+def q(*variables: Expr, given: Iterable[Expr] = ()) -> Density:
     return Density("q", variables, given)
 
 

@@ -23,20 +23,24 @@ Bounds, each a clear error rather than a hang: numbers of 1000 digits, 200 neste
 1000 parse-tree levels, 50,000 characters a logical line, 100,000 a file; and numbers that
 would grow past about 4000 digits once evaluated (``10^(10^10)``, see ``transformer._Numbers``).
 """
+import os
 import re
 import threading
 from pathlib import Path
+from typing import (AbstractSet, Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set,
+                    Tuple, Union)
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from sympy import Expr
 from sympy.core.parameters import evaluate
 
 from ..derivation import (Assumption, Definition, Derivation, ModelDeclaration, Step,
                           mixes_directions)
 from ..errors import InputError
 from ..rules.catalogue import RULE_NAMES
-from .transformer import (DENSITY_FAMILY, RESERVED, ExprBuilder, LocatedError, misread_binder,
-                          relation_of)
+from ..notation import is_density_family, spell_greek
+from .transformer import RESERVED, ExprBuilder, LocatedError, misread_binder, relation_of
 
 MAX_NESTING = 200          # brackets
 MAX_TREE_DEPTH = 1000      # parse-tree levels (unary chains such as - - - x, x^x^x...)
@@ -76,30 +80,17 @@ _parser = None
 _parser_lock = threading.Lock()
 
 
-def _greek_names():
-    from sympy.printing.pretty.pretty_symbology import greek_unicode
-
-    return {letter: name for name, letter in greek_unicode.items()
-            if len(letter) == 1 and name.isascii() and name.isalpha()}
-
-
-_GREEK = None
-
-
-def spell_greek(tree):
+def spell_greek_tokens(tree: Tree) -> Tree:
     """σ_j is read as sigma_j: names are respelt in place, their tokens keep their positions,
     so errors point at what was typed."""
-    global _GREEK
     for subtree in tree.iter_subtrees():
         for i, child in enumerate(subtree.children):
             if isinstance(child, Token) and child.type in ("NAME", "FUNC_NAME") and not child.isascii():
-                if _GREEK is None:
-                    _GREEK = _greek_names()
-                subtree.children[i] = child.update(value="".join(_GREEK.get(c, c) for c in child))
+                subtree.children[i] = child.update(value=spell_greek(child))
     return tree
 
 
-def scan_counts(text):
+def scan_counts(text: str) -> FrozenSet[str]:
     """The counts of a file: the names of the upper bounds of its sums, products and ranges
     (a cheap scan of the text, before any line is parsed, so that ``x_T`` on the first line
     knows that T is a count written on the last)."""
@@ -111,7 +102,7 @@ def scan_counts(text):
     return _plain_names(found)
 
 
-def scan_index_names(text):
+def scan_index_names(text: str) -> FrozenSet[str]:
     """The names written in the file's indices (t in x_{t-1}, in x_{2:t-1}): with them, the
     text printer's x_t (element t of x) reads back wherever it stands."""
     found = set()
@@ -121,15 +112,11 @@ def scan_index_names(text):
     return _plain_names(found)
 
 
-def _plain_names(found):
+def _plain_names(found: Iterable[str]) -> FrozenSet[str]:
     """The names of ``found`` that can be an index (no '_', not reserved), Greek spelt out."""
     out = set()
     for name in found:
-        if not name.isascii():
-            global _GREEK
-            if _GREEK is None:
-                _GREEK = _greek_names()
-            name = "".join(_GREEK.get(c, c) for c in name)
+        name = spell_greek(name)
         if "_" not in name:
             out.add(name)
     return frozenset(out - RESERVED)
@@ -149,7 +136,7 @@ def _get_parser():
 
 # -- entry points -----------------------------------------------------------------------------
 
-def parse_file(path):
+def parse_file(path: Union[str, "os.PathLike[str]"]) -> List[Derivation]:
     """The derivations of the file at ``path``."""
     filename = str(path)
     try:
@@ -160,7 +147,7 @@ def parse_file(path):
     return parse_text(data, filename=filename)
 
 
-def parse_text(text, filename="<string>"):
+def parse_text(text: Union[str, bytes, bytearray], filename: str = "<string>") -> List[Derivation]:
     """The derivations in ``text`` (str, or bytes that must be UTF-8)."""
     try:
         if isinstance(text, (bytes, bytearray)):
@@ -174,7 +161,7 @@ def parse_text(text, filename="<string>"):
         raise InputError("input too large", 1, 1, filename) from None
 
 
-def parse_expression(text, filename="<string>"):
+def parse_expression(text: str, filename: str = "<string>") -> Expr:
     """One expression (no relation, no keywords): a convenience for tests and tools."""
     found = _Reader(f"{text}\n= 0\n", filename).read()
     if len(found) != 1 or len(found[0].steps) != 1 or found[0].start_line != 1:
@@ -286,7 +273,7 @@ class _Pending:
 
 
 class _Reader:
-    def __init__(self, text, filename):
+    def __init__(self, text: str, filename: str) -> None:
         self.filename = filename
         if text.startswith("\ufeff"):
             text = text[1:]
@@ -300,25 +287,30 @@ class _Reader:
         self.index_names = self.counts | scan_index_names(code)
 
     # errors
-    def error(self, message, line, column):
+    def error(self, message: str, line: Optional[int], column: Optional[int]) -> InputError:
         source = self.raw[line - 1] if line is not None and 0 < line <= len(self.raw) else None
         if source is not None and len(source) > MAX_SHOWN_LINE:
             source = None     # a caret under column 100000 helps nobody
         return InputError(message, line, column, self.filename, source)
 
-    def error_in(self, ll, message, rel_line, column):
+    def error_in(self, ll: _Logical, message: str, rel_line: Optional[int],
+                 column: Optional[int]) -> InputError:
         """An error at (line, column) of the logical line ``ll``."""
         return self.error(message, ll.first + (rel_line or 1) - 1, column or 1)
 
-    def read(self):
+    def read(self) -> List[Derivation]:
         lines = _logical_lines(self.code)
         if not lines:
             raise self.error("empty file: no derivation in it", 1, 1)
         has_headers = any(ll.kind == "header" for ll in lines)
-        file_lets, file_assumptions, file_definitions, file_models = {}, [], [], []
-        file_functions = set()
-        done, pending = [], None
-        names = set()
+        file_lets: Dict[str, Definition] = {}
+        file_assumptions: List[Assumption] = []
+        file_definitions: List[Definition] = []
+        file_models: List[ModelDeclaration] = []
+        file_functions: Set[str] = set()
+        done: List[Derivation] = []
+        pending: Optional[_Pending] = None
+        names: Set[str] = set()
         if not has_headers:
             stem = Path(self.filename).stem
             name = stem if stem and not stem.startswith("<") else "derivation"
@@ -376,7 +368,9 @@ class _Reader:
         done.append(self.finish(pending))
         return done
 
-    def parse_line(self, ll, lets, assumed=(), functions=frozenset()):
+    def parse_line(self, ll: _Logical, lets: Dict[str, Definition],
+                   assumed: Sequence[Assumption] = (),
+                   functions: AbstractSet[str] = frozenset()) -> Tuple[Any, ...]:
         """The transformed logical line: a tuple whose first item is its kind."""
         self.check_brackets(ll)
         if len(ll.text) > MAX_LINE_CHARS:
@@ -395,7 +389,7 @@ class _Reader:
             raise self.syntax_error(ll, exc) from None
         if _depth(tree) > MAX_TREE_DEPTH:
             raise self.error_in(ll, "expression nested too deep", 1, 1)
-        spell_greek(tree)
+        spell_greek_tokens(tree)
         try:
             # sympy's global switch on, whatever the caller's: the builder passes
             # evaluate=False itself and relies on evaluation when it sizes numbers
@@ -408,7 +402,7 @@ class _Reader:
         except RecursionError:
             raise self.error_in(ll, "expression nested too deep", 1, 1) from None
 
-    def check_brackets(self, ll):
+    def check_brackets(self, ll: _Logical) -> None:
         if ll.kind == "header":
             return
         stack = []
@@ -435,7 +429,7 @@ class _Reader:
             raise self.error_in(ll, f"'{opener}' is never closed (expected "
                                     f"'{_OPENERS[opener]}')", oline, ocol)
 
-    def check_forgotten_by(self, ll, lets):
+    def check_forgotten_by(self, ll: _Logical, lets: Dict[str, Definition]) -> None:
         """A step (or the start of the chain) that ends in rule names not after ``by``: the
         author forgot ``by``, and the names would be read as an expression."""
         names, start = _trailing_rules(ll.text)
@@ -447,9 +441,10 @@ class _Reader:
         line, column = _position(ll.text, start)
         raise self.error_in(ll, f"did you forget 'by'? ({what})", line, column)
 
-    def syntax_error(self, ll, exc):
+    def syntax_error(self, ll: _Logical, exc: UnexpectedInput) -> InputError:
         if isinstance(exc, UnexpectedCharacters):
-            ch = ll.text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(ll.text) else "?"
+            pos = exc.pos_in_stream
+            ch = ll.text[pos] if pos is not None and 0 <= pos < len(ll.text) else "?"
             hint = ""
             if ch == "_":
                 hint = ": names start with a letter, and '_' only joins a subscript (z_1)"
@@ -474,12 +469,13 @@ class _Reader:
         return self.error_in(ll, "syntax error", getattr(exc, "line", 1),
                              getattr(exc, "column", 1))
 
-    def declare_functions(self, ll, names, lets, functions):
+    def declare_functions(self, ll: _Logical, names: List[Token], lets: Dict[str, Definition],
+                          functions: Set[str]) -> None:
         """``function ReLU, g_theta``: each name an unknown function from here on in its
         scope (declaring a name twice is harmless)."""
         for tok in names:
             name = str(tok)
-            if name in RESERVED or DENSITY_FAMILY.match(name) or misread_binder(name):
+            if name in RESERVED or is_density_family(name) or misread_binder(name):
                 raise self.error_in(ll, f"'{name}' already means something and cannot be "
                                         "a function", tok.line, tok.column)
             if name in lets:
@@ -487,13 +483,14 @@ class _Reader:
                                         f"{lets[name].line})", tok.line, tok.column)
             functions.add(name)
 
-    def definition(self, ll, result, lets, functions=frozenset()):
+    def definition(self, ll: _Logical, result: Tuple[Any, ...], lets: Dict[str, Definition],
+                   functions: AbstractSet[str] = frozenset()) -> Definition:
         _, name_tok, params, body = result
         name = str(name_tok)
         if name in functions:
             raise self.error_in(ll, f"'{name}' is declared a function and cannot be a let",
                                 name_tok.line, name_tok.column)
-        if name in RESERVED or DENSITY_FAMILY.match(name):
+        if name in RESERVED or is_density_family(name):
             raise self.error_in(ll, f"'{name}' already means something and cannot be a let",
                                 name_tok.line, name_tok.column)
         if misread_binder(name):
@@ -504,7 +501,7 @@ class _Reader:
                                 name_tok.line, name_tok.column)
         return Definition(name, params, body, ll.first)
 
-    def step(self, ll, pending, result):
+    def step(self, ll: _Logical, pending: _Pending, result: Tuple[Any, ...]) -> None:
         _, rel_tok, expr, rules = result
         rel = relation_of(str(rel_tok))
         where = (rel_tok.line, rel_tok.column)
@@ -522,7 +519,7 @@ class _Reader:
                                     *where)
         pending.steps.append(Step(rel, expr, rules, line))
 
-    def finish(self, p):
+    def finish(self, p: _Pending) -> Derivation:
         if p.start is None:
             raise self.error(f"derivation '{p.name}' has no expression", p.line, 1)
         if not p.steps:

@@ -12,12 +12,15 @@ relative to the logical line; the reader turns them into ``InputError`` in file 
 """
 import math
 import re
+from typing import (Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set,
+                    Tuple)
 
 import mpmath
 from lark import Token, Tree
+from lark.tree import Meta
 from lark.visitors import Transformer_NonRecursive
-from sympy import (Abs, Add, E, Indexed, Integer, Mul, Pow, Product, Rational, S, Sum, Symbol,
-                   exp, log, pi)
+from sympy import (Abs, Add, Basic, E, Expr, Indexed, Integer, Mul, Pow, Product, Rational, S,
+                   Sum, Symbol, exp, log, pi)
 from sympy.core.symbol import Str
 from sympy.core.parameters import evaluate
 
@@ -26,6 +29,9 @@ from ..algebra import KL, Defined, Density, DensityBase, Draws, Entropy, Expecta
 from ..algebra.binders import rebuild
 from ..algebra.functions import unknown_function
 from ..errors import DomainError
+from ..notation import (BINDER_WORDS, BRACKETED_ONLY, EXPECTATION, GAUSSIAN, KL_NAMES,
+                        KNOWN_FUNCTIONS, KNOWN_WORDS, LOGARITHMS, UNARY_FUNCTIONS,
+                        is_density_family)
 from ..rules.catalogue import RULE_NAMES, nearest_rules
 
 # private mpmath contexts: the global mpmath.mp is left as it is
@@ -39,18 +45,12 @@ MAX_DIGITS = 1000
 MAX_NUMBER_DIGITS = 4000   # Python refuses to print ints of more than 4300 digits
 
 # Words that are part of the language and so cannot stand as plain names.
-KEYWORDS = {"derivation", "let", "assume", "model", "function", "by", "log", "ln", "sum", "prod",
-            "int"}
+KEYWORDS: FrozenSet[str] = frozenset(("derivation", "let", "assume", "model", "function", "by")) \
+    | LOGARITHMS | BINDER_WORDS
 # Prefixed forms: without brackets they take the rest of the product.
-PREFIXED = ("log", "ln", "sum", "prod", "int")
-# Functions that need their brackets.
-BRACKETED_ONLY = {"exp", "sqrt", "abs", "KL", "D_KL"}
-UNARY_FUNCTIONS = {"log", "ln", "exp", "sqrt", "abs", "H"}
-KNOWN_FUNCTIONS = ("log", "ln", "exp", "sqrt", "abs", "KL", "D_KL", "H", "N")
+PREFIXED: FrozenSet[str] = LOGARITHMS | BINDER_WORDS
 # Names a let may not take: they already mean something.
-RESERVED = KEYWORDS | set(KNOWN_FUNCTIONS) | {"E", "pi", "e"}
-
-DENSITY_FAMILY = re.compile(r"[pqr](?:_[A-Za-z0-9]+)*\Z")
+RESERVED: FrozenSet[str] = KEYWORDS | KNOWN_WORDS
 # z_1, mu_12: a name whose last `_` part is a whole number is an indexed variable
 INDEXED_NAME = re.compile(r"(.+)_([0-9]+)\Z")
 # x_T, z_k: a name whose last `_` part is a name; an indexed variable when that name is a count
@@ -61,7 +61,7 @@ _INDEX_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 E_HINT = "E needs its density: E_{q(z|x)}[...]"
 
 
-def misread_binder(name):
+def misread_binder(name: str) -> Optional[str]:
     """The hint for a name that spells a binder without its syntax (``E_q``, ``sum_y``,
     ``int_z``, ``prod_t``), else None.
 
@@ -83,7 +83,7 @@ from ..relations import canonical as relation_of
 class LocatedError(Exception):
     """A semantic error at a (line, column) of the logical line being transformed."""
 
-    def __init__(self, message, line, column):
+    def __init__(self, message: str, line: int, column: int) -> None:
         super().__init__(message)
         self.message, self.line, self.column = message, line, column
 
@@ -114,7 +114,7 @@ class _Differential:
     def __init__(self, inner, pending, after_int=None):
         self.inner, self.pending, self.after_int = inner, pending, after_int
 
-    def wrap(self, f):
+    def wrap(self, f: Callable[[Any], Any]) -> "_Differential":
         return _Differential(f(self.inner), self.pending, self.after_int)
 
 
@@ -140,7 +140,7 @@ def _instantiate(body, mapping):
     if not result.has(Sum):
         return result
     kept = body.atoms(Sum)
-    memo = {}
+    memo: Dict[Basic, Basic] = {}
 
     def unwrap(e):
         if e in memo:
@@ -184,7 +184,7 @@ class _Numbers:
         self.memo = {}
         self.values = {}
 
-    def size(self, e):
+    def size(self, e: Basic) -> float:
         hit = self.memo.get(id(e))
         if hit is not None:
             return hit[1]
@@ -211,7 +211,7 @@ class _Numbers:
         self.memo[id(e)] = (e, n)
         return n
 
-    def magnitude(self, x):
+    def magnitude(self, x: Basic) -> float:
         """An upper bound on |x|, or on the numbers in it when it holds symbols."""
         if x.is_Rational:
             return -(-abs(x.p) // x.q) if abs(x.p) < 10 ** 300 else math.inf   # ceil
@@ -222,10 +222,10 @@ class _Numbers:
                 return float(abs(value)) + 1
         return 10.0 ** n if n < 300 else math.inf
 
-    def too_big(self, e):
+    def too_big(self, e: Basic) -> bool:
         return self.size(e) > MAX_NUMBER_DIGITS
 
-    def is_zero(self, e):
+    def is_zero(self, e: Basic) -> bool:
         """Whether ``e`` is a number-only expression equal to 0 (``log(1)``, ``1 - 1``): a
         divisor or log argument that would make zoo, which breaks whatever prints it later.
 
@@ -244,7 +244,7 @@ class _Numbers:
             return False
         return again is not None and abs(again) < _TINY_FINE
 
-    def value(self, e):
+    def value(self, e: Basic) -> Any:
         """The value of a number-only ``e`` as an mpmath complex at 50 digits, else None.
 
         Computed here, node by node and memoised, because sympy's own evaluation and even its
@@ -326,7 +326,7 @@ def _written(v):
     return text(v)
 
 
-def written_name(variable):
+def written_name(variable: Basic) -> Optional[str]:
     """The name a variable is written with (``z``, ``z_1``), or None for one that no single
     name spells (``z_j``, whose index is bound by a sum)."""
     if isinstance(variable, Symbol):
@@ -351,7 +351,7 @@ def _visible(expr):
 
 
 
-def check_rules(tokens):
+def check_rules(tokens: List[Token]) -> Tuple[str, ...]:
     """The rule names of a ``by`` clause, each checked against the catalogue."""
     rules = []
     for tok in tokens:
@@ -384,12 +384,12 @@ class ExprBuilder(Transformer_NonRecursive):
         self.index_names = counts if index_names is None else index_names
         self.facts = facts          # (lhs, rel, rhs) assumed so far, for index questions
         self._indexed = False       # whether this line holds an indexed variable or a range
-        self._ranges = []           # (range, its node), for locating a range out of place
-        self._densities = {}        # density as built -> its token
-        self._originals = ()        # the current node's children as parsed
+        self._ranges: List[Tuple[Expr, Any]] = []   # (range, its node), to locate one out of place
+        self._densities: Dict[Basic, Token] = {}    # density as built -> its token
+        self._originals: List[Any] = []             # the current node's children as parsed
         self.numbers = _Numbers()
-        self._used_lets = set()     # parameterless lets met on this line, by name
-        self._families = []         # (family name, its token), for locating errors
+        self._used_lets: Set[str] = set()           # parameterless lets met on this line
+        self._families: List[Tuple[str, Token]] = []  # (family name, its token), for errors
 
     def _call_userfunc(self, tree, new_children=None):
         # A DomainError from the algebra becomes a located error at that node; no VisitError
@@ -408,7 +408,7 @@ class ExprBuilder(Transformer_NonRecursive):
             raise LocatedError(f"cannot make sense of '{self.quote(tree.meta)}' "
                                f"({type(exc).__name__})", *_at(tree.meta)) from None
 
-    def quote(self, node):
+    def quote(self, node: Any) -> str:
         """What the author wrote for ``node`` (a Meta, Token or Tree), shortened."""
         meta = getattr(node, "meta", node)
         start, end = getattr(meta, "start_pos", None), getattr(meta, "end_pos", None)
@@ -418,7 +418,7 @@ class ExprBuilder(Transformer_NonRecursive):
         return s if len(s) <= 60 else s[:57] + "..."
 
     # -- leaves -------------------------------------------------------------------------
-    def number(self, meta, children):
+    def number(self, meta: Meta, children: List[Any]) -> Expr:
         tok = children[0]
         text = str(tok)
         digits = text.replace(".", "")
@@ -429,7 +429,7 @@ class ExprBuilder(Transformer_NonRecursive):
             return Rational(int(whole + frac), 10 ** len(frac))
         return Integer(int(text))
 
-    def name(self, meta, children):
+    def name(self, meta: Meta, children: List[Any]) -> Expr:
         tok = children[0]
         n = str(tok)
         if n in PREFIXED:
@@ -440,7 +440,7 @@ class ExprBuilder(Transformer_NonRecursive):
         if n in BRACKETED_ONLY:
             _fail(f"{n} needs its arguments in brackets: {n}(...)", tok)
         hint = misread_binder(n)
-        if hint is not None or (n == "E" and self._next_char(tok) == "["):
+        if hint is not None or (n == EXPECTATION and self._next_char(tok) == "["):
             _fail(hint or E_HINT, tok)
         if n == "pi":
             return pi
@@ -457,7 +457,7 @@ class ExprBuilder(Transformer_NonRecursive):
             return Defined(n, (), d.body)
         return self.variable(n, tok)
 
-    def variable(self, n, where):
+    def variable(self, n: str, where: Any) -> Expr:
         """The variable named ``n``: ``z_1`` is the indexed variable z_1 (element 1 of z, the
         same object as z_j at j = 1 inside a sum), any other name a Symbol."""
         m = INDEXED_NAME.match(n)
@@ -476,7 +476,7 @@ class ExprBuilder(Transformer_NonRecursive):
             _fail(f"index too long ({len(digits)} digits; at most {MAX_DIGITS})", where)
         return IndexedVariable(base, Integer(int(digits)))
 
-    def is_indexed_name(self, n):
+    def is_indexed_name(self, n: str) -> bool:
         """Whether the name ``n`` spells an indexed variable wherever it stands (z_1, x_T)."""
         if INDEXED_NAME.match(n):
             return True
@@ -484,21 +484,21 @@ class ExprBuilder(Transformer_NonRecursive):
         return m is not None and m.group(2) in self.index_names
 
     # -- subscripts: x_{t-1}, x_{1:T} -------------------------------------------------------
-    def sub_density(self, meta, children):
+    def sub_density(self, meta: Meta, children: List[Any]) -> Tuple[Any, ...]:
         return ("plain", _fin(children[0]), meta, self._originals[0])
 
-    def sub_tilde(self, meta, children):
+    def sub_tilde(self, meta: Meta, children: List[Any]) -> Tuple[Any, ...]:
         return ("tilde", (_fin(children[0]), self._originals[0]), meta, _fin(children[2]))
 
-    def sub_range(self, meta, children):
+    def sub_range(self, meta: Meta, children: List[Any]) -> Tuple[Any, ...]:
         return ("range", (_fin(children[0]), self._originals[0]), meta,
                 (_fin(children[2]), self._originals[2]))
 
-    def subscripted(self, meta, children):
+    def subscripted(self, meta: Meta, children: List[Any]) -> Expr:
         """``x_{t-1}`` (element t - 1 of x) and ``x_{1:T}`` (the variables x_1, ..., x_T)."""
         tok, _, (kind, first, sub_meta, rest) = children
         name = str(tok)
-        if name == "E":
+        if name == EXPECTATION:
             _fail(f"an expectation needs its brackets: E_{{{self.quote(sub_meta)}}}[ f ]", tok)
         if kind == "tilde":
             _fail("'~' belongs in the subscript of an expectation: E_{z ~ q(z|x)}[ f ]",
@@ -513,7 +513,7 @@ class ExprBuilder(Transformer_NonRecursive):
         self._ranges.append((r, meta))
         return r
 
-    def index(self, e, node):
+    def index(self, e: Expr, node: Any) -> Expr:
         """An index: a whole number or a whole-number expression in names (``t - 1``,
         ``2 t``, ``T``), evaluated (so x_{t-1} is the same object wherever written). A name in
         an index is an index name, never a let."""
@@ -554,7 +554,8 @@ class ExprBuilder(Transformer_NonRecursive):
         return rest[:1]
 
     # -- binders --------------------------------------------------------------------------
-    def rebind(self, expr, defined, symbols=None):
+    def rebind(self, expr: Expr, defined: Dict[str, Expr],
+               symbols: Optional[Dict[Basic, Expr]] = None) -> Expr:
         """``expr`` with each parameterless let named in ``defined`` replaced by
         ``defined[name]``, and each Symbol in ``symbols`` by its value.
 
@@ -563,7 +564,7 @@ class ExprBuilder(Transformer_NonRecursive):
         symbols = symbols or {}
         if not defined and not symbols:
             return expr
-        memo = {}
+        memo: Dict[Basic, Basic] = {}
 
         def go(e):
             hit = memo.get(e)
@@ -580,8 +581,8 @@ class ExprBuilder(Transformer_NonRecursive):
             elif not e.args:
                 new = e
             else:
-                args = [go(a) for a in e.args]
-                new = e if all(a is b for a, b in zip(args, e.args)) else rebuild(e, args)
+                new_args = [go(a) for a in e.args]
+                new = e if all(a is b for a, b in zip(new_args, e.args)) else rebuild(e, new_args)
                 if new is not e and e in self._densities:      # keep where it was written
                     self._densities.setdefault(new, self._densities[e])
             memo[e] = new
@@ -589,7 +590,7 @@ class ExprBuilder(Transformer_NonRecursive):
 
         return go(expr)
 
-    def shadow(self, expr, variables):
+    def shadow(self, expr: Expr, variables: Iterable[Basic]) -> Expr:
         """``expr`` inside the scope of a binder of ``variables``: a parameterless let named
         like one of them is that variable there (``let j = 5`` does not reach the j of
         ``sum_{j=1}^{2} j``)."""
@@ -600,13 +601,13 @@ class ExprBuilder(Transformer_NonRecursive):
                 defined[n] = v
         return self.rebind(expr, defined)
 
-    def as_variable(self, x, where):
+    def as_variable(self, x: Expr, where: Any) -> Expr:
         """A density's variable: a parameterless let of that name means the variable there."""
         if isinstance(x, Defined) and not x.arguments and x.name in self._used_lets:
             return self.variable(x.name, where)
         return x
 
-    def instantiate(self, name, args):
+    def instantiate(self, name: str, args: Sequence[Expr]) -> Defined:
         """The let ``name`` at ``args``: its body with its parameters replaced, avoiding
         capture by the body's binders."""
         d = self.lets[name]
@@ -614,15 +615,17 @@ class ExprBuilder(Transformer_NonRecursive):
         return Defined(name, tuple(args), body)
 
     # -- arithmetic ---------------------------------------------------------------------
-    def additive(self, meta, children):
+    def additive(self, meta: Meta, children: List[Any]) -> Any:
         terms = [_fin(children[0])]
         for op, term in zip(children[1::2], children[2::2]):
             term = _fin(term)
             terms.append(term if op.type == "PLUS" else _neg(term))
         return Add(*terms, evaluate=False)
 
-    def prod(self, meta, children):
-        factors, juxtaposed, op = [], [], None
+    def prod(self, meta: Meta, children: List[Any]) -> Any:
+        factors: List[Any] = []
+        juxtaposed: List[Any] = []
+        op = None
         for i, c in enumerate(children):
             if isinstance(c, Token):
                 op = c.type
@@ -661,16 +664,16 @@ class ExprBuilder(Transformer_NonRecursive):
             return None
         return Pow(divisor, -1, evaluate=False)
 
-    def neg(self, meta, children):
+    def neg(self, meta: Meta, children: List[Any]) -> Any:
         x = children[-1]
         if isinstance(x, _Differential):
             return x.wrap(_neg)
         return _neg(x)
 
-    def pos(self, meta, children):
+    def pos(self, meta: Meta, children: List[Any]) -> Any:
         return children[-1]
 
-    def pow(self, meta, children):
+    def pow(self, meta: Meta, children: List[Any]) -> Any:
         base, _, exponent = children
         base, exponent = _fin(base), _fin(exponent)
         if self.numbers.is_zero(base):
@@ -688,7 +691,7 @@ class ExprBuilder(Transformer_NonRecursive):
                   f"more than about {MAX_NUMBER_DIGITS} digits", meta)
 
     # -- prefixed forms -----------------------------------------------------------------
-    def log_bare(self, meta, children):
+    def log_bare(self, meta: Meta, children: List[Any]) -> Any:
         x = children[-1]
         if isinstance(x, _Differential):
             return x.wrap(lambda f: log(f, evaluate=False))
@@ -696,7 +699,7 @@ class ExprBuilder(Transformer_NonRecursive):
             _fail(f"log of zero: '{self.quote(self._originals[-1])}' is 0", meta)
         return log(x, evaluate=False)
 
-    def sum_head(self, meta, children):
+    def sum_head(self, meta: Meta, children: List[Any]) -> Tuple[Any, ...]:
         """(Sum or Product, index, lower, upper) of ``sum_{j=lo}^{hi}`` or ``prod_{t=lo}^{hi}``."""
         kind = Sum if children[0].type in ("SUM", "SUM_SIGN") else Product
         what = "a sum" if kind is Sum else "a product"
@@ -721,7 +724,7 @@ class ExprBuilder(Transformer_NonRecursive):
                       f"'{self.quote(node)}' is no whole number", node)
         return (kind, Symbol(index), *bounds)
 
-    def sum_bare(self, meta, children):
+    def sum_bare(self, meta: Meta, children: List[Any]) -> Any:
         (kind, index, lower, upper), body = children
         if isinstance(body, _Differential):
             return body.wrap(lambda f: self._sum(f, index, lower, upper, meta, kind))
@@ -734,7 +737,8 @@ class ExprBuilder(Transformer_NonRecursive):
         body = self.elements_of(body, index, meta)
         return kind(body, (index, lower, upper))
 
-    def elements_of(self, body, index, meta, family_check=True):
+    def elements_of(self, body: Expr, index: Symbol, meta: Meta,
+                    family_check: bool = True) -> Expr:
         """``body`` with each name ``mu_j`` (j the name of ``index``) as the element j of
         ``mu``, and a parameterless let named j as the index itself."""
         suffix = "_" + index.name
@@ -758,11 +762,12 @@ class ExprBuilder(Transformer_NonRecursive):
     def _family_error(self, family, index, meta):
         start, end = getattr(meta, "start_pos", None), getattr(meta, "end_pos", None)
         where = next((tok for name, tok in self._families if name == family and
-                      (start is None or start <= tok.start_pos < end)), meta)
+                      (start is None or end is None or start <= tok.start_pos < end)),
+                     meta)
         _fail(f"families are not indexed: '{family}' is one family whatever {index} is; "
               f"index its variables instead ({family[0]}(x_{index}))", where)
 
-    def int_bare(self, meta, children):
+    def int_bare(self, meta: Meta, children: List[Any]) -> Any:
         body = children[-1]
         if not isinstance(body, _Differential):
             _fail("an integral is written 'int f dz': the integrand must end with d and the "
@@ -772,21 +777,21 @@ class ExprBuilder(Transformer_NonRecursive):
         return _Differential(integral, rest, meta) if rest else integral
 
     # -- applications -------------------------------------------------------------------
-    def arglist(self, meta, children):
+    def arglist(self, meta: Meta, children: List[Any]) -> List[Any]:
         return _Args([_fin(c) for c in children if not isinstance(c, Token)],
-                     [self.quote(o) for o in self._originals
-                      if not (isinstance(o, Token) and o.type == "COMMA")])
+                     [self.quote(node) for node in self._originals
+                      if not (isinstance(node, Token) and node.type == "COMMA")])
 
-    def call(self, meta, children):
+    def call(self, meta: Meta, children: List[Any]) -> Expr:
         return self._apply(meta, children[0], children[1], None)
 
-    def call_given(self, meta, children):
+    def call_given(self, meta: Meta, children: List[Any]) -> Expr:
         return self._apply(meta, children[0], children[1], children[3])
 
-    def call_semi(self, meta, children):
+    def call_semi(self, meta: Meta, children: List[Any]) -> Expr:
         tok, first, _, rest = children
         name = str(tok)
-        if name != "N":
+        if name != GAUSSIAN:
             _fail(f"only N(z; mean, variance) takes a ';', not {name}(...)", tok)
         if len(rest) != 2:
             _fail("N takes a variable, a mean and a variance: N(z; mu, sigma^2)", tok)
@@ -805,10 +810,10 @@ class ExprBuilder(Transformer_NonRecursive):
                   f"'{rest.sources[1]}'", tok)
         return Gaussian(var, mean, variance)
 
-    def call_kl(self, meta, children):
+    def call_kl(self, meta: Meta, children: List[Any]) -> Expr:
         tok, a, _, b = children
         name = str(tok)
-        if name not in ("KL", "D_KL"):
+        if name not in KL_NAMES:
             _fail(f"'||' belongs in KL(a || b), not in {name}(...)", tok)
         a, b = _fin(a), _fin(b)
         for d, node in ((a, self._originals[1]), (b, self._originals[3])):
@@ -822,7 +827,7 @@ class ExprBuilder(Transformer_NonRecursive):
 
     def _apply(self, meta, tok, args, given):
         name = str(tok)
-        if DENSITY_FAMILY.match(name):
+        if is_density_family(name):
             variables = [self.as_variable(v, tok) for v in args], \
                 [self.as_variable(v, tok) for v in given or ()]
             for v, src in zip(variables[0] + variables[1],
@@ -852,7 +857,7 @@ class ExprBuilder(Transformer_NonRecursive):
             if len(args) != 1:
                 _fail(f"{name} takes one argument, not {len(args)}", tok)
             x = args[0]
-            if name in ("log", "ln"):
+            if name in LOGARITHMS:
                 if self.numbers.is_zero(x):
                     _fail(f"log of zero: '{args.sources[0]}' is 0", tok)
                 return log(x, evaluate=False)
@@ -867,22 +872,22 @@ class ExprBuilder(Transformer_NonRecursive):
             if not isinstance(x, DensityBase):
                 _fail(f"H takes a density, and '{args.sources[0]}' is none", tok)
             return Entropy(self.shadow(x, x.variables))
-        if name in ("KL", "D_KL"):
+        if name in KL_NAMES:
             _fail(f"{name} compares two densities: {name}(q || p)", tok)
-        if name == "N":
+        if name == GAUSSIAN:
             _fail("N takes a variable, a mean and a variance: N(z; mu, sigma^2)", tok)
-        if name == "E":
+        if name == EXPECTATION:
             _fail("an expectation is written E_{q(z|x)}[ f ]", tok)
-        if name in ("sum", "prod", "int"):
+        if name in BINDER_WORDS:
             _fail("write " + {"sum": "sum_{j=1}^{J} f", "prod": "prod_{t=1}^{T} f",
                               "int": "int f dz"}[name], tok)
         _fail(f"'{name}' is not defined: it is no density (p, q, r), no known function "
               f"({', '.join(KNOWN_FUNCTIONS)}), no let and no declared function "
               f"('function {name}'); to multiply, write '*': {name} * (...)", tok)
 
-    def expectation(self, meta, children):
+    def expectation(self, meta: Meta, children: List[Any]) -> Expr:
         tok, _, (kind, first, sub_meta, rest), body = children
-        if str(tok) != "E":
+        if str(tok) != EXPECTATION:
             _fail(f"only E takes a subscript and brackets (E_{{q(z|x)}}[ f ]), not {tok}", tok)
         if kind == "range":
             _fail("an expectation is taken under a density: E_{q(x_{1:T} | x_0)}[ f ], or "
@@ -908,7 +913,7 @@ class ExprBuilder(Transformer_NonRecursive):
             body = self.elements_named(body, name)
         return Expectation(body, density)
 
-    def draws(self, body, base, draws, draws_node, sub_meta):
+    def draws(self, body: Any, base: Any, draws: Any, draws_node: Any, sub_meta: Meta) -> Expr:
         """``E_{z_{1:K} ~ q(z | x)}[ f ]``: K independent draws, each distributed as the base
         density; inside f, ``z_k`` is the draw k (element k of z)."""
         base_node = self._originals[2].children[2]
@@ -925,7 +930,7 @@ class ExprBuilder(Transformer_NonRecursive):
                   f"({variable.name}{written[len(draws.name):]})", draws_node)
         return Expectation(self.elements_named(_fin(body), draws.name), Draws(base, draws))
 
-    def elements_named(self, body, name):
+    def elements_named(self, body: Expr, name: str) -> Expr:
         """``body`` with each name ``z_k`` (``name`` z, k a name) as the element k of z: inside
         an expectation over the draws z_{1:K} or over a range of z."""
         prefix = name + "_"
@@ -943,15 +948,15 @@ class ExprBuilder(Transformer_NonRecursive):
         return self.rebind(body, defined, symbols)
 
     # -- whole lines --------------------------------------------------------------------
-    def checked(self, expr):
+    def checked(self, expr: Expr) -> Expr:
         """``expr``, once its indices are checked: a range of variables stands only where
         variables do, and no density holds a variable on both sides of its bar for any value
         its indices may take (in the sums and products around it, under the assumptions read
         so far)."""
         if not (self._indexed or self._ranges):
             return expr
-        seen = set()
-        stack = [(expr, ())]
+        seen: Set[Tuple[Basic, Tuple[Any, ...]]] = set()
+        stack: List[Tuple[Basic, Tuple[Any, ...]]] = [(expr, ())]
         while stack:
             e, ranges = stack.pop()
             if (e, ranges) in seen:
@@ -1034,31 +1039,31 @@ class ExprBuilder(Transformer_NonRecursive):
                 return shown
         return None
 
-    def params(self, meta, children):
+    def params(self, meta: Meta, children: List[Any]) -> List[Token]:
         return [c for c in children if isinstance(c, Token) and c.type == "NAME"]
 
-    def rel(self, meta, children):
+    def rel(self, meta: Meta, children: List[Any]) -> Token:
         return children[0]
 
-    def by_clause(self, meta, children):
+    def by_clause(self, meta: Meta, children: List[Any]) -> Tuple[str, ...]:
         return check_rules([c for c in children if c.type == "RULE_NAME"])
 
-    def start_expr(self, meta, children):
+    def start_expr(self, meta: Meta, children: List[Any]) -> Tuple[Any, ...]:
         """The start, and the first step when it stands on the same line: ``a = b``."""
         if len(children) == 1:
             return ("expr", self.checked(_fin(children[0])))
         return ("expr", self.checked(_fin(children[0])), self.start_step(meta, children[1:]))
 
-    def start_step(self, meta, children):
+    def start_step(self, meta: Meta, children: List[Any]) -> Tuple[Any, ...]:
         rel_tok, expr = children[0], self.checked(_fin(children[1]))
         rules = children[2] if len(children) > 2 else ()
         return ("step", rel_tok, expr, rules)
 
-    def start_assume(self, meta, children):
+    def start_assume(self, meta: Meta, children: List[Any]) -> Tuple[Any, ...]:
         _, lhs, rel_tok, rhs = children
         return ("assume", self.checked(_fin(lhs)), rel_tok, self.checked(_fin(rhs)))
 
-    def start_model(self, meta, children):
+    def start_model(self, meta: Meta, children: List[Any]) -> Tuple[Any, ...]:
         """``model p(x, z) = p(x | z) p(z)``: the joint and its factors, validated as a
         directed acyclic graph (``build_model``); a fault is located at its factor."""
         from ..rules.models import ModelError, build_model
@@ -1089,14 +1094,14 @@ class ExprBuilder(Transformer_NonRecursive):
             _fail(str(exc), where)
         return ("model", joint, tuple(factors), model_tok)
 
-    def start_function(self, meta, children):
+    def start_function(self, meta: Meta, children: List[Any]) -> Tuple[Any, ...]:
         return ("function", [c for c in children if isinstance(c, Token) and c.type == "NAME"])
 
-    def let_plain(self, meta, children):
+    def let_plain(self, meta: Meta, children: List[Any]) -> Tuple[Any, ...]:
         _, name_tok, _, body = children
         return ("let", name_tok, (), self.checked(_fin(body)))
 
-    def let_fn(self, meta, children):
+    def let_fn(self, meta: Meta, children: List[Any]) -> Tuple[Any, ...]:
         name_tok, params, body = children[1], children[2], children[-1]
         seen = set()
         for p in params:
@@ -1109,7 +1114,7 @@ class ExprBuilder(Transformer_NonRecursive):
         # a parameter is bound in the body: a let of the same name does not reach it
         return ("let", name_tok, params, self.checked(self.shadow(_fin(body), params)))
 
-    def start_header(self, meta, children):
+    def start_header(self, meta: Meta, children: List[Any]) -> Tuple[Any, ...]:
         name_tok = children[1]
         title = str(children[2])[1:-1] if len(children) > 2 else ""
         return ("header", name_tok, title)

@@ -6,24 +6,28 @@ from left-to-right parsing). These helpers fold the numbers of a product into on
 by plain ``Number`` arithmetic, which never evaluates anything else (``10**(10**10)`` stays
 symbolic), and splice nested sums.
 """
-from sympy import Add, Mul, Pow, S
+from typing import TYPE_CHECKING, Iterable, List, Optional, Tuple, overload
+
+from sympy import Add, Basic, Expr, Mul, Pow, S
 from sympy.core.parameters import evaluate
 from sympy.functions.elementary.exponential import log
 
 from ..algebra import DensityBase
 
+if TYPE_CHECKING:
+    from sympy.printing.printer import Printer
 
-def flat_terms(expr):
+
+def flat_terms(expr: Basic) -> List[Expr]:
     """The terms of a sum in written order, nested unevaluated sums spliced in:
     ``(a + b) + c`` prints as ``a + b + c``; ``a + (-(b + c))`` keeps its brackets."""
-    out = []
+    out: List[Expr] = []
     for term in expr.args:
         if term.is_Add:
             out.extend(flat_terms(term))
         else:
             out.append(term)
     return out
-
 
 
 def _numeric_value(factor):
@@ -38,7 +42,7 @@ def _numeric_value(factor):
 
 def _flat_factors(expr):
     """The factors of a commutative product, nested unevaluated products spliced in."""
-    out = []
+    out: List[Expr] = []
     for factor in expr.args:
         if factor.is_Mul and factor.is_commutative:
             out.extend(_flat_factors(factor))
@@ -47,12 +51,13 @@ def _flat_factors(expr):
     return out
 
 
-def combined_factors(expr):
+def combined_factors(expr: Expr) -> Tuple[Expr, List[Expr]]:
     """``(coefficient, other factors)`` of a product: its numbers multiplied into one, the
     other factors in their written order. A non-product is ``(1, [expr])``."""
     if not (expr.is_Mul and expr.is_commutative):
         return S.One, [expr]
-    coefficient, others = S.One, []
+    coefficient: Expr = S.One
+    others: List[Expr] = []
     with evaluate(True):  # the caller may be inside evaluate(False), where 2*3 stays 2*3
         for factor in _flat_factors(expr):
             value = _numeric_value(factor)
@@ -63,7 +68,7 @@ def combined_factors(expr):
     return coefficient, others
 
 
-def product(coefficient, factors):
+def product(coefficient: Expr, factors: Iterable[Expr]) -> Expr:
     """The unevaluated product ``coefficient * factors``, without a visible factor 1."""
     body = list(factors) if coefficient is S.One else [coefficient, *factors]
     if not body:
@@ -71,7 +76,7 @@ def product(coefficient, factors):
     return body[0] if len(body) == 1 else Mul(*body, evaluate=False)
 
 
-def split_sign(term):
+def split_sign(term: Expr) -> Tuple[bool, Expr]:
     """``(negative, magnitude)`` with ``term == -magnitude`` when negative: how a sum shows
     ``a + Mul(-1, b)`` as ``a - b`` without evaluating ``-term``."""
     if term.is_Number:
@@ -83,10 +88,11 @@ def split_sign(term):
     return False, term
 
 
-def split_fraction(factors):
+def split_fraction(factors: Iterable[Expr]) -> Tuple[List[Expr], List[Expr]]:
     """``(numerator, denominator)`` lists: a factor ``x**-k`` with a number k goes below as
     ``x**k``, built unevaluated so that ``10**-(10**10)`` is never computed."""
-    numerator, denominator = [], []
+    numerator: List[Expr] = []
+    denominator: List[Expr] = []
     for factor in factors:
         if factor.is_Pow and factor.exp.is_Number and factor.exp.is_extended_negative:
             denominator.append(factor.base if factor.exp == -1
@@ -96,7 +102,7 @@ def split_fraction(factors):
     return numerator, denominator
 
 
-def index_order(index):
+def index_order(index: Expr) -> Expr:
     """An index as people write it, numbers last: sympy keeps ``t - 1`` as ``-1 + t``, an index
     prints ``t-1`` (as in ``x_{t-1}``)."""
     if not index.is_Add:
@@ -106,7 +112,7 @@ def index_order(index):
     return Add(*ordered, evaluate=False)
 
 
-def sum_body(body):
+def sum_body(body: Expr) -> Tuple[Expr, bool]:
     """``(body, bracketed)``: the body of a sum as it prints, a product ``Mul(1, a + b)`` (as
     sympy's ``Sum`` builds them under ``evaluate(False)``) unwrapped to ``a + b``, and whether
     it needs brackets because it is a sum (the caller adds them also for a leading sign)."""
@@ -116,7 +122,7 @@ def sum_body(body):
     return body, bool(body.is_Add)
 
 
-def is_bare_log(expr):
+def is_bare_log(expr: Basic) -> bool:
     """``log p(x)`` is printed without brackets, so what follows it in a product is ambiguous."""
     return isinstance(expr, log) and isinstance(expr.args[0], DensityBase)
 
@@ -124,7 +130,15 @@ def is_bare_log(expr):
 TOO_DEEP = "(an expression nested too deeply to print)"
 
 
-def printed(printer, expr, too_deep=TOO_DEEP):
+@overload
+def printed(printer: "Printer", expr: Basic, too_deep: str = TOO_DEEP) -> str: ...
+
+
+@overload
+def printed(printer: "Printer", expr: Basic, too_deep: None) -> Optional[str]: ...
+
+
+def printed(printer: "Printer", expr: Basic, too_deep: Optional[str] = TOO_DEEP) -> Optional[str]:
     """``printer.doprint(expr)``, or a placeholder when the expression is nested deeper than
     Python's recursion allows (the parser admits 200 brackets; printers recurse per level)."""
     try:

@@ -23,6 +23,9 @@ placeholder (KaTeX, MathJax and MathML read ``$`` and ``\`` even inside ``\text`
 """
 import html
 import re
+from typing import Dict, Optional
+
+from ..notation import GREEK_COMMANDS, UNICODE_GREEK
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
                       "\u2066-\u2069]")
@@ -63,24 +66,18 @@ _MATH_SIGNS = {"≤": r"\le", "≥": r"\ge", "≠": r"\ne", "−": "-", "·": r"
                "ε": r"\varepsilon", "ϵ": r"\epsilon", "φ": r"\varphi", "ϕ": r"\phi",
                "ϑ": r"\vartheta", "ϱ": r"\varrho", "ϖ": r"\varpi", "ς": r"\varsigma"}
 
-_greek = None
+_greek: Optional[Dict[str, str]] = None
 
 
-def _greek_letters():
+def _greek_letters() -> Dict[str, str]:
     """Unicode Greek letter -> its LaTeX in text: ``$\\mu$``, or the Latin letter it looks like
     (Α is A, ο is o: LaTeX has no command for them)."""
     global _greek
     if _greek is None:
-        from sympy.printing.pretty.pretty_symbology import greek_unicode
-
-        from .latex import GREEK_COMMANDS
-
         table = {}
-        for name, letter in greek_unicode.items():
+        for letter, name in UNICODE_GREEK.items():
             if name in GREEK_COMMANDS:
                 table[letter] = "$\\%s$" % name
-            elif name in ("lamda", "Lamda"):
-                continue
             elif name == "omicron":
                 table[letter] = "o"
             elif name[0].isupper():

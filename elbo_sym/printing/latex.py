@@ -19,28 +19,29 @@ products like sums, ``\prod_{t=1}^{T}``, outermost first.
 """
 import re
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Sequence
 
-from sympy import S
+from sympy import Basic, S
 from sympy.core.symbol import Str
 from sympy.concrete.products import Product
 from sympy.concrete.summations import Sum
 from sympy.printing.latex import LatexPrinter
 
 from ..algebra import SpaceIntegral
+from ..notation import GREEK_COMMANDS
 from ..relations import latex_symbol
 from .arithmetic import (combined_factors, flat_terms, index_order, is_bare_log,
                          printed, product, split_fraction, split_sign, sum_body)
 
+if TYPE_CHECKING:
+    from sympy.printing.printer import Printer
+
+    from ..algebra import (KL, Defined, Density, Draws, Entropy, Expectation, Gaussian,
+                           IndexedVariable, VariableRange)
+    from ..derivation import Definition, ModelDeclaration
+
 _ENDS_NUMBER = re.compile(r"[0-9][} ]*$")
 _ENDS_NAME = re.compile(r"(?:[A-Za-z]|_\{[^{}]*\}|\\[A-Za-z]+\{[^{}]*\})\Z")
-
-# The Greek names that have a LaTeX command of their own (capitals that look Latin, such as
-# Alpha, and omicron have none and print as words; sympy's alias 'lamda' is a word too).
-GREEK_COMMANDS = frozenset(
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
-    "tau upsilon phi chi psi omega varsigma Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi "
-    "Psi Omega".split())
 
 
 def _latex_part(part):
@@ -66,7 +67,7 @@ def _internal_latex(name):
     return r"\hat{%s}_{%s}" % (body, digits)
 
 
-def latex_name(name):
+def latex_name(name: object) -> str:
     r"""The LaTeX of a written name, one name one output: ``sigma_z`` is ``\sigma_{z}``,
     ``x2`` is ``\mathrm{x2}``, ``x_2`` is ``x_{2}``, ``lamda`` is ``\mathrm{lamda}``. The
     checker's names: ``_j0`` is ``\hat{\jmath}_{0}``, ``z'`` is ``z'``, ``sigma_z'`` is
@@ -88,7 +89,7 @@ def _compact_index(tex):
     return tex.replace(" - ", "-").replace(" + ", "+")
 
 
-def latex_relation(rel):
+def latex_relation(rel: str) -> str:
     r"""The LaTeX of a chain relation: ``'<='`` gives ``\le``."""
     return latex_symbol(rel)
 
@@ -113,7 +114,7 @@ def _index(printer, index) -> str:
     return _compact_index(printer._print(index_order(index)))
 
 
-def indexed_latex(printer, expr) -> str:
+def indexed_latex(printer: "Printer", expr: "IndexedVariable") -> str:
     """``z_{1}``, ``\\sigma_{j}``, ``x_{t-1}``: the family's name, the index compact."""
     label = expr.base.label
     base = latex_name(label.name) if isinstance(label, Str) else printer._print(label)
@@ -123,19 +124,19 @@ def indexed_latex(printer, expr) -> str:
     return "{%s}_{%s}" % (base, indices)
 
 
-def density_latex(printer, expr) -> str:
+def density_latex(printer: "Printer", expr: "Density") -> str:
     inside = _join(printer, expr.variables)
     if expr.given:
         inside += r" \mid " + _join(printer, expr.given)
     return "%s(%s)" % (latex_name(expr.family), inside)
 
 
-def gaussian_latex(printer, expr) -> str:
+def gaussian_latex(printer: "Printer", expr: "Gaussian") -> str:
     return r"\mathcal{N}(%s)" % "; ".join(
         [printer._print(expr.variable), _join(printer, (expr.mean, expr.variance))])
 
 
-def variable_range_latex(printer, expr) -> str:
+def variable_range_latex(printer: "Printer", expr: "VariableRange") -> str:
     """``x_{1:T}``, ``\\sigma_{2:t-1}``: the variables x_lo, ..., x_hi."""
     base = latex_name(expr.name)
     if "_" in base:
@@ -143,44 +144,44 @@ def variable_range_latex(printer, expr) -> str:
     return "%s_{%s:%s}" % (base, _index(printer, expr.lo), _index(printer, expr.hi))
 
 
-def draws_latex(printer, expr) -> str:
+def draws_latex(printer: "Printer", expr: "Draws") -> str:
     """``z_{1:K} \\sim q(z \\mid x)``: K independent draws of the base density."""
     return r"%s \sim %s" % (printer._print(expr.draws), printer._print(expr.base))
 
 
-def expectation_latex(printer, expr) -> str:
+def expectation_latex(printer: "Printer", expr: "Expectation") -> str:
     return r"\mathbb{E}_{%s}\left[ %s \right]" % (
         printer._print(expr.density), printer._print(expr.integrand))
 
 
-def space_integral_latex(printer, expr) -> str:
+def space_integral_latex(printer: "Printer", expr: "SpaceIntegral") -> str:
     integrand = _bracket_if(expr.integrand.is_Add, printer._print(expr.integrand))
     differentials = "".join(r" \, d%s" % printer._print(v) for v in expr.variables)
     return r"\int %s%s" % (integrand, differentials)
 
 
-def kl_latex(printer, expr) -> str:
+def kl_latex(printer: "Printer", expr: "KL") -> str:
     return r"\operatorname{KL}\left(%s \,\middle\|\, %s\right)" % (
         printer._print(expr.first), printer._print(expr.second))
 
 
-def entropy_latex(printer, expr) -> str:
+def entropy_latex(printer: "Printer", expr: "Entropy") -> str:
     return r"\operatorname{H}\left(%s\right)" % printer._print(expr.density)
 
 
-def defined_latex(printer, expr) -> str:
+def defined_latex(printer: "Printer", expr: "Defined") -> str:
     name = latex_name(expr.name)
     return "%s(%s)" % (name, _join(printer, expr.arguments)) if expr.arguments else name
 
 
-_ALGEBRA_LATEX = {"IndexedVariable": indexed_latex, "Density": density_latex,
-                  "Gaussian": gaussian_latex, "VariableRange": variable_range_latex,
-                  "Draws": draws_latex, "Expectation": expectation_latex,
-                  "SpaceIntegral": space_integral_latex, "KL": kl_latex,
-                  "Entropy": entropy_latex, "Defined": defined_latex}
+_ALGEBRA_LATEX: Dict[str, Callable[[Any, Any], str]] = {
+    "IndexedVariable": indexed_latex, "Density": density_latex, "Gaussian": gaussian_latex,
+    "VariableRange": variable_range_latex, "Draws": draws_latex,
+    "Expectation": expectation_latex, "SpaceIntegral": space_integral_latex, "KL": kl_latex,
+    "Entropy": entropy_latex, "Defined": defined_latex}
 
 
-def algebra_latex(printer, expr) -> str:
+def algebra_latex(printer: "Printer", expr: "Basic") -> str:
     """The LaTeX of an algebra node inside any LaTeX printer (its ``_latex`` hook): the node's
     notation, its arguments printed by ``printer``. A node with no arguments to pass on (a row
     not read) prints as ``latex`` prints it."""
@@ -194,7 +195,7 @@ def algebra_latex(printer, expr) -> str:
 # ---------------------------------------------------------------- the printer
 
 
-def unread_source(expr) -> Optional[str]:
+def unread_source(expr: object) -> Optional[str]:
     """The source of a row that was not read (a reader's ``Unread``), or None for any other
     expression. (No ``Unread`` exists before its module is imported: the readers stay lazy.)"""
     module = sys.modules.get("elbo_sym.readers.unread")
@@ -338,7 +339,7 @@ class ElboLatexPrinter(LatexPrinter):
     _bracket_if = staticmethod(_bracket_if)
 
 
-def latex(expr, unread_as_source: bool = False) -> str:
+def latex(expr: Basic, unread_as_source: bool = False) -> str:
     """LaTeX of an expression, terms and factors in the order they were written. A row that
     was not read is a placeholder, or with ``unread_as_source`` its source as escaped text (for
     pdflatex, never for a math renderer in a browser)."""
@@ -346,7 +347,7 @@ def latex(expr, unread_as_source: bool = False) -> str:
                    r"\text{(an expression nested too deeply to print)}")
 
 
-def factors_latex(factors):
+def factors_latex(factors: Sequence[Basic]) -> str:
     r"""Factors side by side with a thin space, in their written order: the right side of a
     ``model`` line, ``p(x \mid z)\, p(z)`` (a product that is not the last factor is
     bracketed, since ``\prod`` takes what follows it)."""
@@ -363,12 +364,12 @@ def factors_latex(factors):
     return r"\, ".join(out) or "1"
 
 
-def model_latex(model):
+def model_latex(model: "ModelDeclaration") -> str:
     r"""A ``ModelDeclaration`` as math: ``p(x, z) = p(x \mid z)\, p(z)``."""
     return "%s = %s" % (latex(model.joint), factors_latex(list(model.factors)))
 
 
-def definition_latex(definition):
+def definition_latex(definition: "Definition") -> str:
     r"""A ``let`` as math: ``L_{\theta}(x) = E_{q(z \mid x)}[...]`` (its name as a symbol)."""
     name = latex_name(definition.name)
     if definition.params:

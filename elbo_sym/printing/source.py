@@ -15,13 +15,14 @@ from sympy import Basic, Dummy, Expr, Symbol
 from sympy.concrete.expr_with_limits import ExprWithLimits
 
 from ..algebra.binders import bound_symbols, is_dummy, rebuild, rename_bound
+from ..notation import UNICODE_GREEK
 from .arithmetic import printed
-from .text import _GREEK, MINUS, ElboTextPrinter
+from .text import MINUS, ElboTextPrinter
 
 # a name a file can write (Greek letters are spelled out: the parser reads σ as sigma)
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
 _SPARE = ("j", "k", "i", "l", "m", "n", "t", "s", "u", "v")
-_SPELLED = {**{char: name for name, char in _GREEK.items()},
+_SPELLED = {**UNICODE_GREEK,
             MINUS: "-", "‖": "||", "∑": "sum", "∏": "prod", "∫": "int"}
 _SPELL = re.compile("|".join(re.escape(c) for c in sorted(_SPELLED, key=len, reverse=True)))
 

@@ -24,18 +24,26 @@ What is printed must be what was checked, so the printer is unambiguous:
 """
 import re
 import unicodedata
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
-from sympy import S
+from sympy import Basic, S
 from sympy.core.symbol import Str
 from sympy.concrete.products import Product
 from sympy.concrete.summations import Sum
-from sympy.printing.pretty.pretty_symbology import greek_unicode
 from sympy.printing.str import StrPrinter
 
 from ..algebra import Draws, SpaceIntegral
+from ..notation import GREEK_UNICODE
 from ..relations import ascii_symbol, unicode_symbol
 from .arithmetic import (TOO_DEEP, combined_factors, flat_terms, index_order, is_bare_log,
                          printed, product, split_fraction, split_sign, sum_body)
+
+if TYPE_CHECKING:
+    from sympy.printing.printer import Printer
+
+    from ..algebra import (KL, Defined, Density, Entropy, Expectation, Gaussian, IndexedVariable,
+                           VariableRange)
+    from ..derivation import ModelDeclaration
 
 MINUS = "\u2212"
 
@@ -43,16 +51,9 @@ MINUS = "\u2212"
 # would read as an application
 _ENDS_IN_NAME = re.compile(r"(?<![A-Za-z0-9_\u0370-\u03ff])[A-Za-z\u0370-\u03ff][A-Za-z0-9_\u0370-\u03ff]*$")
 
-# One spelling per letter, so that two names never print alike: sympy's table also has the
-# aliases 'lamda' and 'Lamda' (those stay spelled; 'lambda' is λ, as the parser reads λ).
-# Letters that look Latin (Alpha, Beta, ..., omicron) would be misread: they stay spelled too.
-_LOOKALIKES = "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧο"
-_GREEK = {name: char for name, char in greek_unicode.items()
-          if name not in ("lamda", "Lamda") and char not in _LOOKALIKES}
 
 
-
-def relation_symbol(rel, unicode=True):
+def relation_symbol(rel: str, unicode: bool = True) -> str:
     """How a chain relation prints: ``'<='`` is ``≤`` (or ``<=`` without Unicode)."""
     return unicode_symbol(rel) if unicode else ascii_symbol(rel)
 
@@ -62,7 +63,7 @@ INTERNAL_NAME = re.compile(r"_([A-Za-z]+)([0-9]+)")
 _SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-def internal_name(name):
+def internal_name(name: object) -> Optional[str]:
     """How a name the checker made prints, or None for any other name.
 
     The checker renames bound variables to compare normal forms: sum indices become ``_j0``,
@@ -82,7 +83,7 @@ def internal_name(name):
     return hatted + digits.translate(_SUBSCRIPT_DIGITS)
 
 
-def unicode_name(name):
+def unicode_name(name: object) -> str:
     """A symbol name with its Greek parts as letters: ``sigma_z`` is ``σ_z``, ``z_1`` stays.
     Injective: each part is either a canonical Greek name (one letter each) or printed as
     written, and a written part holds no Greek letter. The checker's names print apart:
@@ -92,7 +93,7 @@ def unicode_name(name):
     if internal is not None:
         return internal
     stem = name.rstrip("'")
-    return "_".join(_GREEK.get(part, part) for part in stem.split("_")) + name[len(stem):]
+    return "_".join(GREEK_UNICODE.get(part, part) for part in stem.split("_")) + name[len(stem):]
 
 
 def _compact_index(index_text):
@@ -152,7 +153,7 @@ def _index(printer, index) -> str:
     return _compact_index(printer._print(index_order(index)))
 
 
-def indexed_text(printer, expr) -> str:
+def indexed_text(printer: "Printer", expr: "IndexedVariable") -> str:
     """``z_1``, ``σ_j``, ``x_{t-1}``: an element of a family of variables (its label is a
     ``Str`` or a ``Symbol``), the index compact as in the language."""
     indices = ",".join(_index(printer, i) for i in expr.indices)
@@ -161,30 +162,30 @@ def indexed_text(printer, expr) -> str:
     return f"{base}_{indices}" if indices.isalnum() else f"{base}_{{{indices}}}"
 
 
-def density_text(printer, expr) -> str:
+def density_text(printer: "Printer", expr: "Density") -> str:
     inside = _join(printer, expr.variables)
     if expr.given:
         inside += " | " + _join(printer, expr.given)
     return f"{unicode_name(expr.family)}({inside})"
 
 
-def gaussian_text(printer, expr) -> str:
+def gaussian_text(printer: "Printer", expr: "Gaussian") -> str:
     return f"N({printer._print(expr.variable)}; {_join(printer, (expr.mean, expr.variance))})"
 
 
-def variable_range_text(printer, expr) -> str:
+def variable_range_text(printer: "Printer", expr: "VariableRange") -> str:
     """``x_{1:T}``, ``x_{2:t-1}``: the variables x_lo, ..., x_hi, as the language writes
     them."""
     lo, hi = _index(printer, expr.lo), _index(printer, expr.hi)
     return f"{unicode_name(expr.name)}_{{{lo}:{hi}}}"
 
 
-def draws_text(printer, expr) -> str:
+def draws_text(printer: "Printer", expr: "Draws") -> str:
     """``z_{1:K} ~ q(z | x)``: K independent draws of the base density."""
     return f"{printer._print(expr.draws)} ~ {printer._print(expr.base)}"
 
 
-def expectation_text(printer, expr) -> str:
+def expectation_text(printer: "Printer", expr: "Expectation") -> str:
     """``E_q(z | x)[f]``; under i.i.d. draws the measure is braced as the language writes
     it: ``E_{z_{1:K} ~ q(z | x)}[f]``."""
     measure = printer._print(expr.density)
@@ -193,32 +194,32 @@ def expectation_text(printer, expr) -> str:
     return f"E_{measure}[{printer._print(expr.integrand)}]"
 
 
-def space_integral_text(printer, expr) -> str:
+def space_integral_text(printer: "Printer", expr: "SpaceIntegral") -> str:
     differentials = "".join(f" d{printer._print(v)}" for v in expr.variables)
     return f"∫ {_paren_if(printer, expr.integrand.is_Add, expr.integrand)}{differentials}"
 
 
-def kl_text(printer, expr) -> str:
+def kl_text(printer: "Printer", expr: "KL") -> str:
     return f"KL({printer._print(expr.first)} ‖ {printer._print(expr.second)})"
 
 
-def entropy_text(printer, expr) -> str:
+def entropy_text(printer: "Printer", expr: "Entropy") -> str:
     return f"H({printer._print(expr.density)})"
 
 
-def defined_text(printer, expr) -> str:
+def defined_text(printer: "Printer", expr: "Defined") -> str:
     name = unicode_name(expr.name)
     return f"{name}({_join(printer, expr.arguments)})" if expr.arguments else name
 
 
-_ALGEBRA_TEXT = {"IndexedVariable": indexed_text, "Density": density_text,
-                 "Gaussian": gaussian_text, "VariableRange": variable_range_text,
-                 "Draws": draws_text, "Expectation": expectation_text,
-                 "SpaceIntegral": space_integral_text, "KL": kl_text, "Entropy": entropy_text,
-                 "Defined": defined_text}
+_ALGEBRA_TEXT: Dict[str, Callable[[Any, Any], str]] = {
+    "IndexedVariable": indexed_text, "Density": density_text, "Gaussian": gaussian_text,
+    "VariableRange": variable_range_text, "Draws": draws_text, "Expectation": expectation_text,
+    "SpaceIntegral": space_integral_text, "KL": kl_text, "Entropy": entropy_text,
+    "Defined": defined_text}
 
 
-def algebra_text(printer, expr) -> str:
+def algebra_text(printer: "Printer", expr: "Basic") -> str:
     """The text of an algebra node inside any string printer (its ``_sympystr`` hook): the
     node's notation, its arguments printed by ``printer``. A node with no arguments to pass on
     (a row not read) prints as ``text`` prints it."""
@@ -400,12 +401,12 @@ class ElboTextPrinter(StrPrinter):
         return _paren_if(self, condition, expr)
 
 
-def text(expr):
+def text(expr: Basic) -> str:
     """One-line Unicode text of an expression, terms and factors in their written order."""
     return printed(ElboTextPrinter(), expr)
 
 
-def model_text(model):
+def model_text(model: "ModelDeclaration") -> str:
     """``p(x, z_1, z_2) = p(x | z_1) p(z_1 | z_2) p(z_2)``: a ``ModelDeclaration`` as its
     ``model`` line writes it, the factors side by side in their written order (a product
     that is not the last factor is bracketed, since ``∏`` takes what follows it)."""
