@@ -8,21 +8,24 @@ skipped with their reason. ``check_reading`` checks the chains with the one chec
 
 Imported only when a ``.md`` or ``.tex`` target is given: ``elbo-check derive`` never pays for it.
 """
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional, Union
 
 from ..errors import InputError
 from ..parser.reader import decode
 from ..policy import (DEFAULT_EXPLAIN_BUDGET, DEFAULT_TIMEOUT, CheckPolicy, Numeric,
                       NumericLike)
-from ..pipeline import NOTHING_CHECKED, kind_of_path as _kind_of_path
+from ..pipeline import NOTHING_CHECKED, Document, kind_of_path as _kind_of_path
 from .document import Reading, read_document
 from .scan import MD, TEX
+
+if TYPE_CHECKING:
+    from ..checker.chain import DerivationResult
 
 __all__ = ["MD", "TEX", "Reading", "read_text", "read_path", "check_reading",
            "summary_lines", "kind_of_path", "NOTHING_CHECKED"]
 
 
-def read_text(text, filename: str, kind: str) -> Reading:
+def read_text(text: Union[str, bytes, bytearray], filename: str, kind: str) -> Reading:
     """The Reading of a document's text (str, or bytes that must be UTF-8)."""
     if isinstance(text, (bytes, bytearray)):
         text = decode(bytes(text), filename)
@@ -50,7 +53,7 @@ def read_path(path: str, kind: Optional[str] = None) -> Reading:
 def check_reading(reading: Reading, numeric: NumericLike = False, seed: int = 0,
                   timeout: Optional[float] = DEFAULT_TIMEOUT, explain: bool = True,
                   explain_budget: Optional[float] = DEFAULT_EXPLAIN_BUDGET, *,
-                  policy: Optional[CheckPolicy] = None) -> List:
+                  policy: Optional[CheckPolicy] = None) -> List["DerivationResult"]:
     """A DerivationResult for each chain (``pipeline.check_document``): its readable segments
     checked as ``policy`` says (without one, the policy of the keyword arguments, as
     ``check_derivation`` takes them), the steps that touch an unreadable row ``unknown``."""
@@ -61,7 +64,7 @@ def check_reading(reading: Reading, numeric: NumericLike = False, seed: int = 0,
     return list(check_document(document_of_reading(reading), policy).results)
 
 
-def _document(reading: Reading):
+def _document(reading: Reading) -> Document:
     from ..pipeline import Source, document_of_reading
 
     return document_of_reading(reading, Source(reading.filename, TEX, None, reading.filename))

@@ -11,26 +11,29 @@ UTF-8, a declaration comment that is not a line of the file language) is an inpu
 """
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import (TYPE_CHECKING, Collection, Dict, Iterable, List, NamedTuple, Optional, Set,
+                    Tuple, TypedDict, Union)
 
 from ..errors import InputError
+from ..notation import GREEK_NAMES, KNOWN_WORDS, is_density_family
 from ..rules.catalogue import RULE_NAMES
-from .rows import (Node, brace_claims, chain_nodes, display_rows, split_rows,
+from .rows import (Node, Relation, brace_claims, chain_nodes, display_rows, split_rows,
                    strip_annotations)
 from .scan import Declaration, Display, Sentence, Unclosed, scan
-from .tokens import AMP, SPACE, LineIndex, tokenize
-from .translate import (FAMILY, GREEK_NAMES, NAME, Bare, Context, NoReading, Piece, Translator, normalize,
-                        text_of)
+from .tokens import AMP, SPACE, LineIndex, Tok, tokenize
+from .translate import NAME, Bare, Context, NoReading, Piece, Translator, normalize, text_of
+
+if TYPE_CHECKING:
+    from ..derivation import Derivation
 
 MAX_DOCUMENT_CHARS = 2_000_000     # as the .deriv reader: a long paper is a few hundred kB
 MAX_DISPLAY_CHARS = 50_000
-KNOWN_WORDS = frozenset("log ln exp sqrt abs KL D_KL H N E pi e sum int prod".split())
 
 
 @dataclass
 class ChainBlock:
-    derivation: object                    # the whole chain, for reports
-    segments: List[Tuple[object, List[int]]]   # (parsed derivation, its steps' indices)
+    derivation: "Derivation"              # the whole chain, for reports
+    segments: List[Tuple["Derivation", List[int]]]   # (parsed derivation, its steps' indices)
     unread: Dict[int, str]                # step index -> why it is unknown
     line: int
     display: Optional[int] = None         # the first line of its display (a display may hold
@@ -52,14 +55,28 @@ class SkippedBlock:
     has_relation: bool = True   # looks like a chain: reported in every format, fails --strict
 
 
+Block = Union[ChainBlock, DeclaredBlock, SkippedBlock]
+
+
 @dataclass
 class Reading:
     filename: str
-    blocks: List[object] = field(default_factory=list)
+    blocks: List[Block] = field(default_factory=list)
 
     @property
-    def chains(self):
+    def chains(self) -> List[ChainBlock]:
         return [b for b in self.blocks if isinstance(b, ChainBlock)]
+
+
+class _Owner(NamedTuple):
+    """What a line of the synthesized text comes from: the declarations, a derivation's
+    header, or the node of the chain at index ``node``."""
+    kind: str                   # "declaration", "header" or "node"
+    node: int = -1
+
+
+_DECLARED = _Owner("declaration")
+_HEADER = _Owner("header")
 
 
 class _Line:
@@ -67,9 +84,11 @@ class _Line:
 
     __slots__ = ("text", "cols", "owner", "exact")
 
-    def __init__(self, prefix, pieces, suffix="", owner=None, exact=False):
+    def __init__(self, prefix: str, pieces: Iterable[Piece], suffix: str = "",
+                 owner: Optional[_Owner] = None, exact: bool = False) -> None:
         self.exact = exact          # one piece, the file's own text: columns map one to one
-        s, cols = prefix, []
+        s = prefix
+        cols: List[Tuple[int, int]] = []
         for p in pieces:
             if s and not s.endswith(" "):
                 s += " "
@@ -77,7 +96,7 @@ class _Line:
             s += p.text
         self.text, self.cols, self.owner = s + suffix, cols, owner
 
-    def source_pos(self, column):
+    def source_pos(self, column: Optional[int]) -> Optional[int]:
         column = column or 1
         best = None
         for col, pos in self.cols:
@@ -96,26 +115,51 @@ def read_document(text: str, filename: str, kind: str) -> Reading:
     return _Document(text, filename, kind).read()
 
 
+class _Chain(TypedDict):
+    """A chain being read: its nodes and what its reading needs (rebuilt when a display
+    after it continues it)."""
+    nodes: List[Node]
+    name: str
+    marked: bool
+    role: str
+    display: int                # the first line of its display
+    line: int
+    before: List[Sentence]      # the printer's sentences around it
+    after: List[Sentence]
+    index: Optional[int]        # its block's index in the Reading, once placed
+    added: List[_Line]          # the preamble lines it added
+    names: Set[str]             # the lets and functions before it
+    functions: Set[str]
+
+
+@dataclass
+class _DisplayItem:
+    """A display with the printer's sentences attached before and after it."""
+    display: Display
+    before: List[Sentence]
+    after: List[Sentence] = field(default_factory=list)
+
+
 class _Document:
-    def __init__(self, text, filename, kind):
+    def __init__(self, text: str, filename: str, kind: str) -> None:
         self.text, self.filename, self.kind = text, filename, kind
         self.lines = LineIndex(text)
         self.raw_lines = text.split("\n")
         self.preamble: List[_Line] = []        # file-wide lines of the file language
         self.families: Dict[str, Tuple[str, int]] = {}   # let q = q_phi(z | x)
-        self.functions = set()                 # lets with parameters
-        self.names = set()                     # every let's name
+        self.functions: Set[str] = set()       # lets with parameters
+        self.names: Set[str] = set()           # every let's name
         self.reading = Reading(filename)
 
     # -- positions
-    def at(self, pos):
+    def at(self, pos: int) -> Tuple[int, int]:
         return self.lines.at(pos)
 
-    def where(self, pos):
+    def where(self, pos: int) -> str:
         line, col = self.at(pos)
         return f"{self.filename}:{line}:{col}"
 
-    def input_error(self, message, pos):
+    def input_error(self, message: str, pos: int) -> InputError:
         line, col = self.at(pos)
         source = self.raw_lines[line - 1] if line - 1 < len(self.raw_lines) else None
         if source is not None and len(source) > 500:
@@ -123,63 +167,64 @@ class _Document:
         return InputError(message, line, col, self.filename, source)
 
     # -- the whole document
-    def read(self):
+    def read(self) -> Reading:
         items = scan(self.text, self.kind)
-        chains = []           # (display items, attached before, attached after)
+        entries: List[Union[Declaration, Unclosed, _DisplayItem]] = []
         pending_before: List[Sentence] = []
         for item in items:
-            if isinstance(item, Declaration):
-                chains.append(("declaration", item))
-            elif isinstance(item, Unclosed):
-                chains.append(("unclosed", item))
+            if isinstance(item, (Declaration, Unclosed)):
+                entries.append(item)
             elif isinstance(item, Sentence):
                 if item.kind == "assuming":
-                    last = next((c for c in reversed(chains) if c[0] == "display"), None)
+                    last = next((e for e in reversed(entries) if isinstance(e, _DisplayItem)),
+                                None)
                     if last is not None:
-                        last[3].append(item)
+                        last.after.append(item)
                 else:
                     pending_before.append(item)
-            elif isinstance(item, Display):
-                chains.append(("display", item, pending_before, []))
+            else:
+                entries.append(_DisplayItem(item, pending_before))
                 pending_before = []
-        previous = None
-        for entry in chains:
-            if entry[0] == "declaration":
-                self.declare(entry[1])
-            elif entry[0] == "unclosed":
-                line, _ = self.at(entry[1].pos)
-                self.reading.blocks.append(SkippedBlock(line, None, f"{entry[1].what} is "
+        previous: Optional[_Chain] = None
+        for entry in entries:
+            if isinstance(entry, Declaration):
+                self.declare(entry)
+            elif isinstance(entry, Unclosed):
+                line, _ = self.at(entry.pos)
+                self.reading.blocks.append(SkippedBlock(line, None, f"{entry.what} is "
                                                                     "never closed"))
             else:
-                previous = self.display(entry[1], entry[2], entry[3], previous)
+                previous = self.display(entry.display, entry.before, entry.after, previous)
         return self.reading
 
     # -- declarations
-    def declare(self, item: Declaration):
-        m = re.match(r"let\s+([pqr](?:_[A-Za-z0-9]+)*)\s*=\s*(.+)\Z", item.text)
-        if m is not None:
+    def declare(self, item: Declaration) -> None:
+        m = re.match(r"let\s+([A-Za-z0-9_]+)\s*=\s*(.+)\Z", item.text)
+        if m is not None and is_density_family(m.group(1)):
             family, density = m.group(1), m.group(2).strip()
-            if not re.fullmatch(r"[pqr](?:_[A-Za-z0-9]+)*\s*\(.*\)", density):
+            head = re.match(r"([A-Za-z0-9_]+)\s*\(.*\)\Z", density)
+            if head is None or not is_density_family(head.group(1)):
                 raise self.input_error(f"'let {family} = ...' names the density that a bare "
                                        f"{family} means: write let {family} = {family}(z | x)",
                                        item.pos)
-            self.validate([_Line("let elbocheckfamily = log ", [Piece(density, m.start(2) + item.pos)],
-                                 owner=("declaration",), exact=True)], item.pos)
+            self.validate([_Line("let elbocheckfamily = log ",
+                                 [Piece(density, m.start(2) + item.pos)],
+                                 owner=_DECLARED, exact=True)], item.pos)
             self.families[family] = (density, item.pos)
             return
-        line = _Line("", [Piece(item.text, item.pos)], owner=("declaration",), exact=True)
+        line = _Line("", [Piece(item.text, item.pos)], owner=_DECLARED, exact=True)
         self.validate([line], item.pos)
         self.note_let(item.text)
         self.preamble.append(line)
 
-    def note_let(self, text):
+    def note_let(self, text: str) -> None:
         m = re.match(r"let\s+([A-Za-z][A-Za-z0-9_]*)\s*(\()?", text)
         if m:
             self.names.add(m.group(1))
             if m.group(2):
                 self.functions.add(m.group(1))
 
-    def validate(self, lines, pos):
+    def validate(self, lines: List[_Line], pos: int) -> List["Derivation"]:
         """Raise the located input error of a declaration that the parser refuses."""
         from ..parser import parse_text
 
@@ -196,7 +241,10 @@ class _Document:
             raise self.input_error(exc.message, pos) from None
 
     # -- displays
-    def display(self, item: Display, before, after, previous):
+    def display(self, item: Display, before: List[Sentence], after: List[Sentence],
+                previous: Optional[_Chain]) -> Optional[_Chain]:
+        """Read one display into its chains (the last one is returned: a display after it
+        may continue it)."""
         first_line = self.at(item.body_start)[0]
         if item.body_end - item.body_start > MAX_DISPLAY_CHARS:
             self.reading.blocks.append(SkippedBlock(first_line, None, "display too long "
@@ -211,7 +259,7 @@ class _Document:
         nodes, continues = chain_nodes(rows)
         marked = any(r.marked for r in rows)
         equations = _equations(nodes)
-        chain = None
+        chain: Optional[_Chain] = None
         if continues:
             first, equations = equations[0], equations[1:]
             if previous is not None and item.opener == "$$":
@@ -223,13 +271,13 @@ class _Document:
                 line, col = self.at(first[0].pos)
                 self.reading.blocks.append(SkippedBlock(line, col, "the display begins with a "
                                                         "relation, and no chain comes before it"))
-        claims = []
+        claims: List[List[Node]] = []
         for eq in equations:
             claims += brace_claims(eq)
-        for eq in equations + [None] + claims:
-            if eq is None:          # the side claims of the braces follow the equations
-                continue
-            side = eq in claims
+        # the side claims of the braces follow the equations, numbered from 1
+        entries = [(eq, 0) for eq in equations] + [(c, n) for n, c in enumerate(claims, 1)]
+        for k, (eq, brace) in enumerate(entries):
+            side = brace > 0
             line = self.at(eq[0].pos)[0]
             if len(eq) < 2:
                 if len(equations) == 1 and not continues:
@@ -241,22 +289,22 @@ class _Document:
             name = own[0] if own else (labels[0] if labels and len(equations) == 1
                                        else f"line-{line}")
             if side:
-                name = f"{name}-brace-{claims.index(eq) + 1}"
-            k = next((i for i, e in enumerate(equations) if e is eq), -1)
+                name = f"{name}-brace-{brace}"
             role = ("consequence" if not side and eq[0].implied else
                     "hypothesis" if not side and k + 1 < len(equations)
                     and equations[k + 1][0].implied else "")
-            chain = {"nodes": eq, "name": name, "marked": marked or side, "role": role,
-                     "display": first_line, "line": line, "before": before, "after": after, "index": None,
-                     "added": [], "names": set(self.names),
-                     "functions": set(self.functions)}
-            if len(eq) == 2 and eq[1].relation.kind == "=" and not marked and self.model(chain):
+            chain = _Chain(nodes=eq, name=name, marked=marked or side, role=role,
+                           display=first_line, line=line, before=before, after=after,
+                           index=None, added=[], names=set(self.names),
+                           functions=set(self.functions))
+            if len(eq) == 2 and _relation(eq[1]).kind == "=" and not marked and \
+                    self.model(chain):
                 chain = None
                 continue
             self.rebuild(chain)
         return chain
 
-    def place(self, chain, block):
+    def place(self, chain: _Chain, block: Block) -> None:
         if chain["index"] is None:
             chain["index"] = len(self.reading.blocks)
             self.reading.blocks.append(block)
@@ -264,7 +312,7 @@ class _Document:
             self.reading.blocks[chain["index"]] = block
 
     # -- models written as displays
-    def model(self, chain) -> bool:
+    def model(self, chain: _Chain) -> bool:
         """``p_\\theta(x, z) = p_\\theta(x \\mid z) p(z)``, ``p(z) = \\mathcal{N}(z; 0, 1)``: a
         declaration, when the left side is one density and the right a product of densities
         or Gaussians."""
@@ -279,12 +327,12 @@ class _Document:
         if any(isinstance(p, Bare) for p in left + right):
             return False
         line = _Line("model ", left + [Piece("=", chain["nodes"][1].pos)] + right,
-                     owner=("declaration",))
+                     owner=_DECLARED)
         try:
             parsed = self.validate([line], chain["nodes"][0].pos)
         except InputError as exc:
-            self.reading.blocks.append(SkippedBlock(exc.line, exc.column,
-                                                    f"no model: {exc.message}"))
+            at = exc.line if exc.line is not None else chain["line"]
+            self.reading.blocks.append(SkippedBlock(at, exc.column, f"no model: {exc.message}"))
             return True
         from ..printing.text import model_text
 
@@ -295,7 +343,7 @@ class _Document:
         return True
 
     # -- chains
-    def rebuild(self, chain):
+    def rebuild(self, chain: _Chain) -> None:
         for ln in chain["added"]:
             if ln in self.preamble:
                 self.preamble.remove(ln)
@@ -304,7 +352,7 @@ class _Document:
         block = self.chain_block(chain)
         self.place(chain, block)
 
-    def chain_block(self, chain):
+    def chain_block(self, chain: _Chain) -> Union[ChainBlock, SkippedBlock]:
         nodes: List[Node] = chain["nodes"]
         ctx = Context(self.text, self.functions)
         pieces: List[Optional[List[Piece]]] = []
@@ -331,45 +379,48 @@ class _Document:
                 continue
             for p in ps:
                 if isinstance(p, Bare):
-                    problem = self.resolve(p, ctx)
-                    if problem is not None:
+                    unresolved = self.resolve(p, ctx)
+                    if unresolved is not None:
                         line, col = self.at(p.pos)
-                        block = SkippedBlock(line, col, problem)
-                        return block
+                        return SkippedBlock(line, col, unresolved)
         step_unread: Dict[int, str] = {}
         for i, node in enumerate(nodes[1:], 1):
-            if node.relation.kind == "unread":
-                step_unread[i] = (f"{self.where(node.relation.pos)}: {node.relation.text} "
-                                  "has no reading")
+            relation = _relation(node)
+            if relation.kind == "unread":
+                step_unread[i] = f"{self.where(relation.pos)}: {relation.text} has no reading"
         # definitions: a new name on the left of the first '=', ':=' anywhere, '=:'
         lets: List[_Line] = []
-        relations = [None] + [n.relation.kind for n in nodes[1:]]
-        by_definition = set()
+        relations = [""] + [_relation(n).kind for n in nodes[1:]]   # the first has none
+        by_definition: Set[int] = set()
         attached = self.attached(chain)
-        local_names = {re.match(r"let\s+([A-Za-z][A-Za-z0-9_]*)", ln.text).group(1)
-                       for ln in attached if ln.text.startswith("let ")}
+        let_names = (re.match(r"let\s+([A-Za-z][A-Za-z0-9_]*)", ln.text) for ln in attached
+                     if ln.text.startswith("let "))
+        local_names = {m.group(1) for m in let_names if m is not None}
         # elbo-check's own documents (rows with a verdict mark) state their lets in where
         # lines: their chains start from an expression as written, never define a name
         marked = chain.get("marked", False)
-        if pieces[0] is not None and len(nodes) > 1 and pieces[1] is not None and \
+        first = pieces[0]
+        value = pieces[1] if len(nodes) > 1 else None
+        if first is not None and value is not None and \
                 (relations[1] == ":=" or (relations[1] == "=" and not marked)):
             elsewhere = [p for ps in pieces[2:] if ps is not None for p in ps]
-            head = self.new_name(pieces[0], pieces[1] + elsewhere, ctx, local_names,
+            head = self.new_name(first, value + elsewhere, ctx, local_names,
                                  explicit=relations[1] == ":=")
             if head is not None:
                 lets.append(_Line("let ", [Piece(head, nodes[0].pos),
-                                           Piece("=", nodes[1].pos)] + pieces[1],
-                                  owner=("node", 1)))
-                pieces[0] = [Piece(head, pieces[0][0].pos, "name")]   # L(theta, phi; x)
+                                           Piece("=", nodes[1].pos)] + value,
+                                  owner=_Owner("node", 1)))
+                pieces[0] = [Piece(head, first[0].pos, "name")]   # L(theta, phi; x)
                 local_names.add(head.split("(")[0])
                 by_definition.add(1)
         for i in range(1, len(nodes)):
-            if relations[i] == "=:" and pieces[i] is not None and pieces[i - 1] is not None:
-                name = self.new_name(pieces[i], pieces[i - 1], ctx, local_names)
+            named, defined = pieces[i], pieces[i - 1]
+            if relations[i] == "=:" and named is not None and defined is not None:
+                name = self.new_name(named, defined, ctx, local_names)
                 if name is not None:
                     lets.append(_Line("let ", [Piece(name, nodes[i].pos),
-                                               Piece("=", nodes[i].pos)] + pieces[i - 1],
-                                      owner=("node", i - 1)))
+                                               Piece("=", nodes[i].pos)] + defined,
+                                      owner=_Owner("node", i - 1)))
                     local_names.add(name.split("(")[0])
                     by_definition.add(i)
         functions, conflicts = self.unknown_functions(pieces, local_names)
@@ -377,24 +428,25 @@ class _Document:
             reasons.setdefault(i, reason)
         declared = [_function_line(functions)] if functions else []
         bad = dict(reasons)
+        parsed: List["Derivation"] = []
         for _ in range(len(nodes) + 2):
             segments = _segments(len(nodes), bad, step_unread)
             lines = list(self.preamble[:]) + declared + attached + [
-                ln for ln in lets if ln.owner[1] not in bad]
-            seg_steps = []
+                ln for ln in lets if _node_of(ln) not in bad]
+            seg_steps: List[List[int]] = []
             for k, seg in enumerate(segments):
-                lines.append(_Line(f"derivation seg{k}", [], owner=("header",)))
+                lines.append(_Line(f"derivation seg{k}", [], owner=_HEADER))
                 for j, i in enumerate(seg):
                     if j == 0:
-                        lines.append(_Line("", pieces[i], owner=("node", i)))
+                        lines.append(_Line("", pieces[i] or [], owner=_Owner("node", i)))
                     else:
                         rel = "=" if relations[i] in (":=", "=:") else relations[i]
                         rules = list(nodes[i].rules)
                         if i in by_definition and "definition" not in rules:
                             rules = rules + ["definition"] if rules else []
                         by = " by " + ", ".join(rules) if rules else ""
-                        lines.append(_Line("", [Piece(rel, nodes[i].pos)] + pieces[i], by,
-                                           owner=("node", i)))
+                        lines.append(_Line("", [Piece(rel, nodes[i].pos)] + (pieces[i] or []), by,
+                                           owner=_Owner("node", i)))
                 seg_steps.append(seg[1:])
             if not segments:
                 break
@@ -403,18 +455,18 @@ class _Document:
                 parsed = problem
                 break
             owner, message, pos = problem
-            if owner is None or owner[0] != "node":
+            if owner is None or owner.kind != "node":
                 # a problem of the declarations or the chain as a whole: no reading at all
                 for i in range(len(nodes)):
                     bad.setdefault(i, f"{self.where(pos)}: {message}")
                 segments = []
                 break
-            bad[owner[1]] = f"{self.where(pos)}: {message}"
+            bad[owner.node] = f"{self.where(pos)}: {message}"
         else:
             segments = []
         if not segments:
-            first = next(iter(sorted({**bad, **step_unread}.items())), (0, "no readable row"))
-            reason = first[1]
+            earliest = next(iter(sorted({**bad, **step_unread}.items())), (0, "no readable row"))
+            reason = earliest[1]
             m = re.match(re.escape(self.filename) + r":(\d+):(\d+): (.*)\Z", reason, re.S)
             if m:
                 return SkippedBlock(int(m.group(1)), int(m.group(2)), m.group(3))
@@ -422,9 +474,9 @@ class _Document:
         return self.assemble(chain, nodes, pieces, parsed, segments, bad, step_unread,
                              relations, lets, functions)
 
-    def attached(self, chain) -> List[_Line]:
+    def attached(self, chain: _Chain) -> List[_Line]:
         """The printer's sentences around this chain: where (let), Model, Assuming."""
-        out = []
+        out: List[_Line] = []
         ctx = Context(self.text, self.functions)
         for sentence in list(chain["before"]) + list(chain["after"]):
             for start, end in sentence.math:
@@ -441,23 +493,26 @@ class _Document:
                 except NoReading:
                     continue
                 rel = nodes[1].relation
+                if rel is None:     # x \Rightarrow y: a claim, neither a let nor a model
+                    continue
                 if sentence.kind == "where" and rel.kind == "=":
                     head = text_of(left)
                     line = _Line("let ", left + [Piece("=", rel.pos)] + right,
-                                 owner=("declaration",))
+                                 owner=_DECLARED)
                     self.functions.add(head.split("(")[0].strip()) if "(" in head else None
                 elif sentence.kind == "model" and rel.kind == "=":
                     line = _Line("model ", left + [Piece("=", rel.pos)] + right,
-                                 owner=("declaration",))
+                                 owner=_DECLARED)
                 elif sentence.kind == "assuming" and rel.kind not in ("unread", ":=", "=:"):
                     line = _Line("assume ", left + [Piece(rel.kind, rel.pos)] + right,
-                                 owner=("declaration",))
+                                 owner=_DECLARED)
                 else:
                     continue
                 out.append(line)
         return out
 
-    def parse(self, lines):
+    def parse(self, lines: List[_Line]
+              ) -> Union[List["Derivation"], Tuple[Optional[_Owner], str, int]]:
         """The parsed derivations, or (owner, message, source offset) of the first problem."""
         from ..parser import parse_text
 
@@ -469,18 +524,19 @@ class _Document:
             if 0 <= index < len(lines):
                 ln = lines[index]
                 pos = ln.source_pos(exc.column)
-                if ln.owner and ln.owner[0] == "header":
+                if ln.owner is not None and ln.owner.kind == "header":
                     # 'derivation has no steps' and the like: blame the line after it
                     nxt = lines[index + 1] if index + 1 < len(lines) else None
+                    after = nxt.source_pos(1) if nxt else None
                     return ((nxt.owner if nxt else None), exc.message,
-                            nxt.source_pos(1) if nxt else 0)
+                            after if after is not None else 0)
                 return ln.owner, exc.message, pos if pos is not None else 0
             return None, exc.message, 0
         except RecursionError:
             return None, "nested too deep", 0
 
-    def new_name(self, head: List[Piece], body: List[Piece], ctx, local,
-                 explicit=True) -> Optional[str]:
+    def new_name(self, head: List[Piece], body: List[Piece], ctx: Context, local: Set[str],
+                 explicit: bool = True) -> Optional[str]:
         """``L``, ``\\mathcal{L}(x)``, ``\\text{ELBO}`` when it is a name not defined before
         and not a variable of the display: the text of the let's head, else None.
 
@@ -497,7 +553,7 @@ class _Document:
         if not explicit and args is None and (
                 stem in GREEK_NAMES or (len(stem) == 1 and not stem.isupper())):
             return None
-        if not NAME.match(name) or FAMILY.match(name) or name in KNOWN_WORDS \
+        if not NAME.match(name) or is_density_family(name) or name in KNOWN_WORDS \
                 or name in self.names or name in local or re.fullmatch(r".*_[0-9]+", name):
             return None
         params = []
@@ -519,11 +575,13 @@ class _Document:
             return f"{name}({', '.join(params)})"
         return name
 
-    def unknown_functions(self, pieces, local):
+    def unknown_functions(self, pieces: List[Optional[List[Piece]]], local: Set[str]
+                          ) -> Tuple[Set[str], Dict[int, str]]:
         """(names, conflicts): the names the display applies to brackets that are no let (the
         unknown functions, \\mathrm{ReLU}(x)), and for each node that uses one of them also
         as a plain variable (\\sigma(x) and \\sigma^2), why it has no reading."""
-        applied, plain = {}, {}
+        applied: Dict[str, List[Tuple[int, int]]] = {}
+        plain: Dict[str, List[Tuple[int, int]]] = {}
         for i, ps in enumerate(pieces):
             for p in ps or ():
                 if p.tag == "apply":
@@ -540,7 +598,7 @@ class _Document:
                                         "single meaning")
         return names, conflicts
 
-    def resolve(self, bare: Bare, ctx) -> Optional[str]:
+    def resolve(self, bare: Bare, ctx: Context) -> Optional[str]:
         """Give ``bare`` the text of the density it means, or say why there is none."""
         if bare.family in self.families:
             bare.text = self.families[bare.family][0]
@@ -558,8 +616,10 @@ class _Document:
         return (f"a bare {what} means the one density of {bare.family} that the display "
                 f"writes out, and it writes {len(found)}: {shown}")
 
-    def assemble(self, chain, nodes, pieces, parsed, segments, bad, step_unread, relations,
-                 lets, functions=frozenset()):
+    def assemble(self, chain: _Chain, nodes: List[Node], pieces: List[Optional[List[Piece]]],
+                 parsed: List["Derivation"], segments: List[List[int]], bad: Dict[int, str],
+                 step_unread: Dict[int, str], relations: List[str], lets: List[_Line],
+                 functions: Collection[str] = frozenset()) -> ChainBlock:
         from ..derivation import Derivation, Step
         from .unread import Unread
 
@@ -602,7 +662,7 @@ class _Document:
                                 self.at(nodes[0].pos)[0], tuple(first.models), "latex")
         # the names a display defines hold for the displays after it (with the unknown
         # functions their bodies apply)
-        kept = [ln for ln in lets if ln.owner[1] not in bad]
+        kept = [ln for ln in lets if _node_of(ln) not in bad]
         applied = sorted(f for f in functions
                          if any(re.search(r"(?<![A-Za-z0-9_])" + re.escape(f) + r" \(", ln.text)
                                 for ln in kept))
@@ -611,27 +671,39 @@ class _Document:
             self.preamble.append(line)
             chain["added"].append(line)
         for ln in lets:
-            if ln.owner[1] not in bad:
-                kept = _Line("", [], owner=("declaration",))
-                kept.text, kept.cols = ln.text, ln.cols
-                self.preamble.append(kept)
-                chain["added"].append(kept)
+            if _node_of(ln) not in bad:
+                copy = _Line("", [], owner=_DECLARED)
+                copy.text, copy.cols = ln.text, ln.cols
+                self.preamble.append(copy)
+                chain["added"].append(copy)
         return ChainBlock(derivation, steps_of, unread, chain["line"],
                           chain.get("display", chain["line"]), chain.get("role", ""))
 
 
-def _source(tokens):
+def _relation(node: Node) -> Relation:
+    """The relation that leads to a node after the first of its equation: it has one
+    (``_equations`` starts an equation at a node without); were it missing, the step would be
+    unread, never checked."""
+    return node.relation if node.relation is not None else Relation("unread", "", node.pos)
+
+
+def _node_of(line: _Line) -> int:
+    """The index of the node a line of the synthesized text reads (-1: no node)."""
+    return line.owner.node if line.owner is not None else -1
+
+
+def _source(tokens: List[Tok]) -> str:
     kept = [t for t in tokens if t.kind != AMP]
     while kept and kept[0].kind == SPACE:
         kept.pop(0)
     return "".join(t.text for t in kept).strip()
 
 
-def _one_density(pieces) -> bool:
+def _one_density(pieces: List[Piece]) -> bool:
     return bool(pieces) and pieces[0].tag == "family" and _closing(pieces, 1) == len(pieces) - 1
 
 
-def _closing(pieces, i):
+def _closing(pieces: List[Piece], i: int) -> int:
     """Index of the bracket that closes the one at ``pieces[i]``."""
     level = 0
     for j in range(i, len(pieces)):
@@ -644,7 +716,7 @@ def _closing(pieces, i):
     return -1
 
 
-def _product_of_densities(pieces) -> bool:
+def _product_of_densities(pieces: List[Piece]) -> bool:
     """Densities, Gaussians and products of them side by side (at least a Gaussian or two
     factors): the right side of a model."""
     i, factors, gaussian = 0, 0, False
@@ -667,9 +739,9 @@ def _product_of_densities(pieces) -> bool:
     return factors >= 2 or gaussian
 
 
-def _function_line(names) -> "_Line":
+def _function_line(names: Iterable[str]) -> _Line:
     """``function ReLU, g_theta``: the display's unknown functions, declared for the parser."""
-    return _Line("function " + ", ".join(sorted(names)), [], owner=("declaration",))
+    return _Line("function " + ", ".join(sorted(names)), [], owner=_DECLARED)
 
 
 def _equations(nodes: List[Node]) -> List[List[Node]]:
@@ -682,9 +754,10 @@ def _equations(nodes: List[Node]) -> List[List[Node]]:
     return out
 
 
-def _segments(n, bad, step_unread):
+def _segments(n: int, bad: Collection[int], step_unread: Collection[int]) -> List[List[int]]:
     """Maximal runs of readable nodes joined by readable relations, of two nodes or more."""
-    out, run = [], []
+    out: List[List[int]] = []
+    run: List[int] = []
     for i in range(n):
         if i in bad:
             if len(run) > 1:

@@ -9,10 +9,11 @@ the row above. Each row is then cut at its top-level relations into the chain's 
 """
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Container, List, Optional, Tuple
 
+from ..notation import GREEK_LATEX
 from .tokens import AMP, CLOSE, CS, DIGIT, LETTER, OPEN, OTHER, SPACE, SUB, SUP, Tok
-from .translate import (BIG, CLAIM_BREAKS, GREEK, RELATION_CHARS, RELATION_CS, SPACING, TIMES,
+from .translate import (BIG, CLAIM_BREAKS, RELATION_CHARS, RELATION_CS, SPACING, TIMES,
                         UNREAD_RELATIONS)
 
 TRANSPARENT = frozenset("aligned split gathered alignedat align align* equation equation* "
@@ -74,13 +75,13 @@ class Node:
         return meaningful[0].pos if meaningful else (self.tokens[0].pos if self.tokens else 0)
 
 
-def _skip_spaces(tokens, i):
+def _skip_spaces(tokens: List[Tok], i: int) -> int:
     while i < len(tokens) and tokens[i].kind == SPACE:
         i += 1
     return i
 
 
-def _group_end(tokens, i):
+def _group_end(tokens: List[Tok], i: int) -> int:
     """Index just after the group or single token that starts at ``i`` (spaces skipped)."""
     i = _skip_spaces(tokens, i)
     if i >= len(tokens):
@@ -99,7 +100,7 @@ def _group_end(tokens, i):
     return i
 
 
-def _group_text(source, tokens, i, j):
+def _group_text(source: str, tokens: List[Tok], i: int, j: int) -> str:
     inner = [t for t in tokens[i:j] if t.kind not in (OPEN, CLOSE) or False]
     if not inner:
         return ""
@@ -108,11 +109,12 @@ def _group_text(source, tokens, i, j):
     return s[1:-1] if s.startswith("{") and s.endswith("}") else s
 
 
-def split_rows(tokens: List[Tok], source: str):
+def split_rows(tokens: List[Tok], source: str) -> Tuple[List[List[Tok]], List[Tuple[int, str]]]:
     """(rows, labels): the display's rows and the ``\\label``s written in it, each as (the
     index of its row, its text). A label outside an inner environment (after
     ``\\end{aligned}``) names the whole display: it goes with the first row."""
-    rows, labels = [], []
+    rows: List[List[Tok]] = []
+    labels: List[Tuple[int, str]] = []
     current: List[Tok] = []
     level = opaque = 0
     inner = seen_inner = 0       # inner environments open, and seen (aligned, split, ...)
@@ -162,7 +164,8 @@ def split_rows(tokens: List[Tok], source: str):
         current.append(t)
         i += 1
     rows.append(current)
-    kept, index = [], []
+    kept: List[List[Tok]] = []
+    index: List[int] = []
     for r in rows:
         if any(t.kind != SPACE for t in r):
             kept.append(r)
@@ -170,7 +173,8 @@ def split_rows(tokens: List[Tok], source: str):
     return kept, [(index[k], text) for k, text in labels]
 
 
-def display_rows(tokens: List[Tok], source: str, rule_names) -> Tuple[List[Row], List[str]]:
+def display_rows(tokens: List[Tok], source: str,
+                 rule_names: Container[str]) -> Tuple[List[Row], List[str]]:
     """The display's rows without their annotations, each with its labels (rows left empty
     give theirs to the row above), and all the labels in order."""
     token_rows, labels = split_rows(tokens, source)
@@ -192,7 +196,7 @@ def display_rows(tokens: List[Tok], source: str, rule_names) -> Tuple[List[Row],
     return kept, [text for _, text in labels]
 
 
-def strip_annotations(row: List[Tok], source: str, rule_names) -> Row:
+def strip_annotations(row: List[Tok], source: str, rule_names: Container[str]) -> Row:
     """The row without tags and commentary; rule names in the commentary are its citation."""
     out: List[Tok] = []
     rules: List[str] = []
@@ -242,7 +246,7 @@ def _trim_end(out: List[Tok]) -> None:
         out.pop()
 
 
-def _equation_number(out: List[Tok]):
+def _equation_number(out: List[Tok]) -> Optional[Tuple[int, bool]]:
     """(index of its '(', True) when the row ends in a hand-written equation number, (index,
     False) when a bracketed number ends it that may be a number or a factor, else None.
 
@@ -261,7 +265,6 @@ def _equation_number(out: List[Tok]):
     label = "".join(t.text for t in out[k + 1:-1] if t.kind != SPACE)
     if not EQUATION_NUMBER.fullmatch(label):
         return None
-    before = out[k - 1] if k > 0 else None
     j = k - 1
     while j >= 0 and out[j].kind == SPACE:
         j -= 1
@@ -272,7 +275,8 @@ def _equation_number(out: List[Tok]):
         return None                      # \cdot (2), = (2): written mathematics
     if prev is None or prev.kind == AMP or (prev.kind == CS and prev.text in LABEL_SPACES):
         return k, True                   # \qquad (2), & (2): a wide gap that a reader sees
-    if before.kind == LETTER or (before.kind == CS and before.text in GREEK):
+    before = out[k - 1]                  # prev is a token: k - 1 >= j >= 0
+    if before.kind == LETTER or (before.kind == CS and before.text in GREEK_LATEX):
         return None                      # f(2), f(3a): an application
     if re.search("[A-Za-z]", label):
         return k, True                   # (3a), (A.1): no number
@@ -280,7 +284,7 @@ def _equation_number(out: List[Tok]):
     return k, False
 
 
-def _tail_starts(row, i, source) -> bool:
+def _tail_starts(row: List[Tok], i: int, source: str) -> bool:
     """Whether commentary starts at ``row[i]``: ``&&``, or a wide space or text before prose."""
     t = row[i]
     if t.kind == AMP:
@@ -305,9 +309,9 @@ def _tail_starts(row, i, source) -> bool:
     return False
 
 
-def _cited(tail, source, rule_names) -> List[str]:
+def _cited(tail: List[Tok], source: str, rule_names: Container[str]) -> List[str]:
     """Rule names in the texts of a commentary tail, when a text holds only rule names."""
-    found = []
+    found: List[str] = []
     i = 0
     while i < len(tail):
         t = tail[i]
@@ -322,13 +326,13 @@ def _cited(tail, source, rule_names) -> List[str]:
     return found
 
 
-def _skip_spaces_amp(tokens, i):
+def _skip_spaces_amp(tokens: List[Tok], i: int) -> int:
     while i < len(tokens) and tokens[i].kind in (SPACE, AMP):
         i += 1
     return i
 
 
-def relation_at(tokens, i):
+def relation_at(tokens: List[Tok], i: int) -> Optional[Tuple[Relation, int]]:
     """(Relation, index after it) when a relation starts at ``tokens[i]``, else None."""
     t = tokens[i]
     if t.kind == OTHER and t.text == ":":
@@ -377,7 +381,7 @@ def relation_at(tokens, i):
     return None
 
 
-def chain_nodes(rows: List[Row]):
+def chain_nodes(rows: List[Row]) -> Tuple[List[Node], bool]:
     """(nodes, continues): the chain's nodes; ``continues`` is True when the first row begins
     with a relation (the display continues the chain of the display before it).
 
@@ -419,7 +423,7 @@ def chain_nodes(rows: List[Row]):
     return nodes, continues
 
 
-def _leading_relation(tokens) -> Optional[Relation]:
+def _leading_relation(tokens: List[Tok]) -> Optional[Relation]:
     i = _skip_spaces_amp(tokens, 0)
     found = relation_at(tokens, i) if i < len(tokens) else None
     return found[0] if found else None
@@ -434,19 +438,24 @@ def _starts_equation(above: List[Tok], row: List[Tok]) -> bool:
     if len(parts) < 2:
         return False
     last = [t for t in parts[-1][1] if t.kind not in (SPACE, AMP)]
-    if parts[-1][0].kind == "claim" and not last:
+    if _is_claim(parts[-1][0]) and not last:
         return True
     if not last or _depth(above) != 0 or last[-1].text in OPERATOR_TEXTS:
         return False
     own = _split(row)
-    if len(own) < 2 or own[1][0].kind == "claim":
+    if len(own) < 2 or _is_claim(own[1][0]):
         return False
     head = [t for t in own[0][1]
             if t.kind not in (SPACE, AMP) and not (t.kind == CS and t.text in SPACING)]
     return bool(head) and head[0].text not in OPERATOR_TEXTS
 
 
-def _depth(tokens) -> int:
+def _is_claim(relation: Optional[Relation]) -> bool:
+    """Whether ``relation`` starts a new claim (``\\Rightarrow``)."""
+    return relation is not None and relation.kind == "claim"
+
+
+def _depth(tokens: List[Tok]) -> int:
     """Brackets opened and not closed in ``tokens``, counted as ``_split`` counts them."""
     level, i = 0, 0
     while i < len(tokens):
@@ -473,7 +482,7 @@ def brace_claims(nodes: List[Node]) -> List[List[Node]]:
     ``\\underbrace{X}_{\\geq 0}`` X >= 0, and a label that is mathematics,
     ``\\underbrace{X}_{D_{KL}(q \\| p)}``, X = label; a label in words claims nothing. Each is an
     equation of two nodes, X and the label (X itself stays in its row, see translate)."""
-    claims = []
+    claims: List[List[Node]] = []
     for node in nodes:
         tokens = node.tokens
         for i, t in enumerate(tokens):
@@ -517,9 +526,9 @@ def _label_claim(inner: List[Tok], label: List[Tok]) -> Optional[List[Node]]:
     return [Node(list(inner), None), Node(list(rest), relation)]
 
 
-def _split(tokens):
+def _split(tokens: List[Tok]) -> List[Tuple[Optional[Relation], List[Tok]]]:
     """[(relation or None, tokens)]: the row cut at its top-level relations."""
-    parts = [(None, [])]
+    parts: List[Tuple[Optional[Relation], List[Tok]]] = [(None, [])]
     level = 0
     i, n = 0, len(tokens)
     while i < n:

@@ -13,7 +13,7 @@ Code is skipped: Markdown fences other than ``math`` and inline code spans, LaTe
 """
 import re
 from dataclasses import dataclass, field
-from typing import List, Tuple
+from typing import List, Optional, Tuple, Union
 
 MD, TEX = "md", "tex"
 
@@ -75,12 +75,15 @@ _DECLARATION_TEX = re.compile(r"%\s*elbo-check:(.*)")
 _INLINE = re.compile(r"(?<!\\)\$((?:[^$\\]|\\.)+)\$")
 
 
-def scan(text: str, kind: str):
+Item = Union[Display, Declaration, Sentence, Unclosed]
+
+
+def scan(text: str, kind: str) -> List[Item]:
     """The items of the document in file order: Display, Declaration, Sentence, Unclosed."""
     return _scan_md(text) if kind == MD else _scan_tex(text)
 
 
-def _close(text, kind, opener, after):
+def _close(text: str, kind: str, opener: str, after: int) -> Optional[Tuple[int, int]]:
     """(body_end, end) of the display opened by ``opener`` whose body starts at ``after``."""
     if opener == "$$":
         i = text.find("$$", after)
@@ -93,8 +96,8 @@ def _close(text, kind, opener, after):
     return (i, i + len(closing)) if i >= 0 else None
 
 
-def _scan_md(text):
-    items = []
+def _scan_md(text: str) -> List[Item]:
+    items: List[Item] = []
     pos = 0
     while True:
         m = _MD_OPEN.search(text, pos)
@@ -124,9 +127,9 @@ def _scan_md(text):
             continue
         if m.group("code") is not None:
             ticks = m.group("code")
-            close = text.find(ticks, m.end())
+            closing = text.find(ticks, m.end())
             newline = text.find("\n\n", m.end())
-            pos = close + len(ticks) if close >= 0 and (newline < 0 or close < newline) \
+            pos = closing + len(ticks) if closing >= 0 and (newline < 0 or closing < newline) \
                 else m.end()
             continue
         if m.group("escaped") is not None or m.group("inline") is not None:
@@ -136,8 +139,8 @@ def _scan_md(text):
     return items
 
 
-def _scan_tex(text):
-    items = []
+def _scan_tex(text: str) -> List[Item]:
+    items: List[Item] = []
     pos = 0
     while True:
         m = _TEX_OPEN.search(text, pos)
@@ -164,7 +167,7 @@ def _scan_tex(text):
     return items
 
 
-def _display(items, text, kind, m):
+def _display(items: List[Item], text: str, kind: str, m: "re.Match[str]") -> int:
     opener = m.group("env") if m.group("begin") is not None else (
         "$$" if m.group("dollars") is not None else "\\[")
     closed = _close(text, kind, opener, m.end())
@@ -177,7 +180,7 @@ def _display(items, text, kind, m):
     return end
 
 
-def _declarations(items, body, offset):
+def _declarations(items: List[Item], body: str, offset: int) -> None:
     """Each line of a declaration comment is one line of the file language."""
     for line in re.finditer(r"[^\n]+", body):
         s = line.group()
@@ -187,7 +190,7 @@ def _declarations(items, body, offset):
                                      stripped))
 
 
-def _sentence(items, text, m):
+def _sentence(items: List[Item], text: str, m: "re.Match[str]") -> int:
     """``\\noindent where $\\displaystyle ..$.\\par`` and its kin, up to ``\\par``."""
     end = text.find("\\par", m.end())
     end = len(text) if end < 0 else end

@@ -11,7 +11,7 @@ its offset in the file, so every reading problem is reported at FILE:LINE:COL.
 Digits are single tokens: ``x_12`` is x subscript 1, then 2, as TeX reads it.
 """
 import re
-from typing import List, NamedTuple
+from typing import List, NamedTuple, Optional, Tuple
 
 CS, LETTER, DIGIT, SPACE, OPEN, CLOSE, SUB, SUP, AMP, OTHER = (
     "cs", "letter", "digit", "space", "open", "close", "sub", "sup", "amp", "other")
@@ -48,10 +48,10 @@ def kind_of(text: str) -> str:
     return OTHER
 
 
-def tokenize(text: str, start: int = 0, end: int = None) -> List[Tok]:
+def tokenize(text: str, start: int = 0, end: Optional[int] = None) -> List[Tok]:
     """The tokens of ``text[start:end]``, comments dropped, positions in ``text``."""
     end = len(text) if end is None else end
-    out = []
+    out: List[Tok] = []
     for m in _TOKEN.finditer(text, start, end):
         s = m.group()
         if s[0] == "%":
@@ -60,7 +60,7 @@ def tokenize(text: str, start: int = 0, end: int = None) -> List[Tok]:
     return out
 
 
-def line_col(text: str, offset: int):
+def line_col(text: str, offset: int) -> Tuple[int, int]:
     """(line, column), 1-based, of ``offset`` in ``text``."""
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
@@ -69,10 +69,10 @@ def line_col(text: str, offset: int):
 class LineIndex:
     """Offsets to (line, column) in O(log n): a file has many positions to report."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str) -> None:
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
-    def at(self, offset: int):
+    def at(self, offset: int) -> Tuple[int, int]:
         from bisect import bisect_right
 
         i = bisect_right(self.starts, offset) - 1

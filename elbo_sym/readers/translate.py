@@ -15,28 +15,16 @@ Nothing here evaluates anything: the output is text for the parser, which builds
 from its own parse tree.
 """
 import re
-from typing import List, Optional
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from ..notation import (CAPITAL_GREEK, CONSTANTS, GREEK_LATEX, GREEK_NAMES, KNOWN_FUNCTIONS,
+                        is_density_family)
 from .tokens import AMP, CLOSE, CS, DIGIT, LETTER, OPEN, OTHER, SPACE, SUB, SUP, Tok
 
 MAX_DEPTH = 150          # brackets and groups nested in one row
-FAMILY = re.compile(r"[pqr](?:_[A-Za-z0-9]+)*\Z")
 SIMPLE = re.compile(r"[A-Za-z0-9\u0370-\u03ff]+\Z")
 NAME = re.compile(r"[A-Za-z\u0370-\u03ff][A-Za-z0-9\u0370-\u03ff]*(?:_[A-Za-z0-9\u0370-\u03ff]+)*\Z")
 
-GREEK = {
-    r"\alpha": "alpha", r"\beta": "beta", r"\gamma": "gamma", r"\delta": "delta",
-    r"\epsilon": "epsilon", r"\varepsilon": "epsilon", r"\zeta": "zeta", r"\eta": "eta",
-    r"\theta": "theta", r"\vartheta": "theta", r"\iota": "iota", r"\kappa": "kappa",
-    r"\lambda": "lambda", r"\mu": "mu", r"\nu": "nu", r"\xi": "xi", r"\pi": "pi",
-    r"\rho": "rho", r"\varrho": "rho", r"\sigma": "sigma", r"\varsigma": "varsigma",
-    r"\tau": "tau", r"\upsilon": "upsilon", r"\phi": "phi", r"\varphi": "phi", r"\chi": "chi",
-    r"\psi": "psi", r"\omega": "omega", r"\Gamma": "Gamma", r"\Delta": "Delta",
-    r"\Theta": "Theta", r"\Lambda": "Lambda", r"\Xi": "Xi", r"\Pi": "Pi", r"\Sigma": "Sigma",
-    r"\Upsilon": "Upsilon", r"\Phi": "Phi", r"\Psi": "Psi", r"\Omega": "Omega",
-    r"\ell": "ell",
-}
-GREEK_NAMES = frozenset(GREEK.values())
 
 # commands that change only how a letter looks
 FONTS = frozenset(r"\mathbf \boldsymbol \bm \mathrm \mathit \mathsf \mathtt \mathnormal "
@@ -65,9 +53,6 @@ BARS = {"|": "|", r"\vert": "|", r"\mid": "|", r"\lvert": "|", r"\rvert": "|",
 TIMES = frozenset(r"\cdot \times \ast \cdotp".split())
 DOTS = frozenset(r"\ldots \dots \cdots \dotsc \dotsb \dotso \mathellipsis".split())
 WORDS = ("KL", "log", "Log", "ln", "exp")
-# the parser's own functions and constants: a bracket after them is theirs to read
-KNOWN_FUNCTIONS = frozenset("log ln exp sqrt abs KL D_KL H N".split())
-CONSTANTS = frozenset(("pi", "e"))
 BOLD = frozenset(r"\mathbf \boldsymbol \bm \pmb \symbf \mathbfit \vec".split())
 # matrix notation: read as matrices in a later version, never as scalars
 MATRIX_WORDS = frozenset("tr Tr trace Trace det diag logdet".split())
@@ -76,7 +61,6 @@ MATRIX_COMMANDS = frozenset(r"\det \tr \Tr \trace \diag \logdet \odot \otimes \c
 TRANSPOSES = frozenset(("T", r"\top", r"\intercal", r"\mathsf{T}", r"\mathrm{T}", r"\rm T",
                         r"\sf T", r"\mathbf{T}", r"\mathit{T}", r"\text{T}", r"\textsf{T}",
                         r"\textrm{T}", r"\mathsf T", r"\mathrm T", "{T}"))
-CAPITAL_GREEK = frozenset(n for n in GREEK.values() if n[0].isupper())
 
 # relations: their .deriv spelling; definitions; those that cannot be checked
 RELATION_CS = {r"\le": "<=", r"\leq": "<=", r"\leqslant": "<=", r"\leqq": "<=",
@@ -98,7 +82,7 @@ CLAIM_BREAKS = frozenset(r"\Rightarrow \implies \Longrightarrow \iff \Leftrighta
 class NoReading(Exception):
     """A piece of notation this reader cannot read: the message and the file offset."""
 
-    def __init__(self, message: str, pos: int):
+    def __init__(self, message: str, pos: int) -> None:
         super().__init__(message)
         self.message, self.pos = message, pos
 
@@ -109,10 +93,10 @@ class Piece:
 
     __slots__ = ("text", "pos", "tag")
 
-    def __init__(self, text, pos, tag=""):
+    def __init__(self, text: str, pos: int, tag: str = "") -> None:
         self.text, self.pos, self.tag = text, pos, tag
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Piece({self.text!r}, {self.pos})"
 
 
@@ -120,12 +104,12 @@ class Bare(Piece):
     """A family written without its variables (``\\mathbb{E}_q``, ``D_{KL}(q \\| p)``, a bare
     ``\\mathbb{E}``): which density it means is decided once the whole display is read."""
 
-    def __init__(self, family, pos):
+    def __init__(self, family: str, pos: int) -> None:
         super().__init__(family, pos, "bare")
         self.family = family
 
 
-def text_of(pieces) -> str:
+def text_of(pieces: Iterable[Piece]) -> str:
     return " ".join(p.text for p in pieces)
 
 
@@ -217,29 +201,42 @@ class Context:
     """What one display's rows share: the densities written out in it (for bare families),
     the names that are functions (lets with parameters), and the source text."""
 
-    def __init__(self, source: str, functions=frozenset()):
+    def __init__(self, source: str, functions: Iterable[str] = frozenset()) -> None:
         self.source = source
         self.functions = set(functions)
-        self.densities = {}        # family -> {normalized text: (pieces)}
-        self.braces = []           # (X, label, position) of each \underbrace{X}_{label}
+        # family -> {normalized text: pieces}
+        self.densities: Dict[str, Dict[str, List[Piece]]] = {}
+        # (X, label, position) of each \underbrace{X}_{label}
+        self.braces: List[Tuple[List[Tok], List[Tok], int]] = []
 
 
 class Translator:
     """Reads one expression (a list of normalized tokens) into pieces of ``.deriv`` text."""
 
-    def __init__(self, tokens: List[Tok], ctx: Context, depth: int = 0, index: bool = False):
+    def __init__(self, tokens: List[Tok], ctx: Context, depth: int = 0,
+                 index: bool = False) -> None:
         self.toks = tokens
         self.i = 0
         self.ctx = ctx
         self.depth = depth
         self.index = index         # inside a subscript: ':' and '...' are allowed
+        self.ints = 0              # integrals open at this level, waiting for their d
         if depth > MAX_DEPTH:
             raise NoReading("nested too deep", tokens[0].pos if tokens else 0)
 
     # -- cursor
-    def peek(self, k=0) -> Optional[Tok]:
+    def peek(self, k: int = 0) -> Optional[Tok]:
         j = self.i + k
         return self.toks[j] if j < len(self.toks) else None
+
+    def peek_kind(self) -> Optional[str]:
+        """The kind of the token at the cursor; None at the end."""
+        t = self.peek()
+        return None if t is None else t.kind
+
+    def current(self) -> Tok:
+        """The token at the cursor, where the caller knows there is one."""
+        return self.toks[self.i]
 
     def take(self) -> Tok:
         t = self.toks[self.i]
@@ -249,7 +246,7 @@ class Translator:
     def end_pos(self) -> int:
         return self.toks[-1].pos if self.toks else 0
 
-    def sub(self, tokens, index=False) -> "Translator":
+    def sub(self, tokens: List[Tok], index: bool = False) -> "Translator":
         return Translator(tokens, self.ctx, self.depth + 1, index)
 
     # -- arguments
@@ -257,7 +254,7 @@ class Translator:
         """The tokens inside the ``{..}`` at the cursor (the braces consumed)."""
         return self.group_rest(self.take())
 
-    def argument(self, what) -> List[Tok]:
+    def argument(self, what: str) -> List[Tok]:
         """A macro argument: a group, or one token (a font command with its own argument)."""
         t = self.peek()
         if t is None:
@@ -269,21 +266,22 @@ class Translator:
         self.take()
         if t.kind == CS and (t.text in FONTS or t.text in TEXTS or t.text == r"\mathcal"
                              or t.text == r"\mathbb" or t.text == r"\operatorname"):
-            if self.peek() is not None and self.peek().kind == OPEN:
+            if self.peek_kind() == OPEN:
                 return [t, Tok(OPEN, "{", t.pos)] + self.group() + [Tok(CLOSE, "}", t.pos)]
         return [t]
 
-    def raw(self, tokens) -> str:
+    def raw(self, tokens: Sequence[Tok]) -> str:
         """What the author wrote for ``tokens`` (for \\text and \\operatorname)."""
         if not tokens:
             return ""
         last = tokens[-1]
         return self.ctx.source[tokens[0].pos:last.pos + len(last.text)]
 
-    def scripts(self):
-        """The ``_`` and ``^`` after an atom: (sub tokens, sup tokens, their position)."""
-        sub = sup = None
-        while self.peek() is not None and self.peek().kind in (SUB, SUP):
+    def scripts(self) -> Tuple[Optional[List[Tok]], Optional[List[Tok]]]:
+        """The ``_`` and ``^`` after an atom: (sub tokens, sup tokens), None where absent."""
+        sub: Optional[List[Tok]] = None
+        sup: Optional[List[Tok]] = None
+        while self.peek_kind() in (SUB, SUP):
             t = self.take()
             arg = self.argument("a subscript" if t.kind == SUB else "a superscript")
             nxt = self.peek()
@@ -310,13 +308,13 @@ class Translator:
             raise NoReading(f"'{t.text}' closes no bracket", t.pos)
         return out
 
-    def sequence(self, opener) -> List[Piece]:
+    def sequence(self, opener: Optional[str]) -> List[Piece]:
         """Pieces up to the closer of ``opener`` (None: to the end), which is left to the
         caller. Integrals opened at this level wait here for their differentials."""
         out: List[Piece] = []
         self.ints = 0
         while self.i < len(self.toks):
-            t = self.peek()
+            t = self.current()
             if t.kind == "bclose" or t.kind == CLOSE:
                 if opener is None:
                     raise NoReading(f"'{t.text.lstrip('L')}' closes no bracket", t.pos)
@@ -324,8 +322,8 @@ class Translator:
             self.item(out)
         return out
 
-    def item(self, out):
-        t = self.peek()
+    def item(self, out: List[Piece]) -> None:
+        t = self.current()
         k = t.kind
         if k == AMP:
             self.take()
@@ -360,7 +358,8 @@ class Translator:
         elif c in "·×":
             out.append(Piece("*", t.pos, "op"))
         elif c in ("|", "||"):
-            if c == "|" and self.peek() is not None and self.peek().text == "|":
+            nxt = self.peek()
+            if c == "|" and nxt is not None and nxt.text == "|":
                 self.take()
                 c = "||"
             out.append(Piece(c, t.pos, "bar"))
@@ -377,7 +376,7 @@ class Translator:
         else:
             raise NoReading(f"'{c}' has no reading", t.pos)
 
-    def divided(self, pos, out):
+    def divided(self, pos: int, out: List[Piece]) -> None:
         """``a / b``: the slash and its divisor. A factor written after the divisor with no
         operator (``1/2x``, ``a/bc``, ``x / 2 \\sigma^2``) has no single reading: 1/(2x) or
         (1/2) x?"""
@@ -385,8 +384,7 @@ class Translator:
         if self.index:
             return
         divisor: List[Piece] = []
-        while self.peek() is not None and not divisor and self.peek().kind not in (
-                "bclose", CLOSE):
+        while not divisor and self.peek_kind() not in (None, "bclose", CLOSE):
             self.item(divisor)
         out.extend(divisor)
         if not divisor or divisor[-1].tag in ("function", "big", "op"):
@@ -404,13 +402,13 @@ class Translator:
         if j >= len(self.toks):
             return False
         t = self.toks[j]
-        if getattr(self, "ints", 0) > 0 and (t.text == "d" or t.text in FONTS or t.text in TEXTS):
+        if self.ints > 0 and (t.text == "d" or t.text in FONTS or t.text in TEXTS):
             return False
         if t.kind in (DIGIT, LETTER, "bopen", OPEN):
             return True
         if t.kind == OTHER:
             return t.text.isalpha()
-        return t.kind == CS and (t.text in GREEK or t.text in FONTS or t.text in TEXTS or
+        return t.kind == CS and (t.text in GREEK_LATEX or t.text in FONTS or t.text in TEXTS or
                                  t.text in ACCENTS or t.text in KEEP_LAST_ARG or t.text in (
                                      r"\frac", r"\dfrac", r"\tfrac", r"\cfrac", r"\sqrt",
                                      r"\log", r"\ln", r"\exp", r"\mathbb", r"\mathcal",
@@ -420,7 +418,8 @@ class Translator:
         """``( .. )``, ``\\left[ .. \\right]`` with a power after it."""
         return self.power(self.bracket())
 
-    def bracket(self, text=None, bars=None) -> List[Piece]:
+    def bracket(self, text: Optional[str] = None,
+                bars: Optional[Dict[str, str]] = None) -> List[Piece]:
         """The bracket at the cursor as pieces, written with ``text`` (``(`` or ``[``) or as the
         author wrote it. ``bars`` maps what a top-level bar becomes (``N(z | ..)``)."""
         t = self.take()
@@ -465,7 +464,7 @@ class Translator:
         close = ")" if shown == "(" else "]"
         return [Piece(shown, t.pos)] + pieces + [Piece(close, t.pos)]
 
-    def group_rest(self, open_tok) -> List[Tok]:
+    def group_rest(self, open_tok: Tok) -> List[Tok]:
         """The tokens of a group whose ``{`` was just taken."""
         level, start = 1, self.i
         while self.i < len(self.toks):
@@ -481,7 +480,7 @@ class Translator:
             self.i += 1
         raise NoReading("'{' is never closed", open_tok.pos)
 
-    def next_is_bracket(self, plain_only=False) -> bool:
+    def next_is_bracket(self, plain_only: bool = False) -> bool:
         t = self.peek()
         if t is None:
             return False
@@ -495,13 +494,13 @@ class Translator:
         if t is None or t.kind not in (SUB, SUP):
             return base
         sub, sup = self.scripts()
-        if sub is not None:
+        if sub is not None or sup is None:
             raise NoReading("a subscript on a bracket has no reading", t.pos)
         if any(_capital(p) for p in base):
             self.no_inverse(sup, t.pos)      # (AB)^{-1}
         return base + self.exponent(sup, t.pos)
 
-    def exponent(self, tokens, pos) -> List[Piece]:
+    def exponent(self, tokens: List[Tok], pos: int) -> List[Piece]:
         written = self.raw(tokens).strip()
         if written in TRANSPOSES or written.replace(" ", "") in TRANSPOSES or any(
                 x.kind == CS and x.text in (r"\top", r"\intercal") for x in tokens):
@@ -520,18 +519,18 @@ class Translator:
     def number(self) -> List[Piece]:
         t = self.take()
         digits = t.text
-        while self.peek() is not None and self.peek().kind == DIGIT:
+        while self.peek_kind() == DIGIT:
             digits += self.take().text
         nxt, after = self.peek(), self.peek(1)
         if nxt is not None and nxt.text == "." and after is not None and after.kind == DIGIT:
             self.take()
             digits += "."
-            while self.peek() is not None and self.peek().kind == DIGIT:
+            while self.peek_kind() == DIGIT:
                 digits += self.take().text
         return self.power([Piece(digits, t.pos, "number")])
 
     # -- letters and names
-    def letters(self, out):
+    def letters(self, out: List[Piece]) -> None:
         """A run of letters: a word of the file language (KL, log, exp), the expectation E,
         a differential under an integral, or single-letter names side by side."""
         start = self.i
@@ -540,7 +539,7 @@ class Translator:
                 and (j == start or self.toks[j].pos == self.toks[j - 1].pos + 1):
             j += 1      # a word is written without spaces: 'e x p(y)' is e times x times p(y)
         word = "".join(t.text for t in self.toks[start:j])
-        t = self.peek()
+        t = self.current()
         if word in WORDS:
             self.i = j
             self.word(word, t.pos, out)
@@ -552,13 +551,12 @@ class Translator:
             raise NoReading(f"'{word}' has no single reading ({glued} glued to more letters: "
                             f"write \\{glued} {word[len(glued):]} or {' '.join(word)})", t.pos)
         self.take()
-        if t.text == "d" and getattr(self, "ints", 0) > 0 and self.differential(t.pos, out):
+        if t.text == "d" and self.ints > 0 and self.differential(t.pos, out):
             return
-        if t.text == "E" and self.peek() is not None and (
-                self.peek().kind == SUB or self.next_is_bracket()):
+        if t.text == "E" and (self.peek_kind() == SUB or self.next_is_bracket()):
             self.expectation(t.pos, out)
             return
-        if t.text == "e" and self.peek() is not None and self.peek().kind == SUP:
+        if t.text == "e" and self.peek_kind() == SUP:
             # e^{x} is exp(x), as the printer writes exp
             sup = self.argument_of_script()
             pieces = self.sub(sup).expression()
@@ -572,7 +570,7 @@ class Translator:
             return
         out.extend(self.name_atom(t.text, t.pos, greek=not t.text.isascii()))
 
-    def differential(self, pos, out) -> bool:
+    def differential(self, pos: int, out: List[Piece]) -> bool:
         """``dz``, ``\\mathrm{d}\\mathbf{z}``, ``dx_{1:T}`` under an open integral."""
         t = self.peek()
         if t is None:
@@ -580,9 +578,9 @@ class Translator:
         if t.kind == LETTER:
             self.take()
             base, greek = t.text, not t.text.isascii()
-        elif t.kind == CS and t.text in GREEK:
+        elif t.kind == CS and t.text in GREEK_LATEX:
             self.take()
-            base, greek = GREEK[t.text], True
+            base, greek = GREEK_LATEX[t.text], True
         elif t.kind == CS and t.text in FONTS:
             save = self.i
             self.take()
@@ -599,10 +597,10 @@ class Translator:
         out.extend(pieces[1:])
         return True
 
-    def word_of(self, tokens) -> Optional[str]:
+    def word_of(self, tokens: Sequence[Tok]) -> Optional[str]:
         """The name ``tokens`` spell: letters and digits, or one Greek command."""
-        if len(tokens) == 1 and tokens[0].kind == CS and tokens[0].text in GREEK:
-            return GREEK[tokens[0].text]
+        if len(tokens) == 1 and tokens[0].kind == CS and tokens[0].text in GREEK_LATEX:
+            return GREEK_LATEX[tokens[0].text]
         if tokens and all(t.kind in (LETTER, DIGIT) and t.text.isascii() for t in tokens) \
                 and tokens[0].kind == LETTER:
             return "".join(t.text for t in tokens)
@@ -610,7 +608,7 @@ class Translator:
             return tokens[0].text
         return None
 
-    def word(self, word, pos, out, operator=False):
+    def word(self, word: str, pos: int, out: List[Piece], operator: bool = False) -> None:
         """A word with a meaning: KL, log, exp, E, H, N, d, or a name."""
         if word == "KL":
             self.kl(pos, out)
@@ -620,20 +618,19 @@ class Translator:
             if not self.next_is_bracket():
                 raise NoReading("exp needs brackets: \\exp(..)", pos)
             out.extend(self.power([Piece("exp", pos, "function")] + self.bracket("(")))
-        elif word == "E" and (self.peek() is not None and (
-                self.peek().kind == SUB or self.next_is_bracket())):
+        elif word == "E" and (self.peek_kind() == SUB or self.next_is_bracket()):
             self.expectation(pos, out)
         elif word == "H" and self.next_is_bracket():
             out.extend(self.power([Piece("H", pos, "function")] +
                                   self.family_args(self.bracket("("))))
         elif word == "N" and self.next_is_bracket():
             self.gaussian(pos, out)
-        elif word == "d" and getattr(self, "ints", 0) > 0 and self.differential(pos, out):
+        elif word == "d" and self.ints > 0 and self.differential(pos, out):
             return
         else:
             out.extend(self.name_atom(word, pos, greek=word in GREEK_NAMES, operator=operator))
 
-    def log(self, pos, out):
+    def log(self, pos: int, out: List[Piece]) -> None:
         t = self.peek()
         if t is not None and t.kind == SUP:
             # \log^{2} p(x) is (log p(x))^2, as sympy writes it
@@ -644,7 +641,7 @@ class Translator:
                 raise NoReading("\\log^{-1} has no single reading (the inverse function or "
                                 "1/\\log?)", t.pos)
             power = self.exponent(sup, t.pos)
-            argument = []
+            argument: List[Piece] = []
             if self.peek() is None:
                 raise NoReading("\\log^{..} without its argument", t.pos)
             self.item(argument)
@@ -659,8 +656,8 @@ class Translator:
             return
         out.append(Piece("log", pos, "function"))
 
-    def name_atom(self, base, pos, greek=False, allow_power=True,
-                  operator=False, bold=False) -> List[Piece]:
+    def name_atom(self, base: str, pos: int, greek: bool = False, allow_power: bool = True,
+                  operator: bool = False, bold: bool = False) -> List[Piece]:
         """A name with its scripts: ``x_t``, ``x_{t-1}``, ``x_{1:T}``, ``z^{(k)}``,
         ``\\sigma_j^2``; a density when a family meets a bracket; an unknown function when
         another name does (``\\mathrm{ReLU}(x)``, ``g_\\theta(z)``, ``\\sigma(x)``)."""
@@ -672,7 +669,7 @@ class Translator:
         name = base
         if sub is not None:
             name = self.subscripted(base, sub, pos)
-        power = []
+        power: List[Piece] = []
         if sup is not None:
             index = self.bracketed_index(sup)
             if index is not None and sub is None:
@@ -683,10 +680,10 @@ class Translator:
                 power = self.exponent(sup, sup[0].pos if sup else pos)
             else:
                 raise NoReading("a superscript here has no reading", pos)
-        if FAMILY.match(name) and not power and self.next_is_bracket(plain_only=True):
+        if is_density_family(name) and not power and self.next_is_bracket(plain_only=True):
             return self.density(name, pos)
         if name == "N" and self.next_is_bracket():
-            out = []
+            out: List[Piece] = []
             self.gaussian(pos, out)
             return out
         pieces = [Piece(name, pos, "name")]
@@ -700,7 +697,7 @@ class Translator:
             return pieces        # the parser applies it (a let with parameters, H, ...)
         return self.power([Piece(name, pos, "apply")] + self.bracket("("))
 
-    def applies(self, base, greek, operator) -> bool:
+    def applies(self, base: str, greek: bool, operator: bool) -> bool:
         """Whether the bracket at the cursor is applied to the name before it: a round bracket
         always; a square one after a word (``\\mathrm{Var}[x]``); after a single letter a
         square bracket groups a factor (``\\beta [a - b]``)."""
@@ -710,13 +707,13 @@ class Translator:
         return t is not None and t.kind == "bopen" and t.text.lstrip("L") == "[" and (
             operator or (len(base) > 1 and not greek and base not in GREEK_NAMES))
 
-    def no_inverse(self, sup, pos):
+    def no_inverse(self, sup: List[Tok], pos: int) -> None:
         """``\\Sigma^{-1}``, ``A^{-1}``, ``\\mathbf{x}^{-1}``: the inverse of a matrix."""
         text = self.raw(sup).replace(" ", "").strip("{}")
         if text.startswith("-"):
             raise NoReading(_matrix("^{" + text + "}"), pos)
 
-    def bracketed_index(self, tokens) -> Optional[str]:
+    def bracketed_index(self, tokens: List[Tok]) -> Optional[str]:
         """``(k)`` in ``z^{(k)}`` or ``z_{(k)}``: the index k, else None."""
         if len(tokens) >= 3 and tokens[0].kind == "bopen" and tokens[-1].kind == "bclose":
             inner = self.sub(tokens[1:-1], index=True).expression()
@@ -725,7 +722,7 @@ class Translator:
                 return text
         return None
 
-    def subscripted(self, base, sub, pos) -> str:
+    def subscripted(self, base: str, sub: List[Tok], pos: int) -> str:
         index = self.bracketed_index(sub)
         if index is not None:
             return f"{base}_{index}"
@@ -744,7 +741,7 @@ class Translator:
             return f"{base}_{{{compact}}}"
         raise NoReading(f"the subscript '{self.raw(sub)}' has no reading", sub[0].pos)
 
-    def density(self, family, pos) -> List[Piece]:
+    def density(self, family: str, pos: int) -> List[Piece]:
         """``p_\\theta(x \\mid z)``: the bracket's bars stay bars."""
         inner = self.bracket("(")
         if any(p.text == "||" for p in inner):
@@ -754,7 +751,7 @@ class Translator:
         self.ctx.densities.setdefault(family, {}).setdefault(key, pieces)
         return self.power(pieces)
 
-    def gaussian(self, pos, out):
+    def gaussian(self, pos: int, out: List[Piece]) -> None:
         """``\\mathcal{N}(z; \\mu, \\sigma^2)`` or ``\\mathcal{N}(z \\mid \\mu, \\sigma^2)``."""
         inner = self.bracket("(", bars={"|": ";"})
         out.extend(self.power([Piece("N", pos, "function")] + inner))
@@ -762,17 +759,18 @@ class Translator:
     def family_args(self, inner: List[Piece]) -> List[Piece]:
         """A bracket's content where a lone family name means a density (KL and H)."""
         body = inner[1:-1]
-        if len(body) == 1 and body[0].tag == "name" and FAMILY.match(body[0].text):
+        if len(body) == 1 and body[0].tag == "name" and is_density_family(body[0].text):
             return [inner[0], Bare(body[0].text, body[0].pos), inner[-1]]
         return inner
 
-    def kl(self, pos, out):
+    def kl(self, pos: int, out: List[Piece]) -> None:
         """``KL(q \\| p)``, ``D_{\\mathrm{KL}}[q \\Vert p]``: two densities, '||' between."""
         if not self.next_is_bracket():
             raise NoReading("KL needs its bracket: KL(q \\| p)", pos)
         inner = self.bracket("(")
         body = inner[1:-1]
-        level, cut = 0, []
+        level = 0
+        cut: List[int] = []
         for i, p in enumerate(body):
             if p.text in ("(", "["):
                 level += 1
@@ -795,7 +793,8 @@ class Translator:
         out.append(Piece(")", inner[-1].pos))
         out[-1:] = self.power(out[-1:])
 
-    def expectation(self, pos, out, sub=None):
+    def expectation(self, pos: int, out: List[Piece],
+                    sub: Optional[List[Tok]] = None) -> None:
         """``\\mathbb{E}_{q_\\phi(z|x)}[..]``, ``E_{z \\sim q}[..]``, ``\\mathbb{E}[..]``,
         ``\\mathbb{E}_{z^{(1)}, \\ldots, z^{(K)} \\sim q(z \\mid x)}[..]``."""
         if sub is None:
@@ -812,7 +811,7 @@ class Translator:
         out.append(Piece("}", pos))
         out.extend(self.power(body))
 
-    def measure(self, sub, pos) -> List[Piece]:
+    def measure(self, sub: Optional[List[Tok]], pos: int) -> List[Piece]:
         if sub is None:
             return [Bare("q", pos)]
         pieces = self.sub(sub, index=True).expression()
@@ -821,36 +820,36 @@ class Translator:
             raise NoReading("two '\\sim' under one expectation", pos)
         if tilde:
             left, right = pieces[:tilde[0]], pieces[tilde[0] + 1:]
-            if len(right) == 1 and right[0].tag == "name" and FAMILY.match(right[0].text):
+            if len(right) == 1 and right[0].tag == "name" and is_density_family(right[0].text):
                 right = [Bare(right[0].text, right[0].pos)]
             return self.draws(left, pos) + [pieces[tilde[0]]] + right
-        if len(pieces) == 1 and pieces[0].tag == "name" and FAMILY.match(pieces[0].text):
+        if len(pieces) == 1 and pieces[0].tag == "name" and is_density_family(pieces[0].text):
             return [Bare(pieces[0].text, pieces[0].pos)]
         if any(p.text in ("...", ":") for p in pieces if p.tag == "op"):
             raise NoReading("this subscript of E has no reading", pos)
         return pieces
 
-    def draws(self, left, pos) -> List[Piece]:
+    def draws(self, left: List[Piece], pos: int) -> List[Piece]:
         """``z^{(1)}, \\ldots, z^{(K)}`` is the range z_{1:K}; anything else stays."""
         if not any(p.text == "..." for p in left):
             return left
         names = [p for p in left if p.tag == "name"]
-        first, last = (names[0], names[-1]) if names else (None, None)
-        m1 = first and re.fullmatch(r"(.+)_([A-Za-z0-9]+)", first.text)
-        m2 = last and re.fullmatch(r"(.+)_([A-Za-z0-9]+)", last.text)
-        if not (m1 and m2) or m1.group(1) != m2.group(1):
+        draw = r"(.+)_([A-Za-z0-9]+)"
+        m1 = re.fullmatch(draw, names[0].text) if names else None
+        m2 = re.fullmatch(draw, names[-1].text) if names else None
+        if m1 is None or m2 is None or m1.group(1) != m2.group(1):
             raise NoReading("'\\ldots' under an expectation is read only as draws "
                             "z^{(1)}, \\ldots, z^{(K)}", pos)
-        return [Piece(f"{m1.group(1)}_{{{m1.group(2)}:{m2.group(2)}}}", first.pos, "name")]
+        return [Piece(f"{m1.group(1)}_{{{m1.group(2)}:{m2.group(2)}}}", names[0].pos, "name")]
 
     # -- commands
-    def command(self, out):
+    def command(self, out: List[Piece]) -> None:
         t = self.take()
         c = t.text
         if c in SPACING:
             return
-        if c in GREEK:
-            out.extend(self.name_atom(GREEK[c], t.pos, greek=True))
+        if c in GREEK_LATEX:
+            out.extend(self.name_atom(GREEK_LATEX[c], t.pos, greek=True))
             return
         if c in (r"\log", r"\ln"):
             self.log(t.pos, out)
@@ -892,12 +891,7 @@ class Translator:
                                   + b + [Piece("]", t.pos), Piece("]", t.pos)]))
             return
         if c == r"\sqrt":
-            if self.peek() is not None and self.peek().kind == "bopen" and \
-                    self.peek().text == "[":
-                raise NoReading("an n-th root has no reading", t.pos)
-            inner = self.sub(self.argument(c)).expression()
-            out.extend(self.power([Piece("sqrt", t.pos, "function"), Piece("(", t.pos)] + inner
-                                  + [Piece(")", t.pos)]))
+            self.sqrt(t, out)
             return
         if c in (r"\sum", r"\prod"):
             self.big_operator(t, out)
@@ -909,62 +903,14 @@ class Translator:
             self.argument(c)
             return
         if c in KEEP_LAST_ARG:
-            for _ in range(KEEP_LAST_ARG[c] - 1):
-                self.argument(c)
-            inner = self.argument(c)
-            if c in (r"\underbrace", r"\overbrace"):
-                nxt = self.peek()
-                if nxt is not None and nxt.kind in (SUB, SUP):
-                    self.take()
-                    label = self.argument("a brace's label")
-                    self.ctx.braces.append((inner, label, t.pos))
-            nxt = self.peek()
-            if nxt is not None and nxt.kind in (SUB, SUP):
-                # \boxed{a + b}^2: the script is on the whole of X
-                pieces = self.sub(inner, self.index).expression()
-                out.extend(self.power([Piece("[", t.pos)] + pieces + [Piece("]", t.pos)]))
-                return
-            # X as if written without the annotation: \log p \underbrace{- a + a}_{=0} is a sum
-            self.toks = self.toks[:self.i] + list(inner) + self.toks[self.i:]
+            self.annotated(t, out)
             return
         if c in (r"\operatorname", r"\operatorname*", r"\mathop") or c in TEXTS or c in FONTS:
-            inner = self.argument(c)
-            word = self.word_of(inner)
-            if c == r"\mathop" and "".join(x.text for x in inner) in (r"\mathbb{E}", "E",
-                                                                       r"\mathrm{E}"):
-                word = "E"
-            if word is None and c in TEXTS and c != r"\mathrm":
-                text = self.raw(inner).strip()
-                if NAME.match(text):
-                    word = text
-                else:
-                    raise NoReading(f"the text '{text}' inside a formula has no reading", t.pos)
-            if word is None:
-                self.inline(inner, t.pos, out)
-                return
-            if c in FONTS and c not in TEXTS and (len(word) == 1 or word in GREEK_NAMES):
-                out.extend(self.name_atom(word, t.pos, greek=word in GREEK_NAMES,
-                                          bold=c in BOLD))
-                return
-            if word == "d" and getattr(self, "ints", 0) > 0 and self.differential(t.pos, out):
-                return
-            self.word(word, t.pos, out,
-                      operator=c in (r"\operatorname", r"\operatorname*", r"\mathop"))
+            self.styled_word(t, out)
             return
         if c in (r"\mathbb", r"\mathcal", r"\mathscr", r"\mathfrak", r"\mathds"):
-            inner = self.argument(c)
-            word = self.word_of(inner)
-            if c == r"\mathbb" and word in ("E", "H", "KL"):
-                self.word(word, t.pos, out)
-                return
-            if c == r"\mathcal" and word in ("N", "H", "L", "F", "J", "D") or (
-                    c == r"\mathcal" and word is not None and len(word) == 1):
-                if word == "D" and self.kl_subscript():
-                    self.d_kl(t.pos, out)
-                    return
-                self.word(word, t.pos, out)
-                return
-            raise NoReading(f"{c}{{{self.raw(inner)}}} has no reading", t.pos)
+            self.alphabet(t, out)
+            return
         if c == r"\underset":
             below = self.argument(c)
             above = self.argument(c)
@@ -986,13 +932,88 @@ class Translator:
             raise NoReading(f"{c} inside brackets has no reading", t.pos)
         raise NoReading(f"{c} has no reading", t.pos)
 
-    def argument_of_script(self):
+    def sqrt(self, t: Tok, out: List[Piece]) -> None:
+        """``\\sqrt{x}`` (an n-th root has no reading)."""
+        c = t.text
+        nxt = self.peek()
+        if nxt is not None and nxt.kind == "bopen" and nxt.text == "[":
+            raise NoReading("an n-th root has no reading", t.pos)
+        inner = self.sub(self.argument(c)).expression()
+        out.extend(self.power([Piece("sqrt", t.pos, "function"), Piece("(", t.pos)] + inner
+                              + [Piece(")", t.pos)]))
+
+    def annotated(self, t: Tok, out: List[Piece]) -> None:
+        """``\\boxed{X}``, ``\\underbrace{X}_{label}``: X stays in the row as written."""
+        c = t.text
+        for _ in range(KEEP_LAST_ARG[c] - 1):
+            self.argument(c)
+        inner = self.argument(c)
+        if c in (r"\underbrace", r"\overbrace"):
+            nxt = self.peek()
+            if nxt is not None and nxt.kind in (SUB, SUP):
+                self.take()
+                label = self.argument("a brace's label")
+                self.ctx.braces.append((inner, label, t.pos))
+        nxt = self.peek()
+        if nxt is not None and nxt.kind in (SUB, SUP):
+            # \boxed{a + b}^2: the script is on the whole of X
+            pieces = self.sub(inner, self.index).expression()
+            out.extend(self.power([Piece("[", t.pos)] + pieces + [Piece("]", t.pos)]))
+            return
+        # X as if written without the annotation: \log p \underbrace{- a + a}_{=0} is a sum
+        self.toks = self.toks[:self.i] + list(inner) + self.toks[self.i:]
+
+    def styled_word(self, t: Tok, out: List[Piece]) -> None:
+        """``\\operatorname{Var}``, ``\\text{ELBO}``, ``\\mathbf{x}``: a word or a name in a
+        font."""
+        c = t.text
+        inner = self.argument(c)
+        word = self.word_of(inner)
+        if c == r"\mathop" and "".join(x.text for x in inner) in (r"\mathbb{E}", "E",
+                                                                   r"\mathrm{E}"):
+            word = "E"
+        if word is None and c in TEXTS and c != r"\mathrm":
+            text = self.raw(inner).strip()
+            if NAME.match(text):
+                word = text
+            else:
+                raise NoReading(f"the text '{text}' inside a formula has no reading", t.pos)
+        if word is None:
+            self.inline(inner, t.pos, out)
+            return
+        if c in FONTS and c not in TEXTS and (len(word) == 1 or word in GREEK_NAMES):
+            out.extend(self.name_atom(word, t.pos, greek=word in GREEK_NAMES,
+                                      bold=c in BOLD))
+            return
+        if word == "d" and self.ints > 0 and self.differential(t.pos, out):
+            return
+        self.word(word, t.pos, out,
+                  operator=c in (r"\operatorname", r"\operatorname*", r"\mathop"))
+
+    def alphabet(self, t: Tok, out: List[Piece]) -> None:
+        """``\\mathbb{E}``, ``\\mathcal{N}``, ``\\mathcal{L}``: a letter of a math alphabet."""
+        c = t.text
+        inner = self.argument(c)
+        word = self.word_of(inner)
+        if c == r"\mathbb" and word in ("E", "H", "KL"):
+            self.word(word, t.pos, out)
+            return
+        if c == r"\mathcal" and word in ("N", "H", "L", "F", "J", "D") or (
+                c == r"\mathcal" and word is not None and len(word) == 1):
+            if word == "D" and self.kl_subscript():
+                self.d_kl(t.pos, out)
+                return
+            self.word(word, t.pos, out)
+            return
+        raise NoReading(f"{c}{{{self.raw(inner)}}} has no reading", t.pos)
+
+    def argument_of_script(self) -> List[Tok]:
         self.take()
         return self.argument("a superscript")
 
     def kl_subscript(self) -> bool:
         """Whether a subscript KL follows (``D_{\\mathrm{KL}}``), the cursor left in place."""
-        if self.peek() is None or self.peek().kind != SUB:
+        if self.peek_kind() != SUB:
             return False
         save = self.i
         try:
@@ -1003,13 +1024,13 @@ class Translator:
         finally:
             self.i = save
 
-    def d_kl(self, pos, out):
+    def d_kl(self, pos: int, out: List[Piece]) -> None:
         sub, sup = self.scripts()
         if sup is not None or self.word_of(_unwrap(sub)) != "KL":
             raise NoReading("D with this subscript has no reading (D_{KL} is KL)", pos)
         self.kl(pos, out)
 
-    def inline(self, tokens, pos, out):
+    def inline(self, tokens: List[Tok], pos: int, out: List[Piece]) -> None:
         """Tokens kept in place (the X of \\boxed{X}), read as a group."""
         pieces = self.sub(tokens, self.index).expression()
         if len(pieces) == 1:
@@ -1017,7 +1038,7 @@ class Translator:
         elif pieces:
             out.extend([Piece("[", pos)] + pieces + [Piece("]", pos)])
 
-    def big_operator(self, t, out):
+    def big_operator(self, t: Tok, out: List[Piece]) -> None:
         name = "sum" if t.text == r"\sum" else "prod"
         sub, sup = self.scripts()
         if sub is None or sup is None:
@@ -1035,7 +1056,7 @@ class Translator:
         head = f"{name}_{{{index} = {text_of(lower)}}}^{{{text_of(upper)}}}"
         out.append(Piece(head, t.pos, "big"))
 
-    def integral(self, t, out):
+    def integral(self, t: Tok, out: List[Piece]) -> None:
         sub, sup = self.scripts()
         for bound in (sub, sup):
             if bound is None:
@@ -1059,7 +1080,7 @@ def _matrix(what: str) -> str:
     return f"matrix notation ({what}) is not read yet"
 
 
-def _unwrap(tokens):
+def _unwrap(tokens: Optional[List[Tok]]) -> List[Tok]:
     """A font command's argument: ``\\mathrm{KL}`` gives the letters K, L."""
     if tokens and tokens[0].kind == CS and len(tokens) > 2 and tokens[1].kind == OPEN:
         return tokens[2:-1]

@@ -5,7 +5,9 @@ document show every row; the steps that touch it are ``unknown`` and are never c
 
 Its source is input, never markup: the printers show it escaped (``_print_Unread`` of the text
 and LaTeX printers, ``printing.escape``), and a math renderer gets a placeholder."""
-from sympy import Expr
+from typing import Set
+
+from sympy import Basic, Expr
 from sympy.core.symbol import Str
 
 from ..algebra.printable import as_latex, as_text
@@ -14,7 +16,7 @@ from ..algebra.printable import as_latex, as_text
 class Unread(Expr):
     """The LaTeX source of an unreadable row; it prints as that source, escaped."""
 
-    def __new__(cls, source):
+    def __new__(cls, source: object) -> "Unread":
         return Expr.__new__(cls, source if isinstance(source, Str) else Str(str(source)))
 
     @property
@@ -22,7 +24,7 @@ class Unread(Expr):
         return self.args[0].name
 
     @property
-    def free_symbols(self):
+    def free_symbols(self) -> Set[Basic]:
         return set()
 
     # printed by elbo-check's printers (sympy.latex and str too): see algebra.printable
