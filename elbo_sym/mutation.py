@@ -5,7 +5,7 @@ one, a sum's bound moved, a let's arguments exchanged). A sound checker verifies
 false ones; which mutants are false is decided by proof, never by the numbers (``equivalence``).
 """
 from dataclasses import dataclass, replace
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 from sympy import (Add, Expr, Indexed, Integer, Product, Rational, Sum, Symbol, default_sort_key,
                    preorder_traversal)
@@ -18,6 +18,9 @@ from .slips import (BOUND_RENAME, CONDITIONAL_SWAP, CONSTANT, CONSTANT_SLIP, DRO
                     KL_SWAP, LET_SWAP, PULL_OUT, REVERSE, SIGN, SUM_BOUND, SUM_BOUND_SLIPS,
                     let_swaps, moved_bounds, shifted, swapped_kl, turned_around)
 
+if TYPE_CHECKING:
+    from .checker.step import StepResult
+
 
 @dataclass(frozen=True)
 class Mutant:
@@ -28,21 +31,21 @@ class Mutant:
     original: Optional[Step] = None   # the step before the slip
 
     @property
-    def step(self):
+    def step(self) -> Step:
         return self.derivation.steps[self.index - 1]
 
     @property
-    def previous(self):
+    def previous(self) -> Expr:
         """The expression the mutated step starts from."""
         i = self.index - 1
         return self.derivation.start if i == 0 else self.derivation.steps[i - 1].expr
 
     @property
-    def facts(self):
+    def facts(self) -> List[Tuple[Expr, str, Expr]]:
         return [(a.lhs, a.relation, a.rhs) for a in self.derivation.assumptions]
 
     @property
-    def relation_only(self):
+    def relation_only(self) -> bool:
         """Whether only the relation changed (a reversed inequality), not the expression."""
         return self.original is not None and self.original.expr == self.step.expr
 
@@ -181,8 +184,9 @@ def mutants(derivation: Derivation) -> list:
     out = []
     for i, step in enumerate(derivation.steps):
         previous = derivation.start if i == 0 else derivation.steps[i - 1].expr
-        if reverse(step.relation):
-            out.append(Mutant(_with_step(derivation, i, replace(step, relation=reverse(step.relation))),
+        reversed_relation = reverse(step.relation)
+        if reversed_relation:
+            out.append(Mutant(_with_step(derivation, i, replace(step, relation=reversed_relation)),
                               i + 1, REVERSE, f"{step.relation} reversed", step))
         for kind, what, new in expression_mutants(step.expr, _variables(previous),
                                                   derivation.definitions):
@@ -196,7 +200,7 @@ def mutants(derivation: Derivation) -> list:
 EQUIVALENT, COUNTED = "equivalent", "counted"
 
 
-def equivalence(m: Mutant, timeout: Optional[float] = 10.0):
+def equivalence(m: Mutant, timeout: Optional[float] = 10.0) -> "StepResult":
     """The checker's result on the claim that makes ``m`` no slip at all, with every rule:
     ``original = mutant`` for a changed expression; for a relation-only mutant (a reversed
     inequality), ``previous = expression``, the two sides of the step being equal. A mutant is
@@ -204,7 +208,11 @@ def equivalence(m: Mutant, timeout: Optional[float] = 10.0):
     from .checker import UNKNOWN, StepResult, check_step
     from .checker.limits import StepTimeout, check_time, time_limit
 
-    lhs, rhs = (m.previous, m.step.expr) if m.relation_only else (m.original.expr, m.step.expr)
+    if m.relation_only:
+        lhs, rhs = m.previous, m.step.expr
+    else:
+        assert m.original is not None, "a mutant of an expression keeps the step it changed"
+        lhs, rhs = m.original.expr, m.step.expr
     try:
         with time_limit(timeout):
             return check_step(lhs, EQ, rhs, (), m.facts)

@@ -10,6 +10,7 @@ users (mutation changes every occurrence, explain edits the one place the author
 
 This module sits with the algebra: it imports nothing from the checker.
 """
+from functools import partial
 from itertools import combinations
 from typing import Callable, Iterator, NamedTuple, Sequence, Tuple
 
@@ -111,7 +112,7 @@ def moved_bounds(node: Sum, moves: Sequence[Tuple[str, int]]
             was, now = (hi, moved[2]) if which == UPPER_BOUND else (lo, moved[1])
             limits = list(node.limits)
             limits[k] = moved
-            yield which, j, was, now, lambda limits=limits: Sum(node.function, *limits)
+            yield which, j, was, now, partial(Sum, node.function, *limits)
 
 
 def let_swaps(node: Defined, definitions: Sequence) -> Iterator[Tuple[Expr, Expr, Defined]]:

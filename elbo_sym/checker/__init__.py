@@ -5,7 +5,7 @@ from .step import REFUTED, UNKNOWN, VERIFIED, StepResult, check_step
 
 
 
-def clear_caches():
+def clear_caches() -> None:
     """Forget every memo the checker keeps between steps (for benchmarks that time from cold)."""
     from ..rules import densities, models
     from . import normal_form

@@ -5,7 +5,7 @@
 replaces s by c - b with b positive. The map back (``restore``) is kept for messages.
 """
 from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import Dict, Iterable, Tuple
 
 from sympy import Expr, Symbol
 
@@ -21,7 +21,7 @@ class Assumptions:
     restore: Dict[Expr, Expr]
     facts: Tuple[Tuple[Expr, str, Expr], ...]
 
-    def apply(self, expr):
+    def apply(self, expr: Expr) -> Expr:
         return expr.xreplace(self.substitution)
 
 
@@ -34,7 +34,8 @@ def _bound(lhs, rel, rhs):
     return None
 
 
-def build(assumptions, bound_variables=(), names=()):
+def build(assumptions: Iterable[Tuple[Expr, str, Expr]], bound_variables: Iterable[Expr] = (),
+          names: Iterable[Expr] = ()) -> Assumptions:
     """From (lhs, relation, rhs) triples to an ``Assumptions``.
 
     A variable that an expectation, integral or sum binds somewhere is never replaced: the

@@ -5,7 +5,7 @@ The c_i are found by matching coefficients over the atoms (a small linear system
 found is then checked exactly, so a wrong solution can only cost completeness, never soundness.
 """
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from sympy import Add, Dummy, Expr, Function, Mul, Pow, S, linsolve
 
@@ -19,7 +19,7 @@ class Certificate:
     rest: Expr
 
     @property
-    def rules(self):
+    def rules(self) -> Set[str]:
         names = {rule for rule, _, _ in self.terms}
         if self.rest != 0 or any(c != 1 for _, c, _ in self.terms):
             names.add("monotonicity")
@@ -51,7 +51,8 @@ def _nonneg(c):
     return c == 0 or c.is_extended_nonnegative is True
 
 
-def find_certificate(residual, facts, strict=False):
+def find_certificate(residual: Expr, facts: Sequence[Tuple[str, Expr]],
+                     strict: bool = False) -> Optional[Certificate]:
     """A certificate that ``residual`` (> or) >= 0, or None. ``facts`` are (rule, term) with
     each term >= 0 and already in the residual's normal form.
 
@@ -68,7 +69,7 @@ def find_certificate(residual, facts, strict=False):
 
 
 def _solve(residual, facts, unknowns, combo, strict, symbols_in_monomials):
-    equations = {}
+    equations: Dict[Any, List[Tuple[Any, Any]]] = {}
     for term in Add.make_args(combo):
         coeff, unknown, mono = _split(term, set(unknowns), symbols_in_monomials)
         equations.setdefault(mono, []).append((coeff, unknown))

@@ -6,7 +6,7 @@ from sympy import Expr
 
 from ..derivation import Derivation, mixes_directions
 from ..errors import DomainError
-from ..policy import DEFAULT_EXPLAIN_BUDGET, DEFAULT_TIMEOUT, CheckPolicy, Numeric
+from ..policy import DEFAULT_EXPLAIN_BUDGET, DEFAULT_TIMEOUT, CheckPolicy, Numeric, NumericLike
 from .numeric_pass import cross_check
 from .limits import StepTimeout, check_time, time_limit
 from .step import UNKNOWN, StepResult, check_step
@@ -22,10 +22,10 @@ class DerivationResult:
     conditions: Tuple[Tuple[Expr, str, Expr], ...] = ()
 
     @property
-    def inconsistent(self):
+    def inconsistent(self) -> bool:
         return any(s.inconsistent for s in self.steps)
 
-    def ok(self, strict=False):
+    def ok(self, strict: bool = False) -> bool:
         """Every step verified (under --strict, also with no rule missing from a citation)."""
         return all(s.verified and not (strict and s.missing) for s in self.steps)
 
@@ -35,8 +35,9 @@ class DerivationResult:
 UNVERIFIED = Numeric.UNVERIFIED
 
 
-def check_derivation(derivation, numeric=False, seed=0, timeout=DEFAULT_TIMEOUT, explain=True,
-                     explain_budget=DEFAULT_EXPLAIN_BUDGET, *,
+def check_derivation(derivation: Derivation, numeric: NumericLike = False, seed: int = 0,
+                     timeout: Optional[float] = DEFAULT_TIMEOUT, explain: bool = True,
+                     explain_budget: Optional[float] = DEFAULT_EXPLAIN_BUDGET, *,
                      policy: Optional[CheckPolicy] = None) -> DerivationResult:
     """Every step against the one before, as ``policy`` says (without one, the policy of the
     keyword arguments: ``numeric`` True, False, None or ``UNVERIFIED``, see ``Numeric.of``).

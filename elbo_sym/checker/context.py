@@ -15,7 +15,7 @@
   binder binds anywhere in the step keeps no sign from a fact about its free occurrences.
 """
 from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Sequence, Set, Tuple
 
 from sympy import (S, Expr, Mul, Pow, Product, Sum, Symbol, Tuple as SympyTuple, log,
                    preorder_traversal)
@@ -25,6 +25,9 @@ from ..rules.models import Model, build_model
 from ..relations import GT, NE
 from . import assumptions as assumptions_mod
 from .normal_form import OPAQUE
+
+if TYPE_CHECKING:
+    from ..derivation import ModelDeclaration
 
 Fact = Tuple[Expr, str, Expr]
 
@@ -83,8 +86,8 @@ def domain_conditions(expr: Expr) -> Tuple[Fact, ...]:
     """Where ``expr``'s terms are defined: (term, relation, 0) for every Gaussian variance,
     log argument and denominator that is not already known to be fine, free of bound variables
     and of the algebra's opaque objects (which carry their own meaning)."""
-    out = []
-    stack = [(expr, frozenset())]
+    out: List[Fact] = []
+    stack: List[Tuple[Any, FrozenSet[Any]]] = [(expr, frozenset())]
     while stack:
         node, bound = stack.pop()
         if isinstance(node, Gaussian):
@@ -126,7 +129,8 @@ def _simplest(term, rel):
     return Mul(*factors) if factors else term, rel
 
 
-def prepare(lhs: Expr, rhs: Expr, assumptions=(), models=()) -> StepContext:
+def prepare(lhs: Expr, rhs: Expr, assumptions: Sequence[Fact] = (),
+            models: Iterable["ModelDeclaration"] = ()) -> StepContext:
     """The step ``lhs REL rhs`` under ``assumptions`` ((lhs, rel, rhs) triples) and the declared
     ``models`` (``ModelDeclaration``s), ready to check."""
     raw = [lhs, rhs] + [e for a, _, b in assumptions for e in (a, b)]
@@ -139,7 +143,7 @@ def prepare(lhs: Expr, rhs: Expr, assumptions=(), models=()) -> StepContext:
     assumed = [(a.xreplace(forward), r, b.xreplace(forward)) for a, r, b in assumptions]
     everything = SympyTuple(lhs, rhs, *(e for a, _, b in assumed for e in (a, b)))
     bound = bound_anywhere(everything)
-    names = set()
+    names: Set[Expr] = set()
     for node in preorder_traversal(everything):
         if isinstance(node, DensityBase):
             names.update(node.variables + getattr(node, "given", ()))

@@ -17,7 +17,7 @@ of an expectation) must be real by sympy's own signs (log of a density is), or n
 claimed.
 """
 import random
-from typing import Optional, Sequence, Tuple
+from typing import Any, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from sympy import Expr, Function, Idx, Indexed, IndexedBase, Integer, Pow, Rational, Symbol
 from sympy.core.function import AppliedUndef
@@ -157,12 +157,13 @@ def _unknown(node) -> bool:
     return leaf and not node.is_number and not isinstance(node, _KNOWN_LEAVES + OPAQUE)
 
 
-def domain_terms(exprs) -> Optional[Tuple[Expr, ...]]:
+def domain_terms(exprs: Iterable[Expr]) -> Optional[Tuple[Expr, ...]]:
     """The terms of ``exprs`` whose value must be checked at a point (see ``_has_domain``),
     free of bound variables and of the algebra's opaque objects; None when a term has no
     known value (``_unknown``), or has a domain but cannot be evaluated on numbers and is not
     known to be real everywhere."""
-    out, stack = [], [(e, frozenset()) for e in exprs]
+    out: List[Expr] = []
+    stack: List[Tuple[Any, FrozenSet[Any]]] = [(e, frozenset()) for e in exprs]
     while stack:
         node, bound = stack.pop()
         if not isinstance(node, Expr):
@@ -199,7 +200,10 @@ def search(residual: Expr, relation: str, facts: Sequence = (), seed: int = 0,
     symbols, linked = _connected(start, facts)
     if any(a.has(*OPAQUE, Indexed) or b.has(*OPAQUE, Indexed) for a, _, b in linked):
         return ()
-    checked += domain_terms([e for a, _, b in linked for e in (a, b)])
+    fact_terms = domain_terms([e for a, _, b in linked for e in (a, b)])
+    if fact_terms is None:   # a linked fact has no known value: no point is shown to satisfy it
+        return ()
+    checked += fact_terms
     symbols = sorted(symbols, key=str)
     rng = random.Random(seed)
     for _ in range(ATTEMPTS):

@@ -29,8 +29,10 @@ holds there is checked in full by ``check_step``.
 """
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import combinations
-from typing import Callable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, NamedTuple,
+                    Optional, Sequence, Tuple)
 
 from sympy import (Add, Expr, Indexed, Integer, Mul, Product, Rational, S, Sum, Tuple as
                    SympyTuple)
@@ -50,7 +52,10 @@ from ..slips import (ADD, BOUND_RENAME, CONDITIONAL_SWAP, CONSTANT, CONSTANT_UND
                      let_swaps, moved_bounds, shifted, swapped_kl, turned_around)
 from .context import prepare
 from .limits import StepTimeout, check_time, time_limit
-from .step import _attempt, _no_value, as_conditionals, check_step
+from .step import StepResult, _attempt, _no_value, as_conditionals, check_step
+
+if TYPE_CHECKING:
+    from ..derivation import Definition, ModelDeclaration
 
 MAX_SUGGESTIONS = 3
 DEFAULT_BUDGET = 1.0
@@ -211,7 +216,7 @@ def _evaluated(e, memo=None):
     return out
 
 
-def same_expression(a, b) -> bool:
+def same_expression(a: Expr, b: Expr) -> bool:
     """Whether ``a`` and ``b`` are one tree up to sympy's ordering and flattening of sums and
     products (what the mutation suite asks of a suggestion and the original step)."""
     try:
@@ -378,10 +383,10 @@ def _sign_edits(node: Add, area: str) -> Iterator[_Edit]:
         flipped = list(args)
         flipped[i] = _negate(t)
         yield _Edit(SIGN, _W("the sign of {} flipped", t),
-                    lambda flipped=flipped: Add(*flipped, evaluate=False), COST_ONE_CHANGE)
+                    partial(Add, *flipped, evaluate=False), COST_ONE_CHANGE)
         if len(args) > 1:
             rest = [a for j, a in enumerate(args) if j != i]
-            yield _Edit(DROP, _W("{} dropped", t), lambda rest=rest: _sum_of(rest), _size(t))
+            yield _Edit(DROP, _W("{} dropped", t), partial(_sum_of, rest), _size(t))
     if area == EXPR and 2 < len(args) <= _MAX_FLIP_GROUP:
         yield from _bracket_sign_edits(args)
 
@@ -415,6 +420,30 @@ def _swap_edits(node) -> Iterator[_Edit]:
                     COST_ONE_CHANGE)
 
 
+def _moved_out(term: Expr, inner: Expr, density: Expr) -> Expr:
+    return Add(Expectation(inner, density), term, evaluate=False)
+
+
+def _factored_out(factor: Expr, inner: Expr, density: Expr) -> Expr:
+    return Mul(factor, Expectation(inner, density), evaluate=False)
+
+
+def _factored_in(factor: Expr, e: Expectation) -> Expr:
+    return Expectation(Mul(factor, e.integrand, evaluate=False), e.density)
+
+
+def _renamed(node: Expectation, v: Expr, b: Expr) -> Expr:
+    return Expectation(_substitute(node.integrand, v, b), node.density)
+
+
+def _renamed_at(node: Expectation, place: Tuple[int, ...], b: Expr) -> Expr:
+    return Expectation(_replace_at(node.integrand, place, b), node.density)
+
+
+def _as_is(e: Expr) -> Expr:
+    return e
+
+
 def _pull_out_edits(node: Expectation) -> Iterator[_Edit]:
     """A term of the integrand that depends on the measure's variables, or a factor of it,
     moved out of the expectation."""
@@ -425,8 +454,7 @@ def _pull_out_edits(node: Expectation) -> Iterator[_Edit]:
             if t.has(*bound):
                 inner = _sum_of([a for j, a in enumerate(terms) if j != i])
                 yield _Edit(PULL_OUT, _W("{} moved out of the expectation", t),
-                            lambda inner=inner, t=t: Add(Expectation(inner, node.density), t,
-                                                         evaluate=False), COST_MOVE)
+                            partial(_moved_out, t, inner, node.density), COST_MOVE)
     factors = Mul.make_args(node.integrand)
     if len(factors) > 1:
         for i, f in enumerate(factors):
@@ -434,8 +462,7 @@ def _pull_out_edits(node: Expectation) -> Iterator[_Edit]:
                 continue
             inner = _product_of([a for j, a in enumerate(factors) if j != i])
             yield _Edit(PULL_OUT, _W("the factor {} moved out of the expectation", f),
-                        lambda inner=inner, f=f: Mul(f, Expectation(inner, node.density),
-                                                     evaluate=False), COST_MOVE)
+                        partial(_factored_out, f, inner, node.density), COST_MOVE)
 
 
 def _bound_rename_edits(node: Expectation) -> Iterator[_Edit]:
@@ -451,14 +478,11 @@ def _bound_rename_edits(node: Expectation) -> Iterator[_Edit]:
             places = [p for p, n, _ in _nodes(node.integrand) if n == v]
             if len(places) > 1:
                 yield _Edit(BOUND_RENAME, _W("{} in the expectation read as its variable {}", v, b),
-                            lambda v=v, b=b: Expectation(_substitute(node.integrand, v, b),
-                                                         node.density), COST_RENAME_ALL)
+                            partial(_renamed, node, v, b), COST_RENAME_ALL)
             for place in places[:_MAX_PLACES]:
                 yield _Edit(BOUND_RENAME, _W("{} in the expectation read as its variable {}"
                                              + (" (once)" if len(places) > 1 else ""), v, b),
-                            lambda place=place, b=b: Expectation(
-                                _replace_at(node.integrand, place, b), node.density),
-                            COST_ONE_CHANGE)
+                            partial(_renamed_at, node, place, b), COST_ONE_CHANGE)
 
 
 def _push_in_edits(node: Add) -> Iterator[_Edit]:
@@ -483,7 +507,7 @@ def _push_in_edits(node: Add) -> Iterator[_Edit]:
             args = [moved if k == i else t for k, t in enumerate(node.args) if k not in group]
             what = _sum_of([node.args[j] for j in group])
             yield _Edit(PUSH_IN, _W("{} moved into the expectation", what),
-                        lambda args=args: _sum_of(args), COST_MOVE)
+                        partial(_sum_of, args), COST_MOVE)
 
 
 def _push_in_factor_edits(node: Mul) -> Iterator[_Edit]:
@@ -493,8 +517,7 @@ def _push_in_factor_edits(node: Mul) -> Iterator[_Edit]:
             continue
         k = _product_of([a for j, a in enumerate(node.args) if j != i])
         yield _Edit(PUSH_IN, _W("the factor {} moved into the expectation", k),
-                    lambda k=k, e=e: Expectation(Mul(k, e.integrand, evaluate=False), e.density),
-                    COST_MOVE)
+                    partial(_factored_in, k, e), COST_MOVE)
 
 
 def _index_edits(node: Sum) -> Iterator[_Edit]:
@@ -537,7 +560,7 @@ def _let_edits(node: Defined, definitions) -> Iterator[_Edit]:
     if len(node.arguments) >= 2:
         for a, b, swapped in let_swaps(node, definitions):
             yield _Edit(LET_SWAP, _W("the arguments {} and {} of {} exchanged", a, b, node.name),
-                        lambda swapped=swapped: swapped, COST_ONE_CHANGE)
+                        partial(_as_is, swapped), COST_ONE_CHANGE)
     restored = _as_defined(node, definitions)
     if restored is not None:
         yield _Edit(LET_BODY, _W("{} read with the body of its definition", node.name),
@@ -625,7 +648,8 @@ def _folded(piece):
     not depend on their variables taken inside when there is a single density, each integrand
     written in conditionals: E_q[log q(x, z)] − log q(x) is E_q[log q(z | x)]. None when there
     is nothing to gather."""
-    groups, others = {}, []
+    groups: Dict[Expr, List[Expr]] = {}
+    others = []
     for t in Add.make_args(piece):
         c, rest = t.as_coeff_Mul()
         if isinstance(rest, Expectation):
@@ -648,7 +672,7 @@ def _divergence(integrand, density):
 
     from ..algebra import Entropy
 
-    logs = {}
+    logs: Dict[Expr, Expr] = {}
     for t in Add.make_args(integrand):
         c, rest = t.as_coeff_Mul()
         if not (isinstance(rest, log) and isinstance(rest.args[0], Density)):
@@ -675,7 +699,7 @@ def _pieces(lhs, residual, relation):
     if residual is not None and not residual.is_zero:
         towards = -1 if relation in UPPER else 1
         terms = list(Add.make_args(residual))
-        groups = {}
+        groups: Dict[Expr, List[Expr]] = {}
         for t in terms:
             c, _ = t.as_coeff_Mul()
             groups.setdefault(abs(c), []).append(t)
@@ -690,7 +714,7 @@ def _pieces(lhs, residual, relation):
             out += [(-p, w, r) for p, w, r in out]
     for t in Add.make_args(lhs):
         out += [(t, False, False), (-t, False, False)]
-    unique = {}
+    unique: Dict[Expr, Tuple[bool, bool]] = {}
     for p, w, r in out:   # a piece also written on the left is as written
         if p in unique:
             unique[p] = (unique[p][0] or w, unique[p][1] and r)
@@ -780,7 +804,7 @@ def _additions(lhs, rhs, residual, relation) -> Iterator[_Addition]:
             # the residual reads best added to the whole line, deeper places after
             cost = _size(term) + (len(path) if last_resort else 0)
             yield _Addition(_added(term, _inside_words(binders), last_resort), path,
-                            lambda node=node, term=term: _plus(node, term), cost, last_resort)
+                            partial(_plus, node, term), cost, last_resort)
 
 
 # Terms to add back as written: the pieces of the line before and of the right side itself.
@@ -957,7 +981,7 @@ def _boundaries(exprs):
         for _, n, area in _nodes(e):
             if area != EXPR or not isinstance(n, Add):
                 continue
-            ends = {}
+            ends: Dict[Any, Any] = {}
             for t in _signed_terms(n):
                 c, s = t.as_coeff_Mul()
                 if isinstance(s, Sum) and len(s.limits) == 1:
@@ -1022,7 +1046,7 @@ def _spellings(lhs, rhs, residual=None, definitions=(), models=()) -> List[_Spel
         for _, n, _ in _nodes(e):
             if isinstance(n, Expectation) and n.density not in measures:
                 measures.append(n.density)
-    named = {}
+    named: Dict[Expr, str] = {}
     for t, rule in _vocabulary((lhs, rhs) + (() if residual is None else (residual,)),
                                definitions, models):
         # a model's or the product rule's log goes inside a measure; a let stands as named
@@ -1556,9 +1580,11 @@ class _Search:
         self.found.sort(key=lambda f: f.cost)
 
 
-def suggestions(lhs: Expr, relation: str, rhs: Expr, result=None, cited: Sequence[str] = (),
-                assumptions=(), models=(), budget: Optional[float] = DEFAULT_BUDGET,
-                definitions=(), chain: Sequence[str] = (),
+def suggestions(lhs: Expr, relation: str, rhs: Expr, result: Optional[StepResult] = None,
+                cited: Sequence[str] = (), assumptions: Iterable[Tuple[Expr, str, Expr]] = (),
+                models: Iterable["ModelDeclaration"] = (),
+                budget: Optional[float] = DEFAULT_BUDGET,
+                definitions: Sequence["Definition"] = (), chain: Sequence[str] = (),
                 max_candidates: Optional[int] = None) -> Tuple[Suggestion, ...]:
     """At most three steps ``lhs REL' rhs'`` near the failing ``lhs relation rhs``, each one
     verified by ``check_step`` with the same citation, assumptions and models, the smallest

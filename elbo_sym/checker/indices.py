@@ -10,7 +10,7 @@ on all of them is true everywhere; one that mentions a symbol that is not a whol
 needs too many instances, is not decided.
 """
 from itertools import product
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from sympy import Expr, Integer, Symbol
 
@@ -31,7 +31,9 @@ def _offsets(exprs) -> int:
 class IndexSpace:
     """The index ranges in scope (innermost last) and the integer facts of the step."""
 
-    def __init__(self, ranges: Tuple[Tuple[Symbol, Expr, Expr], ...] = (), facts=(), cache=None):
+    def __init__(self, ranges: Tuple[Tuple[Symbol, Expr, Expr], ...] = (),
+                 facts: Iterable[Tuple[Expr, str, Expr]] = (),
+                 cache: Optional[Dict[Any, Any]] = None) -> None:
         self.ranges = tuple(ranges)
         self.facts = tuple(facts)
         self._cache = {} if cache is None else cache     # shared by the spaces of one engine
@@ -40,7 +42,7 @@ class IndexSpace:
         return IndexSpace(self.ranges + ((index, lo, hi),), self.facts, self._cache)
 
     @property
-    def key(self):
+    def key(self) -> Tuple[Tuple[Symbol, Expr, Expr], ...]:
         return self.ranges
 
     def instances(self, exprs: Iterable[Expr]) -> Optional[List[Dict[Symbol, Integer]]]:
@@ -104,11 +106,14 @@ class IndexSpace:
         for k in range(int(a), int(b) + 1):
             yield from self._ranged({**base, index: Integer(k)}, rest)
 
-    def always(self, predicate, exprs: Iterable[Expr]) -> bool:
+    def always(self, predicate: Callable[[Dict[Symbol, Integer]], bool],
+               exprs: Iterable[Expr]) -> bool:
         """Whether ``predicate(values)`` holds at every instance of ``exprs``' symbols (and at
         least one instance exists)."""
         found = self.instances(exprs)
-        return bool(found) and all(predicate(v) for v in found)
+        if not found:
+            return False
+        return all(predicate(v) for v in found)
 
     def nonnegative(self, expr: Expr) -> bool:
         """Whether ``expr`` >= 0 wherever the indices may be."""

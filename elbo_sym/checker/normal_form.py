@@ -8,6 +8,8 @@ enabled, and the engine records which ones fired, so the checker can tell what a
 import math
 
 from contextlib import contextmanager
+from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, Iterator, List, Optional,
+                    Set, Tuple)
 
 from sympy import (Add, Integer, Mul, Pow, Product, Rational, S, Sum, Symbol, binomial, expand,
                    expand_log, log, preorder_traversal)
@@ -18,6 +20,11 @@ from ..algebra import (KL, Defined, Density, DensityBase, Draws, Entropy, Expect
 from ..algebra.binders import is_dummy, rename_bound
 from ..rules import REWRITES, TooComplex
 from ..rules.base import Normalizer
+
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..rules.models import Model
 from .indices import IndexSpace
 
 MAX_DEPTH = 400
@@ -25,14 +32,15 @@ MAX_DIGITS = 4000      # below Python's limit of 4300 digits for printing a whol
 MAX_TERMS = 20000
 EXPLICIT_SUM_LIMIT = 16
 SHARED_LIMIT = 50000
-_SHARED = {}     # (setting, node, index ranges) -> (normal form, rules that fired)
+# (setting, node, index ranges) -> (normal form, rules that fired)
+_SHARED: Dict[Any, Tuple["Expr", FrozenSet[str]]] = {}
 MAX_PEEL = 2
 
 # what the normal form keeps whole: unknown quantities, not numbers or coefficients
 OPAQUE = (DensityBase, Expectation, SpaceIntegral, KL, Entropy, Defined, Sum, Product)
 
 
-def estimated_terms(expr):
+def estimated_terms(expr: "Expr") -> int:
     """An upper bound on the number of terms ``expand`` would produce."""
     if isinstance(expr, Add):
         return sum(estimated_terms(a) for a in expr.args)
@@ -55,7 +63,7 @@ def estimated_terms(expr):
 MAX_BITS = int(MAX_DIGITS * 3.33)
 
 
-def largest_bits(exprs) -> int:
+def largest_bits(exprs: Iterable["Expr"]) -> int:
     """The bit length of the largest number (numerator or denominator) in ``exprs``, a power
     of a number kept unevaluated (10^2000) counted as the number it stands for."""
     bits = 0
@@ -75,7 +83,7 @@ def largest_bits(exprs) -> int:
 GROWTH = 80
 
 
-def guard_numbers(expr):
+def guard_numbers(expr: "Expr") -> "Expr":
     """``expr``, or TooComplex when it holds a number of more than MAX_DIGITS digits: every
     number the rules or ``expand`` build goes through the same bound as the parser's literals,
     so nothing downstream (printing, Python's int-to-text limit) meets a huge one."""
@@ -89,7 +97,7 @@ def guard_numbers(expr):
     return expr
 
 
-def safe_pow(base, exp):
+def safe_pow(base: "Expr", exp: "Expr") -> "Expr":
     """Pow that refuses to build numbers with more than MAX_DIGITS digits."""
     if base.is_Rational and exp.is_Rational and not base.is_zero:
         size = max(abs(base.p), abs(base.q))
@@ -98,7 +106,7 @@ def safe_pow(base, exp):
     return Pow(base, exp)
 
 
-def canonical_dummies(node):
+def canonical_dummies(node: "Expr") -> "Expr":
     """``node`` with each bound variable that is a pure dummy (no family density names it:
     the variable of N(z; m, v), an integral over such a variable) renamed to the first
     ``_eK`` the node does not use, so that alpha-equivalent terms have one normal form."""
@@ -111,7 +119,7 @@ def canonical_dummies(node):
     return node
 
 
-def canonical(expr, guard=True):
+def canonical(expr: "Expr", guard: bool = True) -> "Expr":
     """Expanded form, with log laws; refuses expansions that would explode."""
     if estimated_terms(expr) > MAX_TERMS:
         raise TooComplex("the expression is too large to expand")
@@ -126,10 +134,11 @@ class NormalForm(Normalizer):
     ``models`` maps a family to its declared ``Model`` (in the step's own symbols); ``facts``
     are the step's facts, for reasoning about index ranges (``space``)."""
 
-    def __init__(self, enabled, models=None, facts=(), guard=True):
+    def __init__(self, enabled: Iterable[str], models: Optional[Dict[str, "Model"]] = None,
+                 facts: Iterable[Tuple["Expr", str, "Expr"]] = (), guard: bool = True) -> None:
         self._guard = guard        # False: the step's numbers are too small to grow past MAX_BITS
         self._enabled = frozenset(enabled)
-        self.fired = set()
+        self.fired: Set[str] = set()
         self.models = dict(models or {})
         self.space = IndexSpace(facts=facts)
         self.memo = {}          # for rules: results that depend only on the node and the space
@@ -139,19 +148,19 @@ class NormalForm(Normalizer):
                          guard)
         self._depth = 0
 
-    def enabled(self, name):
+    def enabled(self, name: str) -> bool:
         return name in self._enabled
 
-    def of(self, expr):
+    def of(self, expr: "Expr") -> "Expr":
         """The normal form of ``expr``: rewritten bottom-up, then expanded."""
         return self.canonical(self.normalize(expr))
 
-    def normalize(self, expr):
+    def normalize(self, expr: "Expr") -> "Expr":
         key = (self._setting, expr, self.space.key)
         hit = _SHARED.get(key)
         if hit is not None:
-            out, fired = hit
-            self.fired |= fired
+            out, shared_fired = hit
+            self.fired |= shared_fired
             return out
         self._depth += 1
         before = self.fired
@@ -169,7 +178,7 @@ class NormalForm(Normalizer):
         return out
 
     @contextmanager
-    def within(self, index, lo, hi):
+    def within(self, index: "Expr", lo: "Expr", hi: "Expr") -> Iterator[None]:
         """Normalize with ``index`` known to run over [lo, hi] (a sum's or product's body)."""
         outer = self.space
         self.space = outer.within(index, lo, hi)
@@ -178,7 +187,7 @@ class NormalForm(Normalizer):
         finally:
             self.space = outer
 
-    def canonical(self, expr):
+    def canonical(self, expr: "Expr") -> "Expr":
         """Expanded, and sums over the same summand merged over their common range."""
         return merge_sums(canonical(expr, self._guard), self)
 
@@ -293,7 +302,7 @@ class NormalForm(Normalizer):
         x_{t-1} is the x_0 an expectation conditions on; from t = 2 on it is integrated), so
         that the form of a sum does not depend on how its range was written."""
         body = self._body(function, index, lo, hi)
-        terms = []
+        terms: List[Any] = []
         if not self._range_sensitive(function):
             return terms, lo, hi, body
         for _ in range(MAX_PEEL):
@@ -319,7 +328,7 @@ class NormalForm(Normalizer):
             return True
         return any(d.family in self.models for d in function.atoms(Density))
 
-    def distinct(self, u, v) -> bool:
+    def distinct(self, u: "Expr", v: "Expr") -> bool:
         """Whether variables u and v are different for every value the indices may take."""
         if not may_equal(u, v):
             return True
@@ -406,14 +415,15 @@ def _as_sum_term(term):
     return Mul(*[f for f in Mul.make_args(term) if f is not s]), s
 
 
-def merge_sums(expr, engine):
+def merge_sums(expr: "Expr", engine: NormalForm) -> "Expr":
     """Sums of one summand over ranges whose bounds differ by whole numbers, merged over their
     common range [L, H], the rest written out (telescoping is what cancels then). Only where
     L <= H + 1 holds for every value the indices may take."""
     terms = Add.make_args(expr)
     if sum(1 for t in terms if t.has(Sum)) < 2:
         return expr
-    groups, others = {}, []
+    groups: Dict[Tuple[Any, Any], List[Tuple[Any, Any, Any]]] = {}
+    others = []
     for t in terms:
         found = _as_sum_term(t)
         if found is None:

@@ -7,13 +7,21 @@ no inconsistency: the numbers prove nothing.)
 numpy is imported here only when the pass runs.
 """
 from dataclasses import replace
+from typing import TYPE_CHECKING, Iterable, Sequence, Tuple
 
-from .step import REFUTED, UNKNOWN, VERIFIED
+from sympy import Expr
+
+from .step import REFUTED, UNKNOWN, VERIFIED, StepResult
+
+if TYPE_CHECKING:
+    from ..derivation import ModelDeclaration
 
 DRAWS = 8
 
 
-def cross_check(result, lhs, relation, rhs, assumptions=(), seed=0, models=()):
+def cross_check(result: StepResult, lhs: Expr, relation: str, rhs: Expr,
+                assumptions: Iterable[Tuple[Expr, str, Expr]] = (), seed: int = 0,
+                models: Sequence["ModelDeclaration"] = ()) -> StepResult:
     """``result`` with the numeric outcome attached and its verdict adjusted. ``models``: the
     ``ModelDeclaration``s in force, whose graphs the random instances respect."""
     from ..numeric import VIOLATED, judge

@@ -6,7 +6,7 @@ missing from the citation are named. A step is checked where its terms are defin
 ``context``); a term with no value (a division by zero) leaves it unknown.
 """
 from dataclasses import dataclass, field
-from typing import Any, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Optional, Sequence, Tuple
 
 from sympy import Add, Expr, Mul, S, Sum, cancel, log, sympify
 
@@ -23,6 +23,11 @@ from .context import StepContext, prepare
 from ..printing.text import text
 from .normal_form import GROWTH, MAX_BITS, OPAQUE, NormalForm, largest_bits
 
+if TYPE_CHECKING:
+    from ..derivation import ModelDeclaration
+    from ..numeric.judge import Outcome
+    from .explain import Suggestion
+
 _NO_VALUE = (S.ComplexInfinity, S.NaN, S.Infinity, S.NegativeInfinity)
 
 
@@ -35,15 +40,15 @@ class StepResult:
     reason: Optional[str] = None        # why it is not verified, in words
     residual: Optional[Expr] = None     # lhs - rhs in normal form, for a failing step
     counterexample: Tuple[Tuple[Expr, Expr], ...] = ()  # (symbol, value) pairs
-    numeric: Optional[Any] = None       # the numeric judge's Outcome, when it ran
+    numeric: Optional["Outcome"] = None  # the numeric judge's Outcome, when it ran
     inconsistent: bool = False          # the two judges disagree: a bug in elbo-check
     conditions: Tuple[Tuple[Expr, str, Expr], ...] = ()  # where the step's terms are defined
     hint: Optional[str] = None          # what would make a failing step hold, in words
-    hint_model: Optional[Any] = None    # and the model line that says it, when there is one
-    suggestions: Tuple[Any, ...] = ()   # nearby steps that hold (checker.explain), when failing
+    hint_model: Optional["ModelDeclaration"] = None  # and the model line that says it, if any
+    suggestions: Tuple["Suggestion", ...] = ()  # nearby steps that hold (explain), when failing
 
     @property
-    def verified(self):
+    def verified(self) -> bool:
         return self.verdict == VERIFIED
 
 
@@ -81,7 +86,7 @@ def _equations(ctx, nf):
 def _rewrite_by_equations(ctx, residual, nf):
     """``residual`` with each assumed equation whose one side is a single atom (a variable,
     an expectation...) used as a rewrite of that atom into the other side."""
-    mapping = {}
+    mapping: Dict[Expr, Expr] = {}
     for a, rel, b in ctx.facts.facts:
         if rel != EQ:
             continue
@@ -220,7 +225,7 @@ def _verified(ctx, relation, cited):
                       conditions=ctx.conditions), None
 
 
-def as_conditionals(expr):
+def as_conditionals(expr: Expr) -> Expr:
     r"""``expr`` with c log F(S) - c log F(T), T inside S, written back as c log F(S \ T | T):
     a residual in the user's conditionals (log q(z | x)), not in the joints the normal form
     keeps (log q(x, z) - log q(x)). The same value, for reading only."""
@@ -382,7 +387,9 @@ def _as_written(ctx, found):
     return tuple(sorted(out, key=lambda pair: str(pair[0])))
 
 
-def check_step(lhs, relation, rhs, cited=(), assumptions=(), models=()) -> StepResult:
+def check_step(lhs: Expr, relation: str, rhs: Expr, cited: Iterable[str] = (),
+               assumptions: Iterable[Tuple[Expr, str, Expr]] = (),
+               models: Sequence["ModelDeclaration"] = ()) -> StepResult:
     """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples,
     ``models`` the declared ``ModelDeclaration``s in force."""
     relation = canonical(relation)

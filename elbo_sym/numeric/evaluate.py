@@ -17,6 +17,8 @@ denominator, the argument of log).
 import math
 import operator
 from functools import lru_cache, reduce
+from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, List, Mapping,
+                    Optional, Set, Tuple as TypingTuple)
 
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
@@ -34,6 +36,9 @@ from ..algebra import (KL, Defined, Density, DensityBase, Draws, Entropy, Expect
 from ..algebra.variables import IndexedVariable, VariableRange
 from ..errors import DomainError
 from .instances import Skip, TooCostly, Unsupported
+
+if TYPE_CHECKING:
+    from .instances import Instance
 
 TOLERANCE = 1e-11                  # relative to a value's scale: its rounding error is below this
 _MAX_TERMS = 64                    # a sum expanded to more terms than this is refused
@@ -62,7 +67,7 @@ def _compact(e):
     return e.xreplace(long) if long else e
 
 
-def scientific(n) -> str:
+def scientific(n: Rational) -> str:
     """A rational number in scientific notation with 4 digits, however long (1.0e+5000)."""
     import mpmath
 
@@ -87,7 +92,7 @@ def digits(n: int) -> int:
 
 # -- sums and products -------------------------------------------------------------------
 
-def size_symbols(expr):
+def size_symbols(expr: Expr) -> Set[Symbol]:
     """The whole numbers a step's shape depends on: symbols in the bounds of sums, products and
     ranges (J in sum_{j=1}^{J}, T in x_{1:T}, K in z_{1:K}) and in the indices of indexed
     variables (T in x_T, t in a free x_t), minus the indices of sums and products."""
@@ -113,15 +118,15 @@ def _whole(bound):
     return int(bound)
 
 
-def expand_sums(expr, sizes):
+def expand_sums(expr: Expr, sizes: Mapping[Symbol, int]) -> Expr:
     """``expr`` with sizes substituted, every Sum and Product written out term by term (one
     whose upper bound is below its lower bound is empty: 0 and 1), every range of variables
     written as its elements (x_{1:3} is x_1, x_2, x_3), densities at i.i.d. draws marked
     (``AtDraw``), and every element of a family of variables written as ``IndexedVariable``
     (z[1] inside a sum is z_1 outside). A density with a variable on both sides of its bar at
     these sizes raises ``Skip``: the step says nothing there."""
-    sizes = {k: Integer(v) for k, v in sizes.items()}
-    out = _expand(expr.xreplace(sizes) if sizes else expr)
+    whole = {k: Integer(v) for k, v in sizes.items()}
+    out = _expand(expr.xreplace(whole) if whole else expr)
     if isinstance(out, Basic) and out.has(Indexed):
         mapping = {a: IndexedVariable(a.base.label.name if hasattr(a.base.label, "name")
                                       else str(a.base.label), *a.indices)
@@ -133,7 +138,7 @@ def expand_sums(expr, sizes):
 
 def _elements(variables):
     """The variables with every range written as its elements."""
-    out = []
+    out: List[Any] = []
     for v in variables:
         if isinstance(v, VariableRange):
             lo, hi = _whole(v.lo), _whole(v.hi)
@@ -211,42 +216,43 @@ class AtDraw(DensityBase):
     with ``variable`` standing at ``draw``: p(x, z_2) inside E_{z_{1:K} ~ q(z | x)} is p(x, z)
     at z = z_2, the family's joint over x and z evaluated at the second draw."""
 
-    def __new__(cls, inner, variable, draw):
+    def __new__(cls, inner: Expr, variable: Expr, draw: Expr) -> "AtDraw":
         return Expr.__new__(cls, inner, variable, draw)
 
     @property
-    def inner(self):
+    def inner(self) -> Expr:
         return self.args[0]
 
     @property
-    def variable(self):
+    def variable(self) -> Expr:
         return self.args[1]
 
     @property
-    def draw(self):
+    def draw(self) -> Expr:
         return self.args[2]
 
     @property
-    def family(self):
+    def family(self) -> str:
         return self.args[0].family
 
     def _swap(self, variables):
         return tuple(self.args[2] if v == self.args[1] else v for v in variables)
 
     @property
-    def variables(self):
+    def variables(self) -> TypingTuple[Expr, ...]:
         return self._swap(self.args[0].variables)
 
     @property
-    def given(self):
+    def given(self) -> TypingTuple[Expr, ...]:
         return self._swap(self.args[0].given)
 
     @property
-    def free_symbols(self):
+    def free_symbols(self) -> Set[Basic]:
         return (self.args[0].free_symbols - {self.args[1]}) | self.args[2].free_symbols
 
 
-def parts(d):
+def parts(d: DensityBase) -> TypingTuple[str, TypingTuple[Expr, ...], TypingTuple[Expr, ...],
+                                       TypingTuple[Expr, ...], TypingTuple[Expr, ...]]:
     """(family, its variables left and right of the bar, the variables standing there)."""
     if isinstance(d, AtDraw):
         inner = d.inner
@@ -259,18 +265,19 @@ def parts(d):
 class Structure:
     """What an (expanded) expression needs: free atoms, family variables, domain conditions."""
 
-    def __init__(self):
-        self._free = {}
-        self.families = {}        # family name -> set of its variables, then sorted tuple
-        self.positive = set()     # atoms standing alone as a variance or under log / sqrt
-        self.variables = set()    # atoms that are some density's variable
-        self.conditions = {}      # (expr, relation) -> None: where the free terms are defined
+    def __init__(self) -> None:
+        self._free: Dict[Expr, None] = {}
+        self.families: Dict[str, Any] = {}   # family -> set of its variables, then sorted tuple
+        self.positive: Set[Expr] = set()     # atoms alone as a variance or under log / sqrt
+        self.variables: Set[Expr] = set()    # atoms that are some density's variable
+        # (expr, relation) -> None: where the free terms are defined
+        self.conditions: Dict[TypingTuple[Expr, str], None] = {}
 
-    def scan(self, expr, bound=frozenset()):
+    def scan(self, expr: Expr, bound: Iterable[Expr] = frozenset()) -> "Structure":
         _walk(expr, frozenset(bound), self)
         return self
 
-    def finish(self):
+    def finish(self) -> "Structure":
         """Freeze: families' variables sorted, free atoms density variables first."""
         self.families = {f: tuple(sorted(vs, key=default_sort_key)) for f, vs in self.families.items()}
         key = lambda a: (a not in self.variables, default_sort_key(a))
@@ -434,7 +441,8 @@ def _erf_slope(a):
     return 2 / math.sqrt(math.pi) * np.exp(-np.square(a))
 
 
-_FUNCTIONS = {
+_Slope = Optional[Callable[[Any], Any]]
+_FUNCTIONS: Dict[type, TypingTuple[Callable[[Any], Any], _Slope]] = {
     exp: (np.exp, np.exp),
     sin: (np.sin, lambda a: 1.0), cos: (np.cos, lambda a: 1.0),
     tan: (np.tan, lambda a: 1 + np.square(np.tan(a))),
@@ -479,8 +487,9 @@ def _tensor(points, weights, dim):
 def _checked(high, low, dim):
     """Two rules in one node set: (nodes, weights of ``high`` padded with zeros, where the
     nodes of ``low`` start, their weights)."""
-    nodes, weights = _tensor(*high, dim)
-    low_nodes, low_weights = _tensor(*low, dim)
+    (points, point_weights), (low_points, low_point_weights) = high, low
+    nodes, weights = _tensor(points, point_weights, dim)
+    low_nodes, low_weights = _tensor(low_points, low_point_weights, dim)
     return (np.concatenate([nodes, low_nodes]), np.concatenate([weights, np.zeros(len(low_nodes))]),
             len(nodes), low_weights)
 
@@ -510,7 +519,7 @@ def _legendre():
 
 def _kink_arguments(expr, variables):
     """The expressions whose zeros are the kinks and jumps of ``expr`` in ``variables``."""
-    out = []
+    out: List[Expr] = []
     for k in expr.atoms(*_KINKED):
         if not k.has(*variables):
             continue
@@ -629,7 +638,7 @@ def _terms(e, variables):
 def _groups(integrand, variables):
     """((variables a group depends on, the sum of its terms), ...) in order of appearance."""
     wanted = frozenset(variables)
-    groups = {}
+    groups: Dict[FrozenSet[Any], List[Expr]] = {}
     for term in _terms(integrand, wanted):
         groups.setdefault(frozenset(term.free_symbols & wanted), []).append(term)
     return tuple((tuple(v for v in variables if v in key), Add(*terms))
@@ -689,11 +698,11 @@ class Evaluator:
     ``env`` maps atoms to their values; ``value`` gives (value, scale), see the module's doc.
     """
 
-    def __init__(self, instance):
+    def __init__(self, instance: "Instance") -> None:
         self.instance = instance
         self._size = 1          # elements per array at the current quadrature depth
 
-    def value(self, expr, env=None):
+    def value(self, expr: Expr, env: Optional[Dict[Any, Any]] = None) -> TypingTuple[float, float]:
         """(value, scale) of ``expr``: ``Skip`` where it has no finite real value."""
         env = dict(self.instance.values) if env is None else env
         with np.errstate(all="ignore"):
@@ -907,15 +916,17 @@ class Evaluator:
         with kinks or jumps in the integrated variables (|z|, max(z, 0)) takes composite
         Gauss-Legendre rules instead, whose difference is its error estimate.
         """
-        variables, centres, spreads = [], [], []      # spreads: (row, column, factor)
+        integrated: List[Any] = []
+        centres: List[Any] = []
+        spreads: List[TypingTuple[int, int, Any]] = []   # (row, column, factor)
         for b in blocks:
-            start = len(variables)
+            start = len(integrated)
             if isinstance(b, Gaussian):
                 (m, _), (var, mv) = self._v(b.mean, env, depth), self._v(b.variance, env, depth)
                 if not np.all(np.asarray(var) > TOLERANCE * np.asarray(mv)):
                     raise Skip(f"the variance {_short(b.variance)} of N({b.variable}; ...) "
                                "is not positive here")
-                variables.append(b.variable)
+                integrated.append(b.variable)
                 centres.append(m)
                 spreads.append((start, start, np.sqrt(np.asarray(var))))
                 continue
@@ -927,8 +938,8 @@ class Evaluator:
                 centres.append(mean_a[i] + sum((gain[i, k] * shifts[k] for k in range(len(right))), 0.0))
                 spreads.extend((start + i, start + k, chol[i, k]) for k in range(i + 1)
                                if chol[i, k] != 0)
-            variables.extend(at_left)
-        variables = tuple(variables)
+            integrated.extend(at_left)
+        variables = tuple(integrated)
         if expr is not None and _kinked(expr, variables):
             if len(variables) != 1:
                 raise Unsupported(f"{_short(expr)} has kinks in {len(variables)} integrated "

@@ -12,16 +12,19 @@ instance, and a draw that breaks one is rejected, so a counterexample satisfies 
 assumption.
 """
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
 
 import numpy as np
-from sympy import Add, Basic, Indexed, Integer, Mul, S, Symbol, default_sort_key
+from sympy import Add, Basic, Expr, Indexed, Integer, Mul, S, Symbol, default_sort_key
 
 from ..algebra import KL, DensityBase, Entropy, Expectation, SpaceIntegral
 from ..relations import EQ, GE, GT, LE, LT, NE, holds, mirror
 from .evaluate import TOLERANCE, Evaluator, Structure, _short, expand_sums
 from .instances import Instance, Skip, Unsupported, interval_for, symbol_bounds
 from .networks import Networks
+
+if TYPE_CHECKING:
+    from ..rules.models import Model
 
 _MAX_INSTANTIATIONS = 64
 _ELSEWHERE, _SPREAD = 4, 3.0   # a fact about densities is checked at 4 more points in [-3, 3]
@@ -103,7 +106,8 @@ def _bounds_from(a, rel, b, atoms):
 class Plan:
     """The atoms to draw, in dependency order, how each is drawn, and the facts to check."""
 
-    def __init__(self, lhs, rhs, facts, sizes, models=None):
+    def __init__(self, lhs: Expr, rhs: Expr, facts: Iterable[Tuple[Expr, str, Expr]],
+                 sizes: Dict[Symbol, int], models: Optional[Dict[str, "Model"]] = None) -> None:
         """``facts``: (lhs, relation, rhs) with canonical relations, not yet expanded;
         ``models``: family -> ``Model`` (rules.models), its count symbols those of ``sizes``."""
         self.lhs, self.rhs = expand_sums(lhs, sizes), expand_sums(rhs, sizes)
@@ -167,7 +171,7 @@ class Plan:
                                               key=default_sort_key))
         position = {x: i for i, x in enumerate(self.shown)}
         self.generators: Dict[Basic, Generator] = {}
-        depends = {x: set() for x in self.shown}
+        depends: Dict[Any, Set[Any]] = {x: set() for x in self.shown}
         numeric = {(x, r) for x, r, _ in self.bounds}
 
         def reaches(start, goal):
@@ -209,9 +213,9 @@ class Plan:
         self.order = _topological(self.shown, depends, position)
         self._points = np.random.default_rng(len(self.shown))    # for ``_elsewhere``
 
-    def draw_values(self, rng):
+    def draw_values(self, rng: np.random.Generator) -> Dict[object, float]:
         """Values for every atom to draw, each within its bounds; ``Skip`` if none fits."""
-        values = {}
+        values: Dict[object, float] = {}
         evaluator = Evaluator(Instance({}, values, {}))
         for atom in self.order:
             iv = interval_for(atom, self.bounds, atom in self.structure.positive)
@@ -232,7 +236,7 @@ class Plan:
                 raise Skip(str(exc)) from None
         return values
 
-    def broken_fact(self, evaluator):
+    def broken_fact(self, evaluator: Evaluator) -> Optional[Tuple[Expr, str, Expr]]:
         """The first relevant fact that does not hold on the instance, or None.
 
         A fact holds within the rounding error of its own terms (no absolute slack: two
@@ -268,7 +272,8 @@ def _fact_holds(evaluator, fact, env):
 
 def _topological(atoms, depends, position):
     """``atoms`` with each after those it depends on, otherwise in their given order."""
-    order, done = [], set()
+    order: List[Any] = []
+    done: Set[Any] = set()
     pending = list(atoms)
     while pending:
         for atom in pending:

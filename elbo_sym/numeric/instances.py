@@ -6,12 +6,17 @@ holds for every family holds on these, and one that fails for a generic family f
 """
 import math
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from sympy import Indexed, Symbol, default_sort_key
 
 from ..relations import mirror
+
+if TYPE_CHECKING:
+    from .evaluate import Structure
+
+Bound = Tuple[Any, str, float]     # (atom, relation, number): ``assume s > 0``
 
 _LOG_2PI = math.log(2 * math.pi)
 _FREE_RANGE = 1.5      # an unconstrained value is drawn in [-1.5, 1.5]
@@ -36,14 +41,16 @@ class Skip(Exception):
 class FamilyModel:
     """A joint Gaussian over a family's variables; marginals and conditionals are cached."""
 
-    def __init__(self, name, variables, mean, cov):
+    def __init__(self, name: str, variables: Iterable[Any], mean: np.ndarray,
+                 cov: np.ndarray) -> None:
         self.name = name
         self.variables = tuple(variables)
         self.index = {v: i for i, v in enumerate(self.variables)}
         self.mean = mean
         self.cov = cov
-        self._marginals = {}
-        self._conditionals = {}
+        self._marginals: Dict[Tuple[Any, ...], Tuple[np.ndarray, np.ndarray, float]] = {}
+        self._conditionals: Dict[Tuple[Tuple[Any, ...], Tuple[Any, ...]],
+                                 Tuple[np.ndarray, ...]] = {}
 
     def _indices(self, variables):
         try:
@@ -51,7 +58,7 @@ class FamilyModel:
         except KeyError as exc:      # the scan registers every variable; this is a bug guard
             raise Unsupported(f"{exc.args[0]} is not a variable of the family {self.name}") from None
 
-    def marginal(self, variables):
+    def marginal(self, variables: Iterable[Any]) -> Tuple[np.ndarray, np.ndarray, float]:
         """(mean, precision, log normaliser) of the marginal over ``variables``."""
         key = tuple(variables)
         if key not in self._marginals:
@@ -62,7 +69,8 @@ class FamilyModel:
                                     0.5 * (len(idx) * _LOG_2PI + logdet))
         return self._marginals[key]
 
-    def logpdf(self, variables, values):
+    def logpdf(self, variables: Iterable[Any],
+               values: Sequence[Tuple[Any, Any]]) -> Tuple[Any, Any]:
         """(log N(values; marginal over ``variables``), its scale); ``values`` are (value,
         scale) pairs that broadcast against each other (see ``evaluate`` for scales)."""
         mean, precision, norm = self.marginal(variables)
@@ -79,7 +87,7 @@ class FamilyModel:
                     sizes[i] * sizes[j] + sizes[i] * errors[j] + errors[i] * sizes[j])
         return -0.5 * quad - norm, 0.5 * scale + abs(norm)
 
-    def conditional(self, left, given):
+    def conditional(self, left: Iterable[Any], given: Iterable[Any]) -> Tuple[np.ndarray, ...]:
         """(mean_A, gain K, mean_B, Cholesky factor of cov(A | B)): A | B = mean_A + K (B - mean_B) + L u."""
         key = (tuple(left), tuple(given))
         if key not in self._conditionals:
@@ -105,17 +113,17 @@ class Interval:
     hi_strict: bool = False
     integer: bool = False
 
-    def above(self, bound, strict):
+    def above(self, bound: float, strict: bool) -> "Interval":
         if self.lo is None or bound > self.lo or (bound == self.lo and strict):
             return Interval(bound, strict, self.hi, self.hi_strict, self.integer)
         return self
 
-    def below(self, bound, strict):
+    def below(self, bound: float, strict: bool) -> "Interval":
         if self.hi is None or bound < self.hi or (bound == self.hi and strict):
             return Interval(self.lo, self.lo_strict, bound, strict, self.integer)
         return self
 
-    def draw(self, rng, name):
+    def draw(self, rng: np.random.Generator, name: object) -> float:
         lo, hi = self.lo, self.hi
         if lo is not None and hi is not None:
             if hi < lo or (hi == lo and (self.lo_strict or self.hi_strict)):
@@ -141,15 +149,15 @@ class Interval:
 
 
 
-def atom_name(atom):
+def atom_name(atom: Any) -> str:
     """The name an ``assume`` fact uses for an atom: sigma for sigma and for sigma[j]."""
     return atom.base.label.name if isinstance(atom, Indexed) else atom.name
 
 
-def symbol_bounds(facts):
+def symbol_bounds(facts: Iterable[Tuple[Any, str, Any]]) -> List[Bound]:
     """(atom, relation, number) for every fact that bounds a plain or indexed variable by a
     number (``assume s > 0``, ``assume sigma_1 > 0``)."""
-    out = []
+    out: List[Bound] = []
     for lhs, rel, rhs in facts:
         if isinstance(lhs, (Symbol, Indexed)) and rhs.is_number and rhs.is_extended_real:
             out.append((lhs, rel, float(rhs)))
@@ -158,7 +166,7 @@ def symbol_bounds(facts):
     return out
 
 
-def interval_for(atom, bounds, positive_hint=False):
+def interval_for(atom: Any, bounds: Iterable[Bound], positive_hint: bool = False) -> Interval:
     """The interval to draw ``atom`` from: sympy assumptions, ``assume`` bounds on exactly
     this atom (a fact about sigma says nothing about sigma_1), hints."""
     symbol = atom.base.label if isinstance(atom, Indexed) else atom
@@ -189,7 +197,7 @@ _SIZE_CHOICES = 3          # at least this many sizes ...
 _SIZE_TOP = 5              # ... and every one up to this (whatever a model's expectations cost)
 
 
-def size_choices(symbol, bounds):
+def size_choices(symbol: Symbol, bounds: Iterable[Bound]) -> List[int]:
     """The values a symbolic size may take: consecutive whole numbers from the least that its
     ``assume`` bounds allow, up to 5 and at least three (0 to 5 without bounds: a count may
     be 0; 2 to 5 under T >= 2, 5 to 7 under J >= 5)."""
@@ -214,13 +222,14 @@ class Instance:
     values: Dict[object, float]
     families: Dict[str, FamilyModel] = field(default_factory=dict)
 
-    def named_values(self, atoms):
+    def named_values(self, atoms: Iterable[Any]) -> Tuple[Tuple[str, float], ...]:
         """(name, value) pairs for the sizes, then ``atoms``, for messages."""
         return (tuple((str(s), float(v)) for s, v in self.sizes.items())
                 + tuple((str(a), float(self.values[a])) for a in atoms))
 
 
-def random_family(rng, name, variables, scales=_SCALES[0], jitter=0.5):
+def random_family(rng: np.random.Generator, name: str, variables: Sequence[Any],
+                  scales: Tuple[float, float] = _SCALES[0], jitter: float = 0.5) -> FamilyModel:
     """A random joint Gaussian: mean in [-1, 1], covariance D (A A^T + 0.5 I) D, A in [-1, 1].
 
     The scales D, log-uniform in ``scales``, make narrow and wide variables alike, so that
@@ -233,14 +242,15 @@ def random_family(rng, name, variables, scales=_SCALES[0], jitter=0.5):
     return FamilyModel(name, variables, mean, (a @ a.T + jitter * np.eye(n)) * np.outer(d, d))
 
 
-def draw_families(rng, structure, regime=0):
+def draw_families(rng: np.random.Generator, structure: "Structure",
+                  regime: int = 0) -> Dict[str, FamilyModel]:
     """One random Gaussian per family, in fixed order (see ``draw_instance``)."""
     names = sorted(structure.families)
     scales = _SCALES[(regime // 2) % 2]
     if len(names) > 1 and regime % 2 == 1:
         union = sorted(set().union(*structure.families.values()), key=default_sort_key)
         master = random_family(rng, "*", union, scales)
-        families = {}
+        families: Dict[str, FamilyModel] = {}
         for name in names:
             idx = [master.index[v] for v in structure.families[name]]
             families[name] = FamilyModel(name, structure.families[name], master.mean[idx],
@@ -249,7 +259,8 @@ def draw_families(rng, structure, regime=0):
     return {name: random_family(rng, name, structure.families[name], scales) for name in names}
 
 
-def draw_instance(rng, sizes, structure, bounds, regime=0):
+def draw_instance(rng: np.random.Generator, sizes: Dict[Symbol, int], structure: "Structure",
+                  bounds: Iterable[Bound], regime: int = 0) -> Instance:
     """Free values within their intervals, then one random Gaussian per family, in fixed order.
 
     ``regime`` (the attempt's number) cycles through four kinds of instance, so that any eight
@@ -257,7 +268,7 @@ def draw_instance(rng, sizes, structure, bounds, regime=0):
     Gaussian (q = p, so a KL vanishes), in regimes 2 and 3 every variable is narrow (so
     entropies are negative). Steps that are false only where a bound is tight fail there.
     """
-    values = {}
+    values: Dict[object, float] = {}
     for atom in structure.free:
         iv = interval_for(atom, bounds, atom in structure.positive)
         values[atom] = np.float64(iv.draw(rng, atom))

@@ -5,7 +5,7 @@ person can read) or reports how many instances it survived. Whatever it cannot e
 'not-applicable' rather than raising, so it can run behind every step of the symbolic checker.
 """
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 from sympy import Symbol, default_sort_key, sympify
@@ -17,6 +17,10 @@ from .evaluate import TOLERANCE, Evaluator, size_symbols
 from .facts import Plan, _fact_str
 from .instances import Instance, Skip, TooCostly, Unsupported, size_choices, symbol_bounds
 from .networks import draw_families
+
+if TYPE_CHECKING:
+    from ..derivation import ModelDeclaration
+    from ..rules.models import Model
 
 HOLDS, VIOLATED, NOT_APPLICABLE = "holds", "violated", "not-applicable"
 _ATTEMPTS = 6          # per instance wanted: draws that break an assumption are rejected
@@ -30,7 +34,7 @@ class Outcome:
     message: str = ""
 
 
-def tolerance(left_scale, right_scale):
+def tolerance(left_scale: float, right_scale: float) -> float:
     """How far two sides may differ by rounding and quadrature error: relative to the size of
     the terms they were computed from (their scales), not to their values."""
     return TOLERANCE * (1 + left_scale + right_scale)
@@ -56,7 +60,8 @@ def _message(pairs, left, right):
     return f"violated at {where}: {sides}" if where else f"violated: {sides}"
 
 
-def judge(lhs, relation, rhs, assumptions=(), draws=8, seed=0, models=()):
+def judge(lhs: Any, relation: str, rhs: Any, assumptions: Iterable[Tuple[Any, str, Any]] = (),
+          draws: int = 8, seed: int = 0, models: Sequence["ModelDeclaration"] = ()) -> Outcome:
     """Evaluate both sides on random instances; 'violated' at the first one that breaks the step.
 
     ``models``: the ``ModelDeclaration``s in force; a family with one is a random
@@ -79,7 +84,7 @@ def _families(expr):
     return {d.family for d in expr.atoms(Density)}
 
 
-_BUILT = {}
+_BUILT: Dict[Tuple[Any, ...], "Model"] = {}
 
 
 def _declared(models, facts=()):
@@ -89,7 +94,7 @@ def _declared(models, facts=()):
     built so that it holds. An assumption that reads as no model is only checked on them."""
     from ..rules.models import ModelError, build_model
 
-    out = {}
+    out: Dict[str, "Model"] = {}
     for decl in models:
         key = (decl.joint, tuple(decl.factors))
         if key not in _BUILT:
@@ -124,7 +129,7 @@ def _model_symbols(model):
 def _relevant_models(declared, exprs):
     """The models of the families in ``exprs``, and of the families their factors name,
     with their symbols renamed to the step's symbols of the same name."""
-    names = {}
+    names: Dict[str, Symbol] = {}
     for e in exprs:
         for s in sorted(e.atoms(Symbol), key=default_sort_key):
             names.setdefault(s.name, s)
@@ -148,14 +153,15 @@ def _judge(lhs, relation, rhs, assumptions, draws, seed, models=()):
              for a, r, b in assumptions]
     relevant = _relevant_models(_declared(models, facts),
                                 [lhs, rhs] + [x for a, _, b in facts for x in (a, b)])
-    sizes = size_symbols(lhs) | size_symbols(rhs)
+    found = size_symbols(lhs) | size_symbols(rhs)
     for model in relevant.values():
-        sizes |= model.symbols
-    sizes = sorted(sizes, key=default_sort_key)
+        found |= model.symbols
+    sizes = sorted(found, key=default_sort_key)
     bounds = symbol_bounds(facts)
     choices = {s: size_choices(s, bounds) for s in sizes}
     rng = np.random.default_rng(seed)
-    plans, failed = {}, {}
+    plans: Dict[Tuple[int, ...], Plan] = {}
+    failed: Dict[Tuple[int, ...], str] = {}
     evaluated, attempts, skipped = 0, 0, None
     while evaluated < draws and attempts < _ATTEMPTS * draws:
         attempts += 1

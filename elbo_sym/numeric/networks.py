@@ -18,7 +18,7 @@ when the graph stops at x_5) are children of everything before them: the model s
 about them.
 """
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Mapping, Tuple
 
 import numpy as np
 from sympy import Dummy, Expr, Integer, S, default_sort_key
@@ -27,6 +27,10 @@ from ..algebra import Density, Gaussian, IndexedVariable
 from ..errors import DomainError
 from .instances import _SCALES, FamilyModel, Skip, Unsupported, draw_families as draw_unmodelled
 from .instances import random_family
+
+if TYPE_CHECKING:
+    from ..rules.models import Model
+    from .evaluate import Structure
 
 FREE, GIVEN, OTHER, GAUSSIAN = "free", "given", "other", "gaussian"
 _WEIGHT = (0.3, 1.0)        # |weight| relative to child scale / parent scale
@@ -144,7 +148,8 @@ class Networks:
     requires: Dict[str, set] = field(default_factory=dict)   # family -> variables it must have
 
     @classmethod
-    def plan(cls, models, sizes, families) -> "Networks":
+    def plan(cls, models: Mapping[str, "Model"], sizes: Mapping[Any, int],
+             families: Iterable[str]) -> "Networks":
         out = cls()
         todo = sorted(set(families) & set(models))
         while todo:
@@ -175,7 +180,7 @@ class Networks:
         out.order = tuple(order)
         return out
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self.by_family)
 
 
@@ -218,7 +223,9 @@ def _extend(rng, mean, cov, start, count, scales):
         _add(mean, cov, i, parents, w, b, v)
 
 
-def network_family(rng, net, variables, families, value, scales):
+def network_family(rng: np.random.Generator, net: Network, variables: Iterable[Any],
+                   families: Mapping[str, FamilyModel], value: Callable[[Expr], float],
+                   scales: Tuple[float, float]) -> FamilyModel:
     """The joint Gaussian of ``net`` over its nodes and ``variables`` (those it does not name
     come after, as children of everything)."""
     order = [n.variable for n in net.nodes]
@@ -226,7 +233,7 @@ def network_family(rng, net, variables, families, value, scales):
     extras = [v for v in variables if v not in named]
     size = len(order) + len(extras)
     mean, cov = np.zeros(size), np.zeros((size, size))
-    index = {}
+    index: Dict[Any, int] = {}
     for i, node in enumerate(net.nodes):
         parents = [index[p] for p in node.parents]
         if node.kind == OTHER:
@@ -249,7 +256,8 @@ def network_family(rng, net, variables, families, value, scales):
     return FamilyModel(net.family, order + extras, mean, cov)
 
 
-def draw_families(rng, structure, networks, value, regime=0):
+def draw_families(rng: np.random.Generator, structure: "Structure", networks: Networks,
+                  value: Callable[[Expr], float], regime: int = 0) -> Dict[str, FamilyModel]:
     """One Gaussian per family: a network for each family with a model (after the families it
     takes conditionals from), a random joint Gaussian for the others.
 
@@ -262,7 +270,7 @@ def draw_families(rng, structure, networks, value, regime=0):
         return draw_unmodelled(rng, structure, regime)
     scales = _SCALES[(regime // 2) % 2]
     names = sorted(structure.families)
-    families = {}
+    families: Dict[str, FamilyModel] = {}
     unmodelled = [n for n in names if n not in networks.by_family]
     if len(names) > 1 and regime % 2 == 1 and unmodelled:
         union = sorted(set().union(*structure.families.values()), key=default_sort_key)

@@ -5,9 +5,13 @@ equal expression, or ``None`` when it does not apply. The normalizer (``elbo_sym
 decides which rules are enabled and records which ones fired; the rules know nothing of that.
 """
 from dataclasses import dataclass
-from typing import Callable, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple
 
 from sympy import Expr
+
+if TYPE_CHECKING:
+    from ..checker.indices import IndexSpace
+    from .models import Model
 
 
 class TooComplex(Exception):
@@ -29,15 +33,16 @@ class Normalizer:
     (``space``) and a memo for results that depend only on a node and the space.
     Implemented by ``elbo_sym.checker.normal_form.NormalForm``."""
 
-    models: dict = {}
-    memo: dict = {}
+    models: Dict[str, "Model"] = {}
+    memo: Dict[Any, Any] = {}
+    space: "IndexSpace"
 
-    def normalize(self, expr):  # pragma: no cover - interface
+    def normalize(self, expr: Expr) -> Expr:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def enabled(self, name):  # pragma: no cover - interface
+    def enabled(self, name: str) -> bool:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def distinct(self, u, v):  # pragma: no cover - interface
+    def distinct(self, u: Expr, v: Expr) -> bool:  # pragma: no cover - interface
         """Whether two variables differ wherever the indices may be."""
         raise NotImplementedError

@@ -5,11 +5,14 @@ Each function takes the raw expressions of a step and returns ``(rule, term)`` p
 log E[f] - E[log f] (concave log), and the assumptions' own differences.
 """
 from itertools import combinations
+from typing import Iterable, List, Sequence, Tuple
 
 from sympy import Expr, Mul, exp, log, preorder_traversal
 
 from ..algebra import KL, Density, DensityBase, Expectation, may_equal
 from ..relations import LOWER, UPPER, orient
+
+Fact = Tuple[str, Expr]     # (rule, term) with term >= 0
 
 MAX_KL_CANDIDATES = 24
 MAX_POOL = 48
@@ -26,7 +29,7 @@ def _nodes(exprs, kind):
     return found
 
 
-def density_pool(exprs):
+def density_pool(exprs: Sequence[Expr]) -> List[Expr]:
     """The densities a KL candidate may compare: those present in the step, and for each
     family present, its densities over a present density's variables conditioned on up to
     MAX_CONDITIONING other variables of the step (q(z|x) brings p(z|x) and p(z) into play)."""
@@ -50,12 +53,12 @@ def density_pool(exprs):
     return pool
 
 
-def kl_candidates(exprs):
+def kl_candidates(exprs: Sequence[Expr]) -> List[Fact]:
     """("kl-nonneg", KL(a || b)) facts, each >= 0 by Gibbs' inequality: every KL in the step,
     then KL(a || b) for a a measure of the step (an expectation's density, a KL's first
     argument; any density of the pool when there is none) and b a density of the pool over
     the same variables. At most MAX_KL_CANDIDATES."""
-    out = [("kl-nonneg", kl) for kl in _nodes(exprs, KL)]
+    out: List[Fact] = [("kl-nonneg", kl) for kl in _nodes(exprs, KL)]
     pool = density_pool(exprs)
     measures = {n.density for n in _nodes(exprs, Expectation)} | {kl.first for kl in _nodes(exprs, KL)}
     firsts = [d for d in pool if d in measures] or pool
@@ -125,7 +128,7 @@ def _lifted(exprs, starts):
     expectations around the node (E_d[g] >= 0 when g >= 0): a bound inside an expectation."""
     out = []
     for e in exprs:
-        stack = [(e, ())]
+        stack: List[Tuple[Expr, Tuple[Expr, ...]]] = [(e, ())]
         while stack:
             node, around = stack.pop()
             for g in starts(node):
@@ -144,23 +147,23 @@ def _lifted(exprs, starts):
     return out
 
 
-def jensen_gaps(exprs):
+def jensen_gaps(exprs: Sequence[Expr]) -> List[Fact]:
     """("jensen", gap) for f(E[X]) and E[f(X)] with f concave (log, sqrt; the log of a finite
     average against the average of logs) or convex (exp, x^2, x log x), for real arguments
     only (exp(i z) gets no gap), and each gap lifted through the expectations around it."""
     return [("jensen", g) for g in _lifted(exprs, _gaps_at)]
 
 
-def expected_kls(exprs):
+def expected_kls(exprs: Sequence[Expr]) -> List[Fact]:
     """("kl-nonneg", E_d[... KL(a || b) ...]) for every KL inside an expectation: a KL is
     >= 0 wherever it is evaluated, so its expectation is too."""
     return [("kl-nonneg", g) for g in _lifted(exprs, lambda n: [n] if isinstance(n, KL) else [])
             if isinstance(g, Expectation)]
 
 
-def assumed(assumptions):
+def assumed(assumptions: Iterable[Tuple[Expr, str, Expr]]) -> List[Fact]:
     """``assume a >= b`` (or a > b) gives a - b >= 0; ``a <= b`` gives b - a >= 0."""
-    out = []
+    out: List[Fact] = []
     for lhs, rel, rhs in assumptions:
         if rel in LOWER + UPPER:
             larger, smaller = orient(lhs, rel, rhs)

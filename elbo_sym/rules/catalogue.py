@@ -1,4 +1,5 @@
 """The rule catalogue: the names a step may cite, and what each one licenses."""
+from typing import List
 
 RULES = {
     "algebra": "field arithmetic, log and exp laws (densities are positive)",
@@ -25,7 +26,7 @@ RULES = {
 RULE_NAMES = tuple(RULES)
 
 
-def nearest_rules(name, n=3):
+def nearest_rules(name: str, n: int = 3) -> List[str]:
     """Catalogue names closest to a misspelt ``name``, best first."""
     import difflib
 

@@ -14,15 +14,17 @@ one quantity meets:
 - any other joint of single variables splits into the joints of the cliques of its
   independence graph over the separators (``models.split_joint``).
 """
-from sympy import Mul, Pow, Product, S
+from typing import Any, Dict, Optional
+
+from sympy import Expr, Mul, Pow, Product, S
 
 from ..algebra import Density, IndexedVariable, VariableRange
 from ..algebra.variables import merge_variables
-from .base import Rule
+from .base import Normalizer, Rule
 from .models import split_joint
 
 
-def conditional_to_joint(density, engine):
+def conditional_to_joint(density: Expr, engine: Normalizer) -> Optional[Expr]:
     if not isinstance(density, Density) or not density.is_conditional:
         return None
     given = density.given
@@ -102,7 +104,8 @@ def _split(density, model, engine):
     return _SPLITS[key]
 
 
-_SPLITS = {}     # the split of a density depends only on the model, the density and the space
+# the split of a density depends only on the model, the density and the space
+_SPLITS: Dict[Any, Optional[Expr]] = {}
 
 
 def _split_now(density, model, engine):
@@ -119,7 +122,7 @@ def _split_now(density, model, engine):
     return Mul(*num, *den)
 
 
-def model_joint(density, engine):
+def model_joint(density: Expr, engine: Normalizer) -> Optional[Expr]:
     """A joint of a family with a declared model, split as the model allows (see above)."""
     if not isinstance(density, Density) or density.is_conditional:
         return None
@@ -130,7 +133,7 @@ def model_joint(density, engine):
             or _split(density, model, engine))
 
 
-def conditional_under_model(density, engine):
+def conditional_under_model(density: Expr, engine: Normalizer) -> Optional[Expr]:
     """The same rewrite, licensed by ``model`` for a family with a declared model (whose
     factors are conditionals: writing a joint as its factors is the model's own statement)."""
     if not isinstance(density, Density) or density.family not in engine.models:

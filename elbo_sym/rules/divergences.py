@@ -1,13 +1,17 @@
 """KL(q || p) = E_q[log q - log p] and H(q) = -E_q[log q]: the definitions, as rewrites."""
+from typing import Optional
+
+from sympy import Expr
+
 from ..algebra import KL, Entropy, Expectation
-from .base import Rule
+from .base import Normalizer, Rule
 
 
-def kl_definition(node, engine):
+def kl_definition(node: Expr, engine: Normalizer) -> Optional[Expr]:
     return node.rewrite(Expectation)
 
 
-def entropy_definition(node, engine):
+def entropy_definition(node: Expr, engine: Normalizer) -> Optional[Expr]:
     return node.rewrite(Expectation)
 
 

@@ -1,16 +1,17 @@
 """Expectations: the Gaussian closed form first, then importance weighting, linearity and
 expectations of constants. Each sees an integrand already in normal form (expanded)."""
 from itertools import combinations
+from typing import Optional
 
-from sympy import Add, Mul, Sum, Symbol
+from sympy import Add, Expr, Mul, Sum, Symbol
 
 from ..algebra import (Density, Draws, Expectation, IndexedVariable, SpaceIntegral, VariableRange,
                        bound_anywhere, depends_on, may_equal, split_independent, substitute)
 from ..errors import DomainError
-from .base import Rule
+from .base import Normalizer, Rule
 
 
-def importance_weighting(node, engine):
+def importance_weighting(node: Expr, engine: Normalizer) -> Optional[Expr]:
     """E_d[f / d] = int f dV: applies when the integrand divides by the measure itself."""
     f, d = node.integrand, node.density
     measure = engine.normalize(d)
@@ -25,7 +26,7 @@ def importance_weighting(node, engine):
     return SpaceIntegral(d * f, node.bound_variables)
 
 
-def linearity(node, engine):
+def linearity(node: Expr, engine: Normalizer) -> Optional[Expr]:
     """E[a f + b g] = a E[f] + b E[g] with a, b constant in the bound variables."""
     bound = node.bound_variables
     terms = Add.make_args(node.integrand)
@@ -40,14 +41,14 @@ def linearity(node, engine):
     return Add(*out) if changed else None
 
 
-def expectation_of_constant(node, engine):
+def expectation_of_constant(node: Expr, engine: Normalizer) -> Optional[Expr]:
     """E_d[c] = c when c does not depend on the variables d integrates."""
     if depends_on(node.integrand, node.bound_variables):
         return None
     return node.integrand
 
 
-def sum_linearity(node, engine):
+def sum_linearity(node: Expr, engine: Normalizer) -> Optional[Expr]:
     """E_d[c sum_k f_k] = sum_k E_d[c f_k], the sum's bounds free of d's variables."""
     bound = node.bound_variables
     if Add.make_args(node.integrand)[1:]:
@@ -90,7 +91,7 @@ def _inside(v, a, engine):
     return False
 
 
-def marginalize(node, engine):
+def marginalize(node: Expr, engine: Normalizer) -> Optional[Expr]:
     """E_{F(A | C)}[f] = E_{F(V | C)}[f] with V the variables of A that f depends on (tower)."""
     d = node.density
     if not isinstance(d, Density):
@@ -113,7 +114,7 @@ def marginalize(node, engine):
     return Expectation(f, Density(d.args[0], used, d.given))
 
 
-def flatten(node, engine):
+def flatten(node: Expr, engine: Normalizer) -> Optional[Expr]:
     """E_{F(A | C)}[c E_{F(B | A, C)}[g]] = E_{F(A, B | C)}[c g] (tower), c free of B."""
     d = node.density
     if not isinstance(d, Density) or Add.make_args(node.integrand)[1:]:
@@ -139,7 +140,7 @@ def flatten(node, engine):
                                                  d.given))
 
 
-def draws(node, engine):
+def draws(node: Expr, engine: Normalizer) -> Optional[Expr]:
     """E_{z_{1:K} ~ q(z | x)}[f] = E_{q(z | x)}[f at z], f using one draw z_k, 1 <= k <= K
     (the other draws are integrated out; each draw is distributed as q(z | x))."""
     d = node.density
@@ -158,7 +159,7 @@ def draws(node, engine):
         return None
 
 
-def reduce_measure(node, engine):
+def reduce_measure(node: Expr, engine: Normalizer) -> Optional[Expr]:
     """E_{F(A | C)}[f] = E_{F(A | C')}[f], C' without the conditioning variables the model
     makes irrelevant (their removal leaves the measure's normal form as it is)."""
     d = node.density

@@ -3,15 +3,17 @@
 E_{N(z; m, v)}[sum_k a_k z^k] = sum_k a_k E[z^k] with the raw moments of N, for integrands
 polynomial in z: exact, no integration. Integrands that are not polynomial in z stay whole.
 """
-from sympy import Add, log
+from typing import Dict, Optional
+
+from sympy import Add, Expr, log
 
 from ..algebra import Expectation, Gaussian, split_independent
-from .base import Rule, TooComplex
+from .base import Normalizer, Rule, TooComplex
 
 MAX_DEGREE = 64
 
 
-def log_density(node, engine):
+def log_density(node: Expr, engine: Normalizer) -> Optional[Expr]:
     if isinstance(node.args[0], Gaussian):
         return node.args[0].log_density()
     return None
@@ -19,7 +21,7 @@ def log_density(node, engine):
 
 def _powers(expr, z):
     """{k: coefficient of z^k} for an expanded polynomial in z, or None if it is none."""
-    out = {}
+    out: Dict[int, Expr] = {}
     for term in Add.make_args(expr):
         coeff, part = split_independent(term, (z,))
         if part == 1:
@@ -36,7 +38,7 @@ def _powers(expr, z):
     return out
 
 
-def moments(node, engine):
+def moments(node: Expr, engine: Normalizer) -> Optional[Expr]:
     d = node.density
     if not isinstance(d, Gaussian):
         return None

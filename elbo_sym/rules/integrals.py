@@ -1,8 +1,10 @@
 """Integrals over a variable's whole space: marginalization and linearity."""
-from sympy import Add, S
+from typing import Optional
+
+from sympy import Add, Expr, S
 
 from ..algebra import Density, Gaussian, SpaceIntegral, split_independent
-from .base import Rule
+from .base import Normalizer, Rule
 
 
 def _marginal(density, variables):
@@ -15,7 +17,7 @@ def _marginal(density, variables):
     return Density(density.args[0], left, density.given) if left else S.One
 
 
-def marginalization(node, engine):
+def marginalization(node: Expr, engine: Normalizer) -> Optional[Expr]:
     """int c p(A, V | B) dV = c p(A | B), c free of V."""
     const, rest = split_independent(node.integrand, node.variables)
     if Add.make_args(node.integrand)[1:]:
@@ -24,7 +26,7 @@ def marginalization(node, engine):
     return None if marginal is None else const * marginal
 
 
-def integral_linearity(node, engine):
+def integral_linearity(node: Expr, engine: Normalizer) -> Optional[Expr]:
     """int (a f + b g) dz = a int f dz + b int g dz."""
     terms = Add.make_args(node.integrand)
     out, changed = [], len(terms) > 1

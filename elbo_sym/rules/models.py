@@ -18,10 +18,11 @@ expressions (the positions are differences of symbols and small offsets, so any 
 has a copy within the bound); a pair whose independence differs between instances is treated as
 dependent (no split), which is always sound.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations, product
-from typing import Dict, List, Optional, Tuple
+from typing import (Any, Collection, Dict, FrozenSet, Hashable, Iterable, List, Mapping, Optional,
+                    Set, Tuple)
 
 from sympy import Add, Expr, Mul, Product, Symbol
 
@@ -29,13 +30,16 @@ from ..algebra import Density, DensityBase, Gaussian, IndexedVariable, VariableR
 from ..errors import DomainError
 
 MAX_INSTANCES = 4096
+# a node of a model's concrete graph: a variable, or (name, whole index) for an element
+Node = Hashable
+Parents = Dict[Node, Tuple[Node, ...]]
 VALIDATION_SIZES = range(1, 5)
 
 
 class ModelError(DomainError):
     """A malformed model; ``factor`` is the index of the factor at fault (None: the joint)."""
 
-    def __init__(self, message: str, factor: Optional[int] = None):
+    def __init__(self, message: str, factor: Optional[int] = None) -> None:
         super().__init__(message)
         self.factor = factor
 
@@ -54,19 +58,21 @@ class Model:
     left: Tuple[Expr, ...]
     given: Tuple[Expr, ...]
     factors: Tuple[Factor, ...]
+    _key: Tuple[Any, ...] = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # models key many memo tables: hash once
         object.__setattr__(self, "_key", (self.family, self.left, self.given, self.factors))
         object.__setattr__(self, "_hash", hash(self._key))
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return self._hash
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Model) and (self is other or self._key == other._key)
 
-    def xreplace(self, mapping) -> "Model":
+    def xreplace(self, mapping: Mapping[Expr, Expr]) -> "Model":
         """The model with symbols replaced (the step's own symbols for counts)."""
         def r(e):
             return e.xreplace(mapping)
@@ -99,7 +105,7 @@ class Model:
         """The variables (or families of indexed variables, by name) the model speaks of."""
         return {v.name for v in self.left + self.given}
 
-    def concrete(self, values: Dict[Expr, int]):
+    def concrete(self, values: Mapping[Expr, int]) -> Tuple[Tuple[Node, ...], Parents]:
         """(nodes, parents) of the graph for whole ``values`` of its symbols, nodes labelled
         as ``label`` does; roots include the variables the model is conditioned on. Raises
         ModelError when it is no DAG over its left side. Memoized by the values of the model's
@@ -115,11 +121,11 @@ def _model_symbols(model):
 
 
 @lru_cache(maxsize=256)
-def _concrete(model, own):
+def _concrete(model: Model, own: Tuple[Tuple[Expr, int], ...]) -> Tuple[Tuple[Node, ...], Parents]:
     values = dict(own)
     left = [c for v in model.left for c in _elements(v, values)]
     given = [c for v in model.given for c in _elements(v, values)]
-    parents = {}
+    parents: Parents = {}
     for i, f in enumerate(model.factors):
         for child, pars in _instances(f, values):
             if child not in left:
@@ -182,7 +188,7 @@ def _labeller(v):
     return lambda ints: (name, const + sum(k * ints[s] for k, s in terms))
 
 
-def label(v, values):
+def label(v: Expr, values: Mapping[Expr, int]) -> Node:
     """The concrete node of variable ``v`` at ``values``: a plain name, or (name, index)."""
     if isinstance(v, IndexedVariable):
         return (v.name, _value(v.index, values))
@@ -212,8 +218,8 @@ def _instances(f: Factor, values):
         yield (_elements(f.child, here)[0], tuple(c for p in f.parents for c in _elements(p, here)))
 
 
-def _check_acyclic(parents):
-    state = {}
+def _check_acyclic(parents: Parents) -> None:
+    state: Dict[Node, int] = {}
     for start in parents:
         if state.get(start) == 2:
             continue
@@ -274,7 +280,7 @@ def _shown_expr(e):
     return text(e)
 
 
-def build_model(joint: Expr, factors) -> Model:
+def build_model(joint: Expr, factors: Iterable[Expr]) -> Model:
     """The model ``joint = factors...``, checked: every left variable given by exactly one
     factor, parents among the model's variables, no cycle, at several whole sizes of its
     counts. Raises ModelError (with the factor at fault) otherwise. Memoized: every step of a
@@ -300,7 +306,8 @@ def _build_model(joint, factors) -> Model:
 
 # -- d-separation ----------------------------------------------------------------------------
 
-def d_separated(parents, xs, ys, zs) -> bool:
+def d_separated(parents: Mapping[Node, Iterable[Node]], xs: Iterable[Node], ys: Iterable[Node],
+                zs: Iterable[Node]) -> bool:
     """Whether xs and ys are d-separated given zs (the moralized ancestral graph)."""
     relevant = set(xs) | set(ys) | set(zs)
     stack = list(relevant)
@@ -310,7 +317,7 @@ def d_separated(parents, xs, ys, zs) -> bool:
             if p not in relevant:
                 relevant.add(p)
                 stack.append(p)
-    adjacent = {n: set() for n in relevant}
+    adjacent: Dict[Node, Set[Node]] = {n: set() for n in relevant}
     for n in relevant:
         ps = [p for p in parents.get(n, ()) if p in relevant]
         for p in ps:
@@ -338,7 +345,8 @@ def d_separated(parents, xs, ys, zs) -> bool:
 
 def _chordal_cliques(vertices, edges):
     """(cliques, separators) of a chordal graph by maximum cardinality search, or None."""
-    order, numbered = [], set()
+    order: List[Any] = []
+    numbered = set()
     weight = {v: 0 for v in vertices}
     while len(order) < len(vertices):
         v = max((u for u in vertices if u not in numbered), key=lambda u: (weight[u], -vertices.index(u)))
@@ -347,7 +355,7 @@ def _chordal_cliques(vertices, edges):
         for u in vertices:
             if u not in numbered and frozenset((u, v)) in edges:
                 weight[u] += 1
-    cliques = []
+    cliques: List[FrozenSet[Any]] = []
     for i, v in enumerate(order):
         earlier = [u for u in order[:i] if frozenset((u, v)) in edges]
         if any(frozenset((a, b)) not in edges for a, b in combinations(earlier, 2)):
@@ -386,7 +394,9 @@ def _independences(model, own, concrete):
     return tuple(out)
 
 
-def split_joint(model: Model, variables, instances) -> Optional[Tuple[list, list]]:
+def split_joint(model: Model, variables: Iterable[Expr],
+                instances: Optional[Collection[Mapping[Expr, Any]]]
+                ) -> Optional[Tuple[list, list]]:
     """(cliques, separators) of the joint over ``variables`` (templates, no ranges) under the
     model, the same for every instance in ``instances`` (dicts of whole values); None when the
     joint does not split or the instances disagree."""
@@ -416,6 +426,8 @@ def split_joint(model: Model, variables, instances) -> Optional[Tuple[list, list
             independent = found
         elif independent != found:
             return None
+    if independent is None:      # no instance was looked at
+        return None
     edges = {frozenset((variables[i], variables[j]))
              for (i, j), sep in zip(combinations(range(len(variables)), 2), independent) if not sep}
     if len(edges) == len(variables) * (len(variables) - 1) // 2:
