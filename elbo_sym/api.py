@@ -77,13 +77,14 @@ class Report:
 
         return build_report(self.checked)
 
-    # -- the Section protocol of the printers (one section: this report)
     @property
     def target(self) -> str:
+        """The name it was checked under (a file, a built-in, or ``<string>``)."""
         return self.name
 
     @property
     def error(self) -> str:
+        """Always "": a text that cannot be read raises ``InputError`` instead."""
         return ""
 
     # -- reading it
@@ -138,9 +139,9 @@ class Report:
         """The terminal report (``elbo-check check``'s text, without colour by default)."""
         from .printing.report import document_text
 
-        prefix = f"{self.name}: " if self.name not in {r.derivation.name for r in self.results} \
+        prefix = f"{self.name}: " if self.name not in {d.name for d in self.model.derivations} \
             else ""
-        return document_text(self.results, self.notes, prefix, colour, strict=self.strict)
+        return document_text(self.model, prefix, colour)
 
     def located(self) -> List[str]:
         """``NAME:LINE:COL: refuted: ...`` for each step that is not verified."""
@@ -149,19 +150,19 @@ class Report:
     def markdown(self) -> str:
         from .printing.markdown import markdown_report
 
-        return markdown_report([self], strict=self.strict)
+        return markdown_report([self.model])
 
     def html(self) -> str:
         """A self-contained HTML page (MathML, no script, nothing fetched)."""
         from .printing.html import html_report
 
-        return html_report([self], strict=self.strict)
+        return html_report([self.model])
 
     def latex(self) -> str:
         """A LaTeX document that pdflatex compiles (``elbo-check latex``)."""
         from .printing.document import document
 
-        return document(list(self.results))
+        return document(self.model.derivations)
 
     def to_json(self) -> Dict[str, Any]:
         """The entry of ``files`` in ``elbo-check check --json``, and the MCP server's result:
@@ -183,17 +184,17 @@ class Report:
     def _repr_latex_(self) -> str:
         from .printing.markdown import latex_display
 
-        return latex_display(self.results)
+        return latex_display(self.model.derivations)
 
     def _repr_html_(self) -> str:
         from .printing.html import notebook_html
 
-        return notebook_html([self], strict=self.strict)
+        return notebook_html([self.model])
 
     def _repr_markdown_(self) -> str:
         from .printing.markdown import derivation_markdown
 
-        return "\n\n".join(derivation_markdown(r, strict=self.strict) for r in self.results)
+        return "\n\n".join(derivation_markdown(d) for d in self.model.derivations)
 
 
 def check(text: str, source: str = "deriv", *, name: str = "<string>",

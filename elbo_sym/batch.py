@@ -4,12 +4,15 @@ plain data, so that ``derive``, ``latex`` and ``check`` treat input errors and i
 alike, and worker processes (``--jobs N``) can hand reports back in
 the order of the targets."""
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, Optional, Tuple
 
 from .errors import InputError
 from .pipeline import BUILTIN
 from .policy import CHECK, CheckPolicy
 from .report_model import DocumentReport, SkippedDisplay
+
+if TYPE_CHECKING:  # pragma: no cover - for the annotations only
+    from .pipeline import CheckedDocument
 
 INPUT_ERROR, INCONSISTENT = 2, 3
 _MESSAGE_LIMIT = 300  # an internal error's message is one line of at most this many characters
@@ -22,7 +25,7 @@ class Options:
     colour: bool = False
     text: bool = True            # build the human report
     json: bool = True            # build the JSON entry
-    keep_results: bool = False   # keep the DerivationResults (in this process only: latex)
+    keep_results: bool = False   # keep the DerivationResults (in this process only)
     source_format: Optional[str] = None   # --from: how to read standard input (deriv, md, tex)
     stdin_text: Optional[str] = None      # standard input, read once by the command
     width: Optional[int] = None           # the terminal's columns: long report lines wrap
@@ -35,7 +38,7 @@ class Options:
 @dataclass(frozen=True)
 class TargetReport:
     target: str
-    entry: Optional[dict]        # the target's entry of the JSON report (None unless asked for)
+    entry: Optional[Dict[str, Any]]  # its entry of the JSON report (None unless asked for)
     text: str                    # the human report ("" for an error)
     error: str                   # the located input error or the internal error, or ""
     code: int                    # this target's exit code
@@ -54,7 +57,7 @@ class TargetReport:
 FileReport = TargetReport  # the name before built-ins were targets too
 
 
-def _internal_error(target, exc):
+def _internal_error(target: str, exc: BaseException) -> str:
     """One line that says what broke, never a traceback: a bug in elbo-check, not the input."""
     from .pipeline import UnknownTarget, resolve
 
@@ -70,23 +73,23 @@ def _internal_error(target, exc):
             f"(a bug in elbo-check; please report it with {what})")
 
 
-def _failed(target, report, message, code, options):
+def _failed(target: str, report: DocumentReport, message: str, code: int,
+            options: Options) -> "TargetReport":
     """The TargetReport of a target that was not checked."""
     entry = report.to_json() if options.json else None
     return TargetReport(target, entry, "", message, code, report=report)
 
 
-def _text(checked, options):
-    """The human report of a checked document (``printing.report.document_text``)."""
+def _text(checked: "CheckedDocument", report: DocumentReport, options: Options) -> str:
+    """The human report of a checked document, from its report (``printing.report``)."""
     from .printing.report import document_text
 
     source = checked.document.source
     prefix = "" if source.kind == BUILTIN else f"{source.name}: "
-    return document_text(checked.results, checked.document.notes(), prefix, options.colour,
-                         options.quiet, options.strict, options.width)
+    return document_text(report, prefix, options.colour, options.quiet, options.width)
 
 
-def _check(target, options):
+def _check(target: str, options: Options) -> "TargetReport":
     """Source -> Document -> check -> Report (``elbo_sym.pipeline``), as a TargetReport."""
     from .pipeline import STDIN_NAME, STDIN_TARGET, UnknownTarget, check_document, \
         read_document, source_of
@@ -99,12 +102,14 @@ def _check(target, options):
         located = exc.located(shown)
         return _failed(target, error_report(shown, located), str(located), INPUT_ERROR, options)
     except UnknownTarget as exc:  # the command checks targets first; a file may vanish since
-        return _failed(target, failure_report(target, str(exc)), f"{target}: error: {exc}",
+        message = f"{target}: error: {exc}"
+        return _failed(target, failure_report(target, str(exc), message), message,
                        INPUT_ERROR, options)
     checked = check_document(document, options.policy)
     report = build_report(checked, source_syntax=options.json)
     return TargetReport(target, report.to_json() if options.json else None,
-                        _text(checked, options) if options.text else "", "", checked.exit_code,
+                        _text(checked, report, options) if options.text else "", "",
+                        checked.exit_code,
                         checked.results if options.keep_results else (), report.steps,
                         report.skipped, report.notes, report)
 
@@ -127,7 +132,7 @@ def check_file(path: str, options: Options) -> TargetReport:
     return check_target(path, options)
 
 
-def _check_one(args):
+def _check_one(args: Tuple[str, Options]) -> "TargetReport":
     return check_target(*args)
 
 
@@ -150,6 +155,7 @@ def check_targets(targets: Iterable[str], options: Options, jobs: int = 1) -> It
         yield from pool.map(_check_one, rest, chunksize=chunk)
 
 
-def check_files(paths, options, jobs=1):
+def check_files(paths: Iterable[str], options: Options,
+                jobs: int = 1) -> Iterator["TargetReport"]:
     """``check_targets`` under its former name."""
     return check_targets(paths, options, jobs)

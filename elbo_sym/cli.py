@@ -6,10 +6,19 @@ Exit codes: 0 every step verified; 1 some step not verified; 2 bad usage or an i
 import json
 import os
 import sys
+from typing import (TYPE_CHECKING, Any, Callable, IO, List, Optional, Sequence, Tuple,
+                    TypeVar)
 
 import click
 
 from elbo_sym import __version__
+
+if TYPE_CHECKING:  # pragma: no cover - for the annotations only
+    from elbo_sym.batch import Options, TargetReport
+    from elbo_sym.policy import CheckPolicy
+    from elbo_sym.report_model import DocumentReport
+
+F = TypeVar("F", bound=Callable[..., Any])   # a command function, decorated with its options
 
 EXAMPLES = """
 \b
@@ -33,7 +42,7 @@ RECURSION_LIMIT = 6000  # expressions may nest 200 brackets; sympy recurses seve
 FORMATS = ("text", "json", "github", "markdown", "html")
 
 
-def colour_wanted(choice: str = "auto", stream=None) -> bool:
+def colour_wanted(choice: str = "auto", stream: Optional[IO[str]] = None) -> bool:
     """Whether to colour the report: ``--color always|never`` decides; under ``auto`` a
     non-empty ``NO_COLOR`` turns colour off, a non-empty ``FORCE_COLOR`` on (no-color.org,
     force-color.org: an empty value counts as unset), else colour only on a terminal."""
@@ -49,11 +58,11 @@ def colour_wanted(choice: str = "auto", stream=None) -> bool:
     return bool(hasattr(stream, "isatty") and stream.isatty())
 
 
-def _colour(enabled=True, choice="auto"):
+def _colour(enabled: bool = True, choice: str = "auto") -> bool:
     return enabled and colour_wanted(choice)
 
 
-def terminal_width():
+def terminal_width() -> Optional[int]:
     """The terminal's columns when the report goes to a terminal (or ``COLUMNS`` is set), so
     long lines wrap to fit; None when it goes to a file or a pipe (lines stay whole)."""
     import shutil
@@ -63,14 +72,14 @@ def terminal_width():
     return None
 
 
-def colour_option(f):
+def colour_option(f: F) -> F:
     return click.option("--color", "--colour", "color", type=click.Choice(["auto", "always", "never"]),
                         default="auto", show_default=True,
                         help="Colour the verdicts: on a terminal (auto; NO_COLOR turns it off, "
                              "FORCE_COLOR on), always, or never.")(f)
 
 
-def format_option(f):
+def format_option(f: F) -> F:
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
                         show_default=True,
                         help="text: the report, a FILE:LINE:COL line for each step not verified "
@@ -79,14 +88,14 @@ def format_option(f):
                              "KaTeX; html: one self-contained page.")(f)
 
 
-def output_option(f):
+def output_option(f: F) -> F:
     return click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
                         help="Write the report to FILE instead of standard output.")(f)
 
 
-def numeric_options(default):
+def numeric_options(default: Optional[bool]) -> Callable[[F], F]:
     """--numeric/--no-numeric and --seed, shared by the commands that check."""
-    def decorate(f):
+    def decorate(f: F) -> F:
         f = click.option("--seed", type=int, default=0, show_default=True,
                          help="Seed of the numeric judge's random instances.")(f)
         return click.option("--numeric/--no-numeric", default=default, show_default=True,
@@ -95,7 +104,7 @@ def numeric_options(default):
     return decorate
 
 
-def explain_options(f):
+def explain_options(f: F) -> F:
     """--explain/--no-explain and --explain-budget, shared by the commands that check."""
     f = click.option("--explain-budget", type=click.FloatRange(min=0), default=1.0,
                      show_default=True, metavar="S",
@@ -106,7 +115,8 @@ def explain_options(f):
                              "that are ('did you mean: ...'), each verified by the checker.")(f)
 
 
-def _policy(numeric, seed, timeout, explain, explain_budget, strict=False):
+def _policy(numeric: Optional[bool], seed: int, timeout: Optional[float], explain: bool,
+            explain_budget: Optional[float], strict: bool = False) -> "CheckPolicy":
     """The command's options as one CheckPolicy (a timeout or budget of 0: no limit;
     ``numeric`` None: the numeric judge behind the steps not verified only)."""
     from elbo_sym.policy import CheckPolicy, Numeric
@@ -115,13 +125,13 @@ def _policy(numeric, seed, timeout, explain, explain_budget, strict=False):
                        strict)
 
 
-def timeout_option(f):
+def timeout_option(f: F) -> F:
     return click.option("--timeout", type=float, default=10.0, show_default=True,
                         help="Seconds each judge may spend on one step before it is "
                              "'unknown' (0: no limit).")(f)
 
 
-def _inside(directory):
+def _inside(directory: str) -> List[str]:
     """Every derivation file (a suffix of ``pipeline.SUFFIXES``: .deriv, .md, .tex) under
     ``directory``, in a stable order; hidden folders (.git, .venv) are skipped."""
     from elbo_sym.pipeline import is_derivation_file
@@ -134,7 +144,7 @@ def _inside(directory):
     return found
 
 
-def _targets(targets):
+def _targets(targets: Sequence[str]) -> List[str]:
     """``targets`` as given, a directory replaced by the derivation files inside it, once each
     is known to be a built-in name or an existing file; anything else is a usage error (exit 2)
     that names the built-ins, before any is checked."""
@@ -157,7 +167,7 @@ def _targets(targets):
     return out
 
 
-def from_option(f):
+def from_option(f: F) -> F:
     from elbo_sym.pipeline import FORMATS as SOURCE_FORMATS
 
     return click.option("--from", "source_format", type=click.Choice(SOURCE_FORMATS),
@@ -165,7 +175,7 @@ def from_option(f):
                                            "(the default), Markdown or LaTeX.")(f)
 
 
-def _with_stdin(targets, options):
+def _with_stdin(targets: Sequence[str], options: "Options") -> "Options":
     """``options`` with standard input read once, when '-' is among the targets."""
     import dataclasses
 
@@ -174,7 +184,8 @@ def _with_stdin(targets, options):
     return dataclasses.replace(options, stdin_text=sys.stdin.read())
 
 
-def _reports(targets, options, jobs=1, github=False):
+def _reports(targets: Sequence[str], options: "Options", jobs: int = 1,
+             github: bool = False) -> Tuple[int, List["TargetReport"]]:
     """(exit code, reports) of ``targets`` through the one load-and-check path; each error
     (an input error, located, or an internal one) is printed on stderr as it comes, inert
     (``printing.escape``: no control character; under ``github`` no workflow command)."""
@@ -194,7 +205,7 @@ class _Main(click.Group):
     """The command group; an exception that escapes a command is a bug in elbo-check: one
     line on stderr and exit 3, never a traceback."""
 
-    def invoke(self, ctx):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
@@ -211,7 +222,7 @@ class _Main(click.Group):
 
 @click.group(cls=_Main, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="elbo-check")
-def main():
+def main() -> None:
     """Check variational-inference derivations step by step.
 
     Every step of a derivation is proven by a symbolic checker that names the rule it uses:
@@ -225,7 +236,7 @@ def main():
     sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
 
 
-def _default_targets(targets, all_builtins):
+def _default_targets(targets: Sequence[str], all_builtins: bool) -> List[str]:
     """The named targets, then every built-in with --all; the VAE chain when none is named."""
     from elbo_sym.derivations import BUILTINS, DEFAULT
 
@@ -244,8 +255,9 @@ def _default_targets(targets, all_builtins):
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @colour_option
 @output_option
-def derive(targets, all_builtins, strict, numeric, seed, timeout, explain, explain_budget, fmt,
-           as_json, color, output):
+def derive(targets: Tuple[str, ...], all_builtins: bool, strict: bool, numeric: Optional[bool],
+           seed: int, timeout: float, explain: bool, explain_budget: float, fmt: str,
+           as_json: bool, color: str, output: Optional[str]) -> None:
     """Print derivations with every step checked (default: the VAE paper's chain; --all: every
     built-in, see `elbo-check list`).
 
@@ -260,7 +272,6 @@ def derive(targets, all_builtins, strict, numeric, seed, timeout, explain, expla
     colour = fmt == "text" and not output and _colour(choice=color)
     options = Options(_policy(numeric, seed, timeout, explain, explain_budget, strict),
                       colour=colour, text=fmt == "text", json=fmt in ("json", "github"),
-                      keep_results=fmt in ("markdown", "html"),
                       width=terminal_width() if fmt == "text" and not output else None)
     code, reports = _reports(_default_targets(targets, all_builtins), options,
                              github=fmt == "github")
@@ -278,8 +289,9 @@ def derive(targets, all_builtins, strict, numeric, seed, timeout, explain, expla
 @timeout_option
 @explain_options
 @from_option
-def latex(targets, all_builtins, fragment, output, numeric, seed, timeout, explain,
-          explain_budget, source_format):
+def latex(targets: Tuple[str, ...], all_builtins: bool, fragment: bool, output: Optional[str],
+          numeric: Optional[bool], seed: int, timeout: float, explain: bool,
+          explain_budget: float, source_format: Optional[str]) -> None:
     """Typeset derivations as LaTeX (default: the VAE paper's chain; --all: every built-in).
 
     A standalone document (amsmath align*, one line per step, the rules on the right) that
@@ -292,11 +304,11 @@ def latex(targets, all_builtins, fragment, output, numeric, seed, timeout, expla
     from elbo_sym.printing import document as doc
 
     options = Options(_policy(numeric, seed, timeout, explain, explain_budget), text=False,
-                      json=False, keep_results=True, source_format=source_format)
+                      json=False, source_format=source_format)
     options = _with_stdin(targets, options)
     code, reports = _reports(_default_targets(targets, all_builtins), options)
-    checked = [result for r in reports for result in r.results]
-    text = doc.fragment(checked) if fragment else doc.document(checked)
+    chains = [d for r in reports if r.report is not None for d in r.report.derivations]
+    text = doc.fragment(chains) if fragment else doc.document(chains)
     if output:
         with open(output, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
@@ -306,7 +318,7 @@ def latex(targets, all_builtins, fragment, output, numeric, seed, timeout, expla
 
 
 @main.command("list")
-def list_():
+def list_() -> None:
     """List the built-in derivations: name, title, source."""
     from elbo_sym.derivations import BUILTINS
 
@@ -316,7 +328,7 @@ def list_():
 
 
 @main.command()
-def rules():
+def rules() -> None:
     """List the rule catalogue: the names a step may cite after `by`."""
     from elbo_sym.rules.catalogue import RULES
 
@@ -339,8 +351,10 @@ def rules():
 @format_option
 @colour_option
 @output_option
-def check(targets, as_json, strict, quiet, numeric, seed, timeout, explain, explain_budget, jobs,
-          source_format, fmt, color, output):
+def check(targets: Tuple[str, ...], as_json: bool, strict: bool, quiet: bool,
+          numeric: Optional[bool], seed: int, timeout: float, explain: bool,
+          explain_budget: float, jobs: int, source_format: Optional[str], fmt: str, color: str,
+          output: Optional[str]) -> None:
     """Check derivation files (.deriv), Markdown notes (.md), LaTeX papers (.tex) or
     built-ins: a verdict for every step. '-' reads standard input (--from md|tex|deriv).
 
@@ -357,19 +371,18 @@ def check(targets, as_json, strict, quiet, numeric, seed, timeout, explain, expl
 
     fmt = "json" if as_json else fmt
     colour = fmt == "text" and not output and _colour(choice=color)
-    keep = fmt in ("markdown", "html")
     options = Options(_policy(numeric, seed, timeout, explain, explain_budget, strict), quiet,
                       colour, text=fmt == "text", json=fmt in ("json", "github"),
-                      keep_results=keep, source_format=source_format,
+                      source_format=source_format,
                       width=terminal_width() if fmt == "text" and not output else None)
     options = _with_stdin(targets, options)
-    code, reports = _reports(targets, options, 1 if keep else jobs, github=fmt == "github")
+    code, reports = _reports(targets, options, jobs, github=fmt == "github")
     _emit(fmt, reports, code, strict, colour, output, quiet)
     sys.exit(code)
 
 
 @main.command()
-def mcp():
+def mcp() -> None:
     """Serve the checker to AI assistants over the Model Context Protocol (stdio).
 
     Tools: check_derivation(text, source), derive(name), list_rules(); each returns the
@@ -386,7 +399,7 @@ def mcp():
     serve()
 
 
-def _summary(reports, strict=False):
+def _summary(reports: Sequence["TargetReport"], strict: bool = False) -> Optional[str]:
     """The run's last line: the steps (``located.summary_line``), then the files where no
     step was checked and the displays skipped, which are never a silent success."""
     from elbo_sym.printing.located import summary_line
@@ -408,7 +421,7 @@ def _summary(reports, strict=False):
     return line
 
 
-def _github(reports):
+def _github(reports: Sequence["TargetReport"]) -> List[str]:
     """Workflow commands: an ``::error`` where each step that is not verified is written, where
     each input error is and on each file where no step was checked; a ``::warning`` where each
     display that looks like a chain was skipped."""
@@ -430,7 +443,8 @@ def _github(reports):
     return out
 
 
-def _github_warning(file, line, column, title, message):
+def _github_warning(file: str, line: Optional[int], column: Optional[int], title: str,
+                    message: str) -> str:
     """A ``::warning`` workflow command, its properties and message escaped as GitHub
     requires (nothing read from a file can end the command or start another)."""
     from elbo_sym.printing.escape import github_data, github_property
@@ -442,7 +456,7 @@ def _github_warning(file, line, column, title, message):
     return f"::warning {','.join(props)}::{github_data(message)}"
 
 
-def _wrap(line, width):
+def _wrap(line: str, width: Optional[int]) -> List[str]:
     import textwrap
 
     if not width or len(line) <= width:
@@ -451,7 +465,14 @@ def _wrap(line, width):
                          break_on_hyphens=False)
 
 
-def _emit(fmt, reports, code, strict, colour, output, quiet=False):
+def _models(reports: Sequence["TargetReport"]) -> List["DocumentReport"]:
+    """The report model of each target (``report_model.DocumentReport``), which the Markdown
+    and HTML reports print."""
+    return [r.report for r in reports if r.report is not None]
+
+
+def _emit(fmt: str, reports: Sequence["TargetReport"], code: int, strict: bool, colour: bool,
+          output: Optional[str], quiet: bool = False) -> None:
     """Print (or write to ``output``) the run's report in format ``fmt``."""
     summary = _summary(reports, strict)
     if fmt == "json":  # the run's ok and each file's report (report_model.run_json's shape)
@@ -462,11 +483,11 @@ def _emit(fmt, reports, code, strict, colour, output, quiet=False):
     elif fmt == "markdown":
         from elbo_sym.printing.markdown import markdown_report
 
-        text = markdown_report(reports, strict=strict, summary=summary).rstrip("\n")
+        text = markdown_report(_models(reports), summary=summary).rstrip("\n")
     elif fmt == "html":
         from elbo_sym.printing.html import html_report
 
-        text = html_report(reports, strict=strict, summary=summary).rstrip("\n")
+        text = html_report(_models(reports), summary=summary).rstrip("\n")
     else:
         from elbo_sym.printing.located import located_lines
 

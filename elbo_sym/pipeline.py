@@ -330,7 +330,7 @@ def _implications(chains: Sequence[Chain], results: Sequence["DerivationResult"]
 
     from .relations import REFUTED, UNKNOWN
 
-    def soften(result, reason):
+    def soften(result: "DerivationResult", reason: str) -> "DerivationResult":
         steps = tuple(replace(s, verdict=UNKNOWN, reason=f"{reason} ({s.reason})" if s.reason
                               else reason, counterexample=())
                       if s.verdict == REFUTED else s for s in result.steps)

@@ -6,10 +6,10 @@ by the worker processes of ``--jobs N``. ``to_json`` is the one JSON shape of a 
 an entry of ``files`` in ``elbo-check check --json`` and the result of the MCP server's tools,
 described by the JSON Schema ``elbo_sym/schema/report.schema.json``.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-from .relations import VERDICTS, VERIFIED
+from .relations import VERDICTS, VERIFIED, latex_symbol
 
 if TYPE_CHECKING:  # pragma: no cover - for the annotations only
     from .checker.chain import DerivationResult
@@ -61,6 +61,15 @@ class StepReport:
     inconsistent: bool
     failed: bool                      # counts against the exit status (not verified, or strict)
     suggestions: Tuple[Dict[str, Any], ...] = ()
+    # what the reports print beyond the JSON (not in ``to_json``)
+    typeset: str = ""                 # the LaTeX document's row: one not read is its source
+    unread: Optional[str] = None      # the source of a row that was not read, else None
+    message_parts: Tuple[str, ...] = ()       # ``message``, one part a line in the text report
+    checker_reason: str = ""          # the checker's reason as it gave it ("" when none)
+    residual_latex: Optional[str] = None
+    counterexample_latex: str = ""    # the symbolic counterexample as math ("" when none)
+    suggestion_lines: Tuple[str, ...] = ()    # ``did you mean: ...`` in the source's syntax
+    suggestion_latex: Tuple[str, ...] = ()    # each suggestion's expression as LaTeX
 
     @property
     def rules(self) -> str:
@@ -82,15 +91,41 @@ class StepReport:
 
 
 @dataclass(frozen=True)
+class Row:
+    """An expression of a chain (its start or end) as every report prints it."""
+    text: str
+    latex: str
+    typeset: str                      # for the LaTeX document: a row not read is its source
+    unread: Optional[str] = None      # the source of a row that was not read, else None
+
+
+@dataclass(frozen=True)
 class DerivationReport:
+    """One checked chain: what the JSON holds, and (not in ``to_json``) what the text,
+    Markdown, HTML and LaTeX reports print around its steps."""
     name: str
     title: str
     ok: bool
-    conclusion: str
+    conclusion: str                   # with its assumptions and conditions, as text
     assumptions: Tuple[str, ...]
     conditions: Tuple[str, ...]
     models: Tuple[str, ...]
     steps: Tuple[StepReport, ...]
+    reference: str = ""               # where the derivation comes from (its ``source``)
+    definitions: Tuple[str, ...] = ()         # ``where`` lines as text: ``L(x) = ...``
+    definitions_latex: Tuple[str, ...] = ()
+    models_latex: Tuple[str, ...] = ()
+    start: Row = Row("", "", "")
+    start_line: Optional[int] = None
+    end: Row = Row("", "", "")
+    conclusion_relation: str = "="
+    assumptions_latex: Tuple[str, ...] = ()
+    conditions_latex: Tuple[str, ...] = ()
+
+    @property
+    def conclusion_latex(self) -> str:
+        """``\\log p(x) \\ge L(x)``: what the chain proves, as math (without its facts)."""
+        return f"{self.start.latex} {latex_symbol(self.conclusion_relation)} {self.end.latex}"
 
     def to_json(self) -> Dict[str, Any]:
         return {"name": self.name, "title": self.title, "ok": self.ok,
@@ -210,37 +245,92 @@ def _source(expr: Any) -> Optional[str]:
     return None if unread_source(expr) is not None else source_text(expr)
 
 
-def step_report(file: str, derivation: str, index: int, step: "Step", res: "StepResult",
-                column: Optional[int], strict: bool, source_syntax: bool = True) -> StepReport:
-    """One step's report; ``source_syntax``: also its ``.deriv`` text (which needs the parser's
-    reserved words: the terminal report of a built-in goes without)."""
+def _row(expr: Any) -> Row:
+    """``expr`` as text, as LaTeX, and as the LaTeX document typesets it (a row not read: its
+    source, escaped, where a math renderer gets a placeholder)."""
+    from .printing.latex import latex, unread_source
+    from .printing.text import text
+
+    unread = unread_source(expr)
+    tex = latex(expr)
+    typeset = latex(expr, unread_as_source=True) if unread is not None else tex
+    return Row(text(expr), tex, typeset, unread)
+
+
+def _fact_latex(lhs: Any, relation: str, rhs: Any) -> str:
+    """``\\beta \\ge 1``: an assumption or a domain condition as math."""
     from .printing.latex import latex
-    from .printing.report import hint_text, json_suggestions, message_parts
+
+    return f"{latex(lhs)} {latex_symbol(relation)} {latex(rhs)}"
+
+
+def _counterexample_latex(res: "StepResult") -> str:
+    from .printing.latex import latex
+
+    return ", ".join(f"{latex(s)} = {latex(v)}" for s, v in res.counterexample or ())
+
+
+def step_report(file: str, derivation: str, index: int, step: "Step", res: "StepResult",
+                column: Optional[int], strict: bool, source_syntax: bool = True,
+                syntax: str = "deriv") -> StepReport:
+    """One step's report; ``source_syntax``: also its ``.deriv`` text (which needs the parser's
+    reserved words: the terminal report of a built-in goes without); ``syntax``: the language
+    of its chain, in which its suggestions are written (``deriv`` or ``latex``)."""
+    from .printing.latex import latex
+    from .printing.report import hint_text, json_suggestions, message_parts, suggestion_texts
     from .printing.text import text
 
     parts = message_parts(res)
+    row = _row(step.expr)
+    suggestions = tuple(getattr(res, "suggestions", ()))
     return StepReport(
-        file, derivation, index, step.line, column, step.relation, text(step.expr),
-        _source(step.expr) if source_syntax else None, latex(step.expr), res.verdict, tuple(step.rules),
-        tuple(res.rules_used), tuple(res.missing), "; ".join(parts) or None,
+        file, derivation, index, step.line, column, step.relation, row.text,
+        _source(step.expr) if source_syntax else None, row.latex, res.verdict,
+        tuple(step.rules), tuple(res.rules_used), tuple(res.missing), "; ".join(parts) or None,
         parts[0] if parts else "",
         text(res.residual) if res.residual is not None else None, _counterexample(res),
         _numeric(res), hint_text(res) if res.hint else None, res.inconsistent,
-        not res.verified or bool(strict and res.missing), tuple(json_suggestions(res)))
+        not res.verified or bool(strict and res.missing), tuple(json_suggestions(res)),
+        typeset=row.typeset, unread=row.unread, message_parts=tuple(parts),
+        checker_reason=res.reason or "",
+        residual_latex=latex(res.residual) if res.residual is not None else None,
+        counterexample_latex=_counterexample_latex(res),
+        suggestion_lines=tuple(suggestion_texts(res, syntax)),
+        suggestion_latex=tuple(s.latex or latex(s.expression) for s in suggestions))
 
 
 def derivation_report(file: str, result: "DerivationResult", source_lines: Sequence[str] = (),
                       strict: bool = False, source_syntax: bool = True) -> DerivationReport:
-    from .printing.report import assumption_texts, conclusion, condition_texts
+    """One chain's report: its steps, and what every report prints around them."""
+    from .printing.latex import definition_latex, model_latex
+    from .printing.report import assumption_texts, conclusion, condition_texts, definition_text
     from .printing.text import model_text
 
     d = result.derivation
     steps = tuple(step_report(file, d.name, i, step, res, _column(source_lines, step.line),
-                              strict, source_syntax)
+                              strict, source_syntax, d.syntax)
                   for i, (step, res) in enumerate(zip(d.steps, result.steps), 1))
-    return DerivationReport(d.name, d.title or "", result.ok(strict), conclusion(result),
-                            tuple(assumption_texts(result)), tuple(condition_texts(result)),
-                            tuple(model_text(m) for m in d.models), steps)
+    conditions = tuple(getattr(result, "conditions", ()))
+    return DerivationReport(
+        d.name, d.title or "", result.ok(strict), conclusion(result),
+        tuple(assumption_texts(result)), tuple(condition_texts(result)),
+        tuple(model_text(m) for m in d.models), steps,
+        reference=d.source or "",
+        definitions=tuple(definition_text(x) for x in d.definitions),
+        definitions_latex=tuple(definition_latex(x) for x in d.definitions),
+        models_latex=tuple(model_latex(m) for m in d.models),
+        start=_row(d.start), start_line=d.start_line, end=_row(d.end),
+        conclusion_relation=d.conclusion_relation,
+        assumptions_latex=tuple(_fact_latex(a.lhs, a.relation, a.rhs) for a in d.assumptions),
+        conditions_latex=tuple(_fact_latex(*c) for c in conditions))
+
+
+def as_derivation_report(chain: Any, strict: bool = False) -> DerivationReport:
+    """``chain`` as the reports read it: a DerivationReport as it is, a checker's
+    DerivationResult made into its report (``strict``: what passes)."""
+    if isinstance(chain, DerivationReport):
+        return chain
+    return derivation_report("", chain, strict=strict, source_syntax=False)
 
 
 def results_report(file: str, results: Sequence["DerivationResult"],
@@ -277,9 +367,11 @@ def error_report(file: str, error: "InputError") -> DocumentReport:
                                                    str(error)))
 
 
-def failure_report(file: str, message: str) -> DocumentReport:
-    """The report of a target that was not checked (unknown, or an internal error)."""
-    return DocumentReport(file, False, ErrorReport(None, None, message, message))
+def failure_report(file: str, message: str, text: Optional[str] = None) -> DocumentReport:
+    """The report of a target that was not checked (unknown, or an internal error); ``text``:
+    the whole message as printed on stderr (by default ``message``)."""
+    return DocumentReport(file, False, ErrorReport(None, None, message,
+                                                   message if text is None else text))
 
 
 def run_json(reports: Sequence[DocumentReport], ok: bool) -> Dict[str, Any]:
@@ -296,5 +388,6 @@ def schema() -> Dict[str, Any]:
 
 
 __all__ = ["DocumentReport", "DerivationReport", "StepReport", "NumericReport", "ErrorReport",
-           "SkippedDisplay", "build_report", "error_report", "failure_report", "results_report",
+           "Row", "SkippedDisplay", "as_derivation_report", "build_report", "error_report",
+           "failure_report", "results_report",
            "run_json", "schema", "VERIFIED"]

@@ -10,8 +10,13 @@ signs become math, and any other character prints as its code point, ``[U+2603]`
 (``printing.escape``). A row that was not read prints as its source in typewriter type, every
 special character escaped: nothing from the input reaches TeX as a command.
 """
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ..relations import latex_symbol
 from .escape import latex_text as escape
-from .latex import definition_latex, latex, latex_relation, model_latex
+
+if TYPE_CHECKING:  # pragma: no cover - for the annotations only
+    from ..report_model import DerivationReport, StepReport
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
@@ -34,112 +39,108 @@ any it needed beyond them.\par
 MARKS = {"verified": r"\checkmark", "refuted": r"\times", "unknown": "?"}
 
 
-def rules_column(step, result):
+def _chain(chain: Any) -> "DerivationReport":
+    """A DerivationReport as it is; a checker's DerivationResult made into its report."""
+    from ..report_model import as_derivation_report
+
+    return as_derivation_report(chain)
+
+
+def rules_column(step: "StepReport") -> str:
     """The rules beside a step, as in every report (``report.rules_shown``: used, the cited
     where they differ, and what the citation lacked), or ``no rule cited``."""
-    from .report import rules_shown
-
-    return rules_shown(step.rules, result.rules_used, result.missing) or "no rule cited"
+    return step.rules or "no rule cited"
 
 
-def _justification(step, result):
-    mark = r"\footnotemark" if getattr(result, "suggestions", ()) else ""
-    return rf"&& {MARKS[result.verdict]}\ \text{{{escape(rules_column(step, result))}}}{mark}"
+def _justification(step: "StepReport") -> str:
+    mark = r"\footnotemark" if step.suggestions else ""
+    return rf"&& {MARKS[step.verdict]}\ \text{{{escape(rules_column(step))}}}{mark}"
 
 
-def suggestion_note(result):
+def suggestion_note(step: "StepReport") -> str:
     r"""The footnote of a failing step with suggestions (``checker.explain``): ``Did you mean
     $= \dots$ (the sign of … flipped; verified by kl-definition)?``, one sentence each."""
     notes = []
-    for s in result.suggestions:
-        rules = ", ".join(s.rules) or "algebra"
-        notes.append(f"Did you mean ${latex_relation(s.relation)} {s.latex or latex(s.expression)}$ "
-                     f"({escape(s.edit)}; verified by {escape(rules)})?")
+    for s, tex in zip(step.suggestions, step.suggestion_latex):
+        rules = ", ".join(s["rules"]) or "algebra"
+        notes.append(f"Did you mean ${latex_symbol(s['relation'])} {tex}$ "
+                     f"({escape(s['edit'])}; verified by {escape(rules)})?")
     return " ".join(notes)
 
 
-def _footnotes(result):
+def _footnotes(d: "DerivationReport") -> str:
     """The footnotes of the marks in the chain, after its ``align*`` (a footnote cannot be
     set inside one): the counter is taken back over the marks, then stepped for each note."""
-    notes = [suggestion_note(r) for r in result.steps if getattr(r, "suggestions", ())]
+    notes = [suggestion_note(s) for s in d.steps if s.suggestions]
     if not notes:
         return ""
     return (f"\\addtocounter{{footnote}}{{-{len(notes)}}}\n"
             + "".join(f"\\stepcounter{{footnote}}\\footnotetext{{{n}}}\n" for n in notes))
 
 
-def _row(expr):
-    """A row of the chain; one that was not read, as its escaped source."""
-    return latex(expr, unread_as_source=True)
-
-
-def align(result):
-    """The chain of one derivation as an ``align*`` environment (and the footnotes of the
-    steps it marks with suggestions)."""
-    d = result.derivation
+def align(chain: Any) -> str:
+    """The chain of one derivation (a ``DerivationReport``) as an ``align*`` environment (and
+    the footnotes of the steps it marks with suggestions); a row not read is its escaped
+    source."""
+    d = _chain(chain)
     lines = []
-    for i, (step, res) in enumerate(zip(d.steps, result.steps)):
-        head = _row(d.start) if i == 0 else ""
-        lines.append(f"{head} &{latex_relation(step.relation)} {_row(step.expr)} {_justification(step, res)}")
+    for i, step in enumerate(d.steps):
+        head = d.start.typeset if i == 0 else ""
+        lines.append(f"{head} &{latex_symbol(step.relation)} {step.typeset} "
+                     f"{_justification(step)}")
     return ("\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
-            + _footnotes(result))
+            + _footnotes(d))
 
 
-def _fact(lhs, relation, rhs):
-    return f"${latex(lhs)} {latex_relation(relation)} {latex(rhs)}$"
-
-
-def qualification(result):
+def qualification(chain: Any) -> str:
     r"""What the chain was proven under, as a sentence: ``Assuming $\beta \ge 1$; for
     $v > 0$.`` (empty when nothing was assumed). Without it a bound proven under an
     assumption would read as unconditional."""
-    assumptions = [_fact(a.lhs, a.relation, a.rhs) for a in result.derivation.assumptions]
-    conditions = [_fact(*c) for c in getattr(result, "conditions", ())]
+    d = _chain(chain)
     parts = []
-    if assumptions:
-        parts.append("Assuming " + " and ".join(assumptions))
-    if conditions:
-        parts.append(("for " if parts else "For ") + " and ".join(conditions))
+    if d.assumptions_latex:
+        parts.append("Assuming " + " and ".join(f"${a}$" for a in d.assumptions_latex))
+    if d.conditions_latex:
+        parts.append(("for " if parts else "For ")
+                     + " and ".join(f"${c}$" for c in d.conditions_latex))
     if not parts:
         return ""
     return "\\noindent " + "; ".join(parts) + ".\\par\n"
 
 
-def definitions(result):
+def definitions(chain: Any) -> str:
     """The ``where`` lines: each ``let`` name printed as a symbol (``L_{\\theta}``)."""
-    out = []
-    for definition in result.derivation.definitions:
-        out.append(f"\\noindent where $\\displaystyle {definition_latex(definition)}$.\\par\n")
-    return "".join(out)
+    return "".join(f"\\noindent where $\\displaystyle {x}$.\\par\n"
+                   for x in _chain(chain).definitions_latex)
 
 
-def models(result):
+def models(chain: Any) -> str:
     r"""The derivation's ``model`` lines, under its where lines: ``\noindent Model:
     $p(x, z) = p(x \mid z)\, p(z)$.\par`` (the chain holds under the declared structure)."""
-    return "".join(f"\\noindent Model: ${model_latex(m)}$.\\par\n"
-                   for m in result.derivation.models)
+    return "".join(f"\\noindent Model: ${m}$.\\par\n" for m in _chain(chain).models_latex)
 
 
-def body(result):
+def body(chain: Any) -> str:
     """One derivation without its heading: where lines, models, the chain, what it assumed."""
-    return definitions(result) + models(result) + align(result) + qualification(result)
+    d = _chain(chain)
+    return definitions(d) + models(d) + align(d) + qualification(d)
 
 
-def section(result):
-    d = result.derivation
+def section(chain: Any) -> str:
+    d = _chain(chain)
     out = [f"\\section*{{{escape(d.title or d.name)}}}\n"]
-    if d.source:
-        out.append(f"\\noindent\\textit{{Source:}} {escape(d.source)}\\par\n")
-    out.append(body(result))
+    if d.reference:
+        out.append(f"\\noindent\\textit{{Source:}} {escape(d.reference)}\\par\n")
+    out.append(body(d))
     return "".join(out)
 
 
-def fragment(results):
-    """Only the derivations, to paste into a document: for each its ``where`` lines, its
-    ``align*`` and what it assumed."""
-    return "\n".join(body(r) for r in results)
+def fragment(chains: Iterable[Any]) -> str:
+    """Only the derivations (``DerivationReport``s), to paste into a document: for each its
+    ``where`` lines, its ``align*`` and what it assumed."""
+    return "\n".join(body(d) for d in chains)
 
 
-def document(results):
-    """A standalone document that pdflatex compiles."""
-    return PREAMBLE + LEGEND + "\n".join(section(r) for r in results) + "\n\\end{document}\n"
+def document(chains: Iterable[Any]) -> str:
+    """A standalone document that pdflatex compiles, of ``DerivationReport``s."""
+    return PREAMBLE + LEGEND + "\n".join(section(d) for d in chains) + "\n\\end{document}\n"

@@ -7,13 +7,16 @@ refuted, amber unknown), the rules it cites; under a step that is not verified, 
 residual and counterexample. Styles are inline in the page, so it can be mailed or attached
 to a review as it is.
 """
-from typing import Iterable, List, Optional
+from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence
 
+from ..relations import latex_symbol
 from .document import rules_column
 from .escape import html_text
-from .latex import definition_latex, latex, latex_relation, model_latex, unread_source
-from .markdown import conclusion_latex, step_details
+from .markdown import file_label, step_details
 from .report import MARKS, tally, with_facts
+
+if TYPE_CHECKING:  # pragma: no cover - for the annotations only
+    from ..report_model import DerivationReport, DocumentReport, Row, StepReport
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
@@ -47,92 +50,87 @@ def mathml(tex: str, block: bool = False) -> str:
 _e = html_text
 
 
-def _expr(expr) -> str:
-    """An expression as MathML; a row that was not read as its source, escaped text (never
-    math: its source is input, and need not even be balanced)."""
-    source = unread_source(expr)
-    if source is not None:
-        return f'<code class="unread" title="not read">{_e(source)}</code>'
-    return mathml(latex(expr))
+def _expr(unread: Optional[str], tex: str) -> str:
+    """An expression as MathML; a row that was not read (``unread``: its source) as escaped
+    text (never math: its source is input, and need not even be balanced)."""
+    if unread is not None:
+        return f'<code class="unread" title="not read">{_e(unread)}</code>'
+    return mathml(tex)
 
 
-def _conclusion(result) -> str:
-    d = result.derivation
-    if unread_source(d.start) is None and unread_source(d.end) is None:
-        return mathml(conclusion_latex(result))
-    return f"{_expr(d.start)} {mathml(latex_relation(d.conclusion_relation))} {_expr(d.end)}"
+def _row(row: "Row") -> str:
+    return _expr(row.unread, row.latex)
+
+
+def _conclusion(d: "DerivationReport") -> str:
+    if d.start.unread is None and d.end.unread is None:
+        return mathml(d.conclusion_latex)
+    return f"{_row(d.start)} {mathml(latex_symbol(d.conclusion_relation))} {_row(d.end)}"
 
 
 def _verdict(verdict: str) -> str:
     return f'<span class="verdict {verdict}">{MARKS[verdict]} {verdict}</span>'
 
 
-def _details(res) -> List[str]:
+def _details(step: "StepReport") -> List[str]:
     """The reasons of a step that is not verified (or the warning of a short citation), with
     the Markdown report's words, as HTML and MathML."""
-    return step_details(res, words=_e, math=mathml, strong=lambda s: f"<strong>{s}</strong>")
+    return step_details(step, words=_e, math=mathml, strong=lambda s: f"<strong>{s}</strong>")
 
 
-def _fact(lhs, relation, rhs) -> str:
-    return mathml(f"{latex(lhs)} {latex_relation(relation)} {latex(rhs)}")
-
-
-def derivation_html(result, file: Optional[str] = None, strict: bool = False) -> str:
-    d = result.derivation
+def derivation_html(d: "DerivationReport", file: Optional[str] = None) -> str:
     title = f"{d.name}: {d.title}" if d.title else d.name
     out = [f'<section class="derivation" id="{_e(d.name)}">', f"<h2>{_e(title)}</h2>"]
     meta = []
     if file:
         meta.append(f"<code>{_e(file)}</code>")
-    if d.source:
-        meta.append("source: " + _e(d.source))
+    if d.reference:
+        meta.append("source: " + _e(d.reference))
     if meta:
         out.append(f'<p class="meta">{" · ".join(meta)}</p>')
-    for definition in d.definitions:
-        out.append(f"<p>where {mathml(definition_latex(definition))}</p>")
-    for model in d.models:
-        out.append(f"<p>model {mathml(model_latex(model))}</p>")
+    for definition in d.definitions_latex:
+        out.append(f"<p>where {mathml(definition)}</p>")
+    for model in d.models_latex:
+        out.append(f"<p>model {mathml(model)}</p>")
     out.append('<table class="chain">')
-    out.append(f'<tr><td class="rel"></td><td>{_expr(d.start)}</td><td></td><td></td></tr>')
-    for i, (step, res) in enumerate(zip(d.steps, result.steps), 1):
+    out.append(f'<tr><td class="rel"></td><td>{_row(d.start)}</td><td></td><td></td></tr>')
+    for i, step in enumerate(d.steps, 1):
         where = f"line {step.line}" if step.line is not None else f"step {i}"
-        out.append(f'<tr class="step {res.verdict}"><td class="rel">'
-                   f"{mathml(latex_relation(step.relation))}</td>"
-                   f"<td>{_expr(step.expr)}</td><td>{_verdict(res.verdict)}</td>"
-                   f'<td class="rules">{_e(where)}: {_e(rules_column(step, res))}</td></tr>')
-        details = _details(res)
+        out.append(f'<tr class="step {step.verdict}"><td class="rel">'
+                   f"{mathml(latex_symbol(step.relation))}</td>"
+                   f"<td>{_expr(step.unread, step.latex)}</td><td>{_verdict(step.verdict)}</td>"
+                   f'<td class="rules">{_e(where)}: {_e(rules_column(step))}</td></tr>')
+        details = _details(step)
         if details:
             items = "".join(f"<li>{x}</li>" for x in details)
             out.append(f'<tr class="details"><td></td><td colspan="3"><ul class="why">{items}'
                        "</ul></td></tr>")
     out.append("</table>")
-    ok = result.ok(strict)
-    verdict = "every step verified" if ok else "NOT every step verified"
-    line = with_facts(f"<strong>Conclusion:</strong> {_conclusion(result)}",
-                      result, _fact)
-    klass = "verified" if ok else "refuted"
+    verdict = "every step verified" if d.ok else "NOT every step verified"
+    line = with_facts(f"<strong>Conclusion:</strong> {_conclusion(d)}",
+                      [mathml(a) for a in d.assumptions_latex],
+                      [mathml(c) for c in d.conditions_latex])
+    klass = "verified" if d.ok else "refuted"
     out.append(f'<p class="conclusion">{line} <span class="verdict {klass}">{verdict}: '
-               f"{_e(tally(result))}</span></p>")
+               f"{_e(tally(d))}</span></p>")
     out.append("</section>")
     return "\n".join(out)
 
 
-def fragment(sections: Iterable, strict: bool = False) -> str:
+def fragment(reports: Iterable["DocumentReport"]) -> str:
     """The derivations without the page around them (what a notebook cell shows)."""
     out = []
-    for section in sections:
-        if section.error:
-            out.append(f'<pre class="error">{_e(section.error)}</pre>')
+    for report in reports:
+        if report.error:
+            out.append(f'<pre class="error">{_e(report.error.text)}</pre>')
             continue
-        results = list(section.results)
-        file = section.target if results and section.target != results[0].derivation.name \
-            else None
-        out += [derivation_html(r, file, strict) for r in results]
-        out += _notes(getattr(section, "notes", ()))
+        file = file_label(report)
+        out += [derivation_html(d, file) for d in report.derivations]
+        out += _notes(report.notes)
     return "\n".join(out)
 
 
-def _notes(notes) -> List[str]:
+def _notes(notes: Sequence[str]) -> List[str]:
     """A document's last lines (displays checked, declared, skipped), escaped."""
     if not notes:
         return []
@@ -141,14 +139,14 @@ def _notes(notes) -> List[str]:
             + (f"<ul>{items}</ul>" if items else "") + "</div>"]
 
 
-def notebook_html(sections: Iterable, strict: bool = False) -> str:
+def notebook_html(reports: Iterable["DocumentReport"]) -> str:
     """A fragment with its styles, for ``_repr_html_``."""
-    return f"<div class=\"elbo-check\"><style>{STYLE}</style>\n{fragment(sections, strict)}\n</div>"
+    return f"<div class=\"elbo-check\"><style>{STYLE}</style>\n{fragment(reports)}\n</div>"
 
 
-def html_report(sections: Iterable, strict: bool = False, summary: Optional[str] = None) -> str:
+def html_report(reports: Iterable["DocumentReport"], summary: Optional[str] = None) -> str:
     """The whole run as one page."""
-    body = fragment(sections, strict)
+    body = fragment(reports)
     tail = f'<p class="summary">{_e(summary)}</p>\n' if summary else ""
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"

@@ -9,29 +9,17 @@ every block with the real KaTeX. The same ``aligned`` display is what a notebook
 ``_repr_latex_``.
 """
 import re
-from typing import Any, Iterable, List, Optional, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, List, Optional, Sequence
 
-from ..relations import VERIFIED
+from ..relations import VERIFIED, latex_symbol
 from .document import MARKS as LATEX_MARKS
 from .document import rules_column
 from .escape import markdown_code, markdown_fence
 from .escape import markdown_text as escape
-from .latex import definition_latex, latex, latex_relation, model_latex, unread_source
 from .report import MARKS, tally, with_facts
 
-
-class Section(Protocol):
-    """What a report section holds: a file (or built-in) name, its checked derivations
-    (``DerivationResult``s), and the error that stopped it ("" when none)."""
-    @property
-    def target(self) -> str: ...
-
-    @property
-    def results(self) -> Sequence[Any]: ...
-
-    @property
-    def error(self) -> str: ...
-
+if TYPE_CHECKING:  # pragma: no cover - for the annotations only
+    from ..report_model import DerivationReport, DocumentReport, StepReport
 
 def _text(s: str) -> str:
     r"""Plain text inside ``\text{...}`` that KaTeX and MathJax both accept."""
@@ -39,43 +27,39 @@ def _text(s: str) -> str:
         m.group(), "\\" + m.group()), s)
 
 
-def _justification(step, result) -> str:
-    return rf"&& {LATEX_MARKS[result.verdict]}\ \text{{{_text(rules_column(step, result))}}}"
+def _justification(step: "StepReport") -> str:
+    return rf"&& {LATEX_MARKS[step.verdict]}\ \text{{{_text(rules_column(step))}}}"
 
 
-def aligned(result) -> str:
+def aligned(d: "DerivationReport") -> str:
     r"""The chain as ``\begin{aligned} ... \end{aligned}``: the first line starts with the
     chain's start, every line shows its step's mark and rules on the right."""
-    d = result.derivation
     lines = []
-    for i, (step, res) in enumerate(zip(d.steps, result.steps)):
-        head = latex(d.start) if i == 0 else ""
-        lines.append(f"{head} &{latex_relation(step.relation)} {latex(step.expr)} "
-                     f"{_justification(step, res)}")
+    for i, step in enumerate(d.steps):
+        head = d.start.latex if i == 0 else ""
+        lines.append(f"{head} &{latex_symbol(step.relation)} {step.latex} "
+                     f"{_justification(step)}")
     if not lines:
-        lines.append(latex(d.start))
+        lines.append(d.start.latex)
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
 
-def display(result) -> str:
+def display(d: "DerivationReport") -> str:
     """The chain as a display block: ``$$`` on a line of its own around ``aligned``."""
-    return "$$\n" + aligned(result) + "\n$$"
+    return "$$\n" + aligned(d) + "\n$$"
 
 
 def _inline(tex: str) -> str:
     return f"${tex.strip()}$"
 
 
-def conclusion_latex(result) -> str:
-    d = result.derivation
-    return f"{latex(d.start)} {latex_relation(d.conclusion_relation)} {latex(d.end)}"
+def conclusion_latex(d: "DerivationReport") -> str:
+    return d.conclusion_latex
 
 
-def _fact(lhs, relation, rhs) -> str:
-    return _inline(f"{latex(lhs)} {latex_relation(relation)} {latex(rhs)}")
-
-
-def step_details(res, words=None, math=None, strong=None) -> List[str]:
+def step_details(step: "StepReport", words: Optional[Callable[[str], str]] = None,
+                 math: Optional[Callable[[str], str]] = None,
+                 strong: Optional[Callable[[str], str]] = None) -> List[str]:
     """Why a step is not verified: the reason, the residual and any counterexample as math,
     the numeric judge's finding, the suggestions; or the warning of a short citation. As
     Markdown by default; ``words`` (prose), ``math`` (a LaTeX string) and ``strong`` render
@@ -83,74 +67,73 @@ def step_details(res, words=None, math=None, strong=None) -> List[str]:
     words = words or escape
     math = math or _inline
     strong = strong or (lambda s: f"**{s}**")
-    if res.verdict == VERIFIED:
-        if res.missing:
+    if step.verdict == VERIFIED:
+        if step.missing_rules:
             return ["the cited rules do not suffice; also needed: "
-                    + words(", ".join(res.missing))]
+                    + words(", ".join(step.missing_rules))]
         return []
-    if res.inconsistent:
-        return [strong("internal inconsistency") + ": " + words(res.reason or "")]
-    out = [words(res.reason or "not shown")]
-    if res.residual is not None:
-        out.append("residual in normal form: " + math(latex(res.residual)))
-    if res.counterexample:
-        values = ", ".join(f"{latex(s)} = {latex(v)}" for s, v in res.counterexample)
-        out.append("counterexample: " + math(values))
-    numeric = res.numeric
+    if step.inconsistent:
+        return [strong("internal inconsistency") + ": " + words(step.checker_reason)]
+    out = [words(step.checker_reason or "not shown")]
+    if step.residual_latex is not None:
+        out.append("residual in normal form: " + math(step.residual_latex))
+    if step.counterexample_latex:
+        out.append("counterexample: " + math(step.counterexample_latex))
+    numeric = step.numeric
     if numeric is not None and numeric.status == "violated":
         out.append("numerically " + words(numeric.message))
     elif numeric is not None and numeric.status == "not-applicable":
         out.append("numeric judge: " + words(numeric.message or "not applicable"))
-    for s in getattr(res, "suggestions", ()):   # nearby steps the checker verified
-        rules = ", ".join(s.rules) or "algebra"
-        out.append("did you mean: " + math(f"{latex_relation(s.relation)} {s.latex or latex(s.expression)}")
-                   + " (" + words(f"{s.edit}; verified by {rules}") + ")")
+    for s, tex in zip(step.suggestions, step.suggestion_latex):   # nearby verified steps
+        rules = ", ".join(s["rules"]) or "algebra"
+        out.append("did you mean: " + math(f"{latex_symbol(s['relation'])} {tex}")
+                   + " (" + words(f"{s['edit']}; verified by {rules}") + ")")
     return out
 
 
-def as_written(expr, code=markdown_code) -> List[str]:
-    """For a row that was not read, its source shown as text (``code`` escapes it): in the math
-    it is only a placeholder. Empty for any other row."""
-    source = unread_source(expr)
-    return [] if source is None else ["not read, as written: " + code(source)]
+def as_written(unread: Optional[str], code: Callable[[str], str] = markdown_code) -> List[str]:
+    """For a row that was not read (``unread``: its source), that source shown as text
+    (``code`` escapes it): in the math it is only a placeholder. Empty for any other row."""
+    return [] if unread is None else ["not read, as written: " + code(unread)]
 
 
-def derivation_markdown(result, file: Optional[str] = None, strict: bool = False) -> str:
-    d = result.derivation
+def derivation_markdown(d: "DerivationReport", file: Optional[str] = None) -> str:
     title = f"{d.name}: {d.title}" if d.title else d.name
     out = [f"### {escape(title)}", ""]
     facts = []
     if file:
         facts.append(markdown_code(file))
-    if d.source:
-        facts.append("source: " + escape(d.source))
+    if d.reference:
+        facts.append("source: " + escape(d.reference))
     if facts:
         out += [" · ".join(facts), ""]
-    for definition in d.definitions:
-        out.append(f"where {_inline(definition_latex(definition))}  ")
-    for model in d.models:
-        out.append(f"model {_inline(model_latex(model))}  ")
-    if d.definitions or d.models:
+    for definition in d.definitions_latex:
+        out.append(f"where {_inline(definition)}  ")
+    for model in d.models_latex:
+        out.append(f"model {_inline(model)}  ")
+    if d.definitions_latex or d.models_latex:
         out.append("")
-    out += [display(result), ""]
+    out += [display(d), ""]
     listed = False
-    for detail in as_written(d.start):
+    for detail in as_written(d.start.unread):
         where = f" (line {d.start_line})" if d.start_line is not None else ""
         out += [f"- **start**{where}:", f"  - {detail}"]
         listed = True
-    for i, (step, res) in enumerate(zip(d.steps, result.steps), 1):
-        details = as_written(step.expr) + step_details(res)
+    for i, step in enumerate(d.steps, 1):
+        details = as_written(step.unread) + step_details(step)
         if not details:
             continue
         where = f" (line {step.line})" if step.line is not None else ""
-        out.append(f"- **step {i}**{where}: {MARKS[res.verdict]} {res.verdict}")
+        out.append(f"- **step {i}**{where}: {MARKS[step.verdict]} {step.verdict}")
         out += [f"  - {detail}" for detail in details]
         listed = True
     if listed:
         out.append("")
-    verdict = "every step verified" if result.ok(strict) else "**not** every step verified"
-    line = with_facts(f"**Conclusion:** {_inline(conclusion_latex(result))}", result, _fact)
-    out.append(f"{line} ({verdict}: {tally(result)})")
+    verdict = "every step verified" if d.ok else "**not** every step verified"
+    line = with_facts(f"**Conclusion:** {_inline(d.conclusion_latex)}",
+                      [_inline(a) for a in d.assumptions_latex],
+                      [_inline(c) for c in d.conditions_latex])
+    out.append(f"{line} ({verdict}: {tally(d)})")
     return "\n".join(out)
 
 
@@ -163,24 +146,30 @@ def notes_markdown(notes: Sequence[str]) -> List[str]:
     return [lines[0]] + [f"- {n}" for n in lines[1:]] + [""]
 
 
-def markdown_report(sections: Iterable[Section], strict: bool = False,
-                    summary: Optional[str] = None) -> str:
+def file_label(report: "DocumentReport") -> Optional[str]:
+    """The file's name above each of its chains, or None when it says nothing more than the
+    chain's own name (a built-in) or there are no chains."""
+    if report.file and report.derivations and report.file != report.derivations[0].name:
+        return report.file
+    return None
+
+
+def markdown_report(reports: Iterable["DocumentReport"], summary: Optional[str] = None) -> str:
     """The whole run as one Markdown document."""
     out = ["# Derivations checked by elbo-check", ""]
-    for section in sections:
-        if section.error:
-            out += [markdown_fence(section.error), ""]
+    for report in reports:
+        if report.error:
+            out += [markdown_fence(report.error.text), ""]
             continue
-        file = section.target if section.target and section.results and \
-            section.target != section.results[0].derivation.name else None
-        for result in section.results:
-            out += [derivation_markdown(result, file, strict), ""]
-        out += notes_markdown(getattr(section, "notes", ()))
+        file = file_label(report)
+        for d in report.derivations:
+            out += [derivation_markdown(d, file), ""]
+        out += notes_markdown(report.notes)
     if summary:
         out += [escape(summary), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def latex_display(results: Iterable) -> str:
+def latex_display(derivations: Iterable["DerivationReport"]) -> str:
     r"""What a notebook shows for ``_repr_latex_``: each chain as ``$$\begin{aligned}...$$``."""
-    return "\n".join(f"$${aligned(r)}$$" for r in results)
+    return "\n".join(f"$${aligned(d)}$$" for d in derivations)

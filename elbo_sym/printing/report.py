@@ -1,16 +1,28 @@
-"""Check results as people read them: the terminal report, and the words every report takes
-(``message_parts``, ``rules_shown``, ``conclusion``); the JSON is ``elbo_sym.report_model``'s."""
-from ..checker import VERIFIED
+"""Check results as people read them: the terminal report, printed from the report model
+(``elbo_sym.report_model``), and the words every report takes (``message_parts``,
+``rules_shown``, ``conclusion``), with which the model is built from the checker's results.
+
+The terminal report colours its marks with plain ANSI escape sequences (``style``): no
+terminal library is imported to print it."""
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence
+
+from ..relations import VERIFIED, unicode_symbol
 from .escape import terminal_text
-from .text import model_text, relation_symbol, text, unicode_name
+
+if TYPE_CHECKING:  # pragma: no cover - for the annotations only
+    from ..report_model import DerivationReport, DocumentReport
 
 MARKS = {"verified": "✓", "refuted": "✗", "unknown": "?"}
 COLOURS = {"verified": "green", "refuted": "red", "unknown": "yellow"}
+ANSI_COLOURS = {"red": 31, "green": 32, "yellow": 33}
 
 
-def message_parts(result):
+def message_parts(result: Any) -> List[str]:
     """Why a step failed (its residual, counterexample, or missing certificate), or the warning
-    of a verified step whose citation did not suffice; empty for a clean verification."""
+    of a verified step whose citation did not suffice; empty for a clean verification
+    (``result``: the checker's StepResult)."""
+    from .text import text
+
     if result.verdict == VERIFIED:
         if result.missing:
             return ["the cited rules do not suffice; also needed: " + ", ".join(result.missing)]
@@ -38,14 +50,16 @@ def message_parts(result):
     return parts
 
 
-def hint_text(result):
+def hint_text(result: Any) -> str:
     """The hint of a failing step, with the model line that would make it hold, if any."""
+    from .text import model_text
+
     if result.hint_model is None:
-        return result.hint
+        return str(result.hint)
     return f"{result.hint}, e.g. model {model_text(result.hint_model)}"
 
 
-def rules_shown(cited, used, missing=()) -> str:
+def rules_shown(cited: Sequence[str], used: Sequence[str], missing: Sequence[str] = ()) -> str:
     """The rules beside a step, in every report (text, Markdown, HTML, LaTeX): those the
     checker used (the citation when it names none, as for a step not verified), written as
     the citation and what it lacked when that says it all (``linearity; also needed:
@@ -64,60 +78,70 @@ def rules_shown(cited, used, missing=()) -> str:
 LATEX_RELATIONS = {"=": "=", "<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">"}
 
 
-def suggestion_text(suggestion, syntax="deriv"):
+def suggestion_text(suggestion: Any, syntax: str = "deriv") -> str:
     """``did you mean: = -KL(q(z | x) || p(z)) + …   (the sign of … flipped; verified by
     kl-definition)``: a nearby step the checker verified (``checker.explain``), in the syntax
     of the source it fixes: as a ``.deriv`` file writes it (``source``), or as LaTeX for a step
     read from a document (``syntax="latex"``); the text of the expression when neither can
     write it; ``did you mean (last resort):`` for the residual added back."""
+    from .text import text
+
     rules = ", ".join(suggestion.rules) or "algebra"
     head = "did you mean (last resort):" if suggestion.last_resort else "did you mean:"
     if syntax == "latex" and suggestion.latex:
         shown = f"{LATEX_RELATIONS[suggestion.relation]} {suggestion.latex}"
     else:
-        shown = (f"{relation_symbol(suggestion.relation)} "
+        shown = (f"{unicode_symbol(suggestion.relation)} "
                  f"{suggestion.source or text(suggestion.expression)}")
     return f"{head} {shown}   ({suggestion.edit}; verified by {rules})"
 
 
-def suggestion_texts(result, syntax="deriv"):
+def suggestion_texts(result: Any, syntax: str = "deriv") -> List[str]:
     """A ``did you mean:`` line for each suggestion of a failing step (none for a verified one)."""
     return [suggestion_text(s, syntax) for s in getattr(result, "suggestions", ())]
 
 
-def json_suggestions(result):
+def json_suggestions(result: Any) -> List[dict]:
     """The suggestions of a step as JSON: the expression as the text printer prints it, as a
     ``.deriv`` file writes it (``source``, null when no file can) and as LaTeX; whether it is
     the last resort (the residual added back)."""
+    from .text import text
+
     return [{"expression": text(s.expression), "source": s.source, "latex": s.latex,
              "relation": s.relation, "edit": s.edit, "rules": list(s.rules),
              "last_resort": s.last_resort} for s in getattr(result, "suggestions", ())]
 
 
-def fact_text(lhs, relation, rhs):
+def fact_text(lhs: Any, relation: str, rhs: Any) -> str:
     """``β ≥ 1``: an assumption or a domain condition as the text printer shows it."""
-    return f"{text(lhs)} {relation_symbol(relation)} {text(rhs)}"
+    from .text import text
+
+    return f"{text(lhs)} {unicode_symbol(relation)} {text(rhs)}"
 
 
-def assumption_texts(result):
+def definition_text(definition: Any) -> str:
+    """``L(x) = E_{q(z | x)}[...]``: a ``let`` as the text report's ``where`` line shows it."""
+    from .text import text, unicode_name
+
+    params = f"({', '.join(text(p) for p in definition.params)})" if definition.params else ""
+    return f"{unicode_name(definition.name)}{params} = {text(definition.body)}"
+
+
+def assumption_texts(result: Any) -> List[str]:
     """The derivation's ``assume`` facts, as printed: the chain holds only under them."""
     return [fact_text(a.lhs, a.relation, a.rhs) for a in result.derivation.assumptions]
 
 
-def condition_texts(result):
+def condition_texts(result: Any) -> List[str]:
     """The domain conditions the steps were checked under (a variance positive, ...)."""
     return [fact_text(lhs, rel, rhs) for lhs, rel, rhs in getattr(result, "conditions", ())]
 
 
-def with_facts(statement, result, fact=fact_text):
+def with_facts(statement: str, assumptions: Sequence[str], conditions: Sequence[str]) -> str:
     """``statement, assuming β ≥ 1, for v > 0``: the derivation's assumptions and the domain
-    conditions its steps were checked under, each printed by ``fact(lhs, relation, rhs)`` (the
-    text, Markdown and HTML reports each print their own way). A bound proven under an
-    assumption printed without it would be a false statement. (A ``Derivation`` alone is
-    accepted too: it has assumptions but no conditions.)"""
-    d = getattr(result, "derivation", result)
-    assumptions = [fact(a.lhs, a.relation, a.rhs) for a in d.assumptions]
-    conditions = [fact(*c) for c in getattr(result, "conditions", ())] if d is not result else []
+    conditions its steps were checked under, each already printed the way of its report (text,
+    Markdown, HTML). A bound proven under an assumption printed without it would be a false
+    statement."""
     if assumptions:
         statement += ", assuming " + " and ".join(assumptions)
     if conditions:
@@ -125,29 +149,36 @@ def with_facts(statement, result, fact=fact_text):
     return statement
 
 
-def conclusion(result):
+def conclusion(result: Any) -> str:
     """What the chain proves, with what it assumed: ``log p(x) ≥ L(x), assuming β ≥ 1, for
-    v > 0``."""
+    v > 0`` (``result``: a DerivationResult; a Derivation alone has assumptions but no
+    conditions)."""
+    from .text import text
+
     d = getattr(result, "derivation", result)
-    return with_facts(f"{text(d.start)} {relation_symbol(d.conclusion_relation)} {text(d.end)}",
-                      result)
+    assumptions = [fact_text(a.lhs, a.relation, a.rhs) for a in d.assumptions]
+    conditions = condition_texts(result) if d is not result else []
+    return with_facts(f"{text(d.start)} {unicode_symbol(d.conclusion_relation)} {text(d.end)}",
+                      assumptions, conditions)
 
 
-def tally(result):
+def tally(report: Any) -> str:
     """``1 verified, 1 refuted``: the steps of each verdict, the verdicts with none left out."""
-    counts = {v: sum(1 for s in result.steps if s.verdict == v) for v in MARKS}
+    counts = {v: sum(1 for s in report.steps if s.verdict == v) for v in MARKS}
     return ", ".join(f"{n} {v}" for v, n in counts.items() if n)
 
 
-def _style(s, verdict, colour):
-    if not colour:
-        return s
-    import click
-
-    return click.style(s, fg=COLOURS[verdict], bold=True)
+def style(s: str, colour: str, bold: bool = True) -> str:
+    """``s`` in a terminal colour (red, green, yellow), bold: the ANSI escape sequences
+    ``click.style(s, fg=colour, bold=True)`` writes, without importing a terminal library."""
+    return f"\x1b[{ANSI_COLOURS[colour]}m" + ("\x1b[1m" if bold else "") + s + "\x1b[0m"
 
 
-def _fit(line, width, indent):
+def _style(s: str, verdict: str, colour: bool) -> str:
+    return style(s, COLOURS[verdict]) if colour else s
+
+
+def _fit(line: str, width: Optional[int], indent: str) -> List[str]:
     """``line`` as is, or wrapped at spaces into lines of at most ``width`` characters (a
     word longer than that stays whole), the later ones indented by ``indent``. Control
     characters from the input are shown as code points: a terminal never receives them."""
@@ -160,59 +191,61 @@ def _fit(line, width, indent):
                          break_on_hyphens=False) or [line]
 
 
-def format_derivation(result, colour=False, quiet=False, strict=False, width=None):
-    """Heading, the chain one step a line with its mark and rules, then the conclusion.
-    With ``width`` (the terminal's columns) every line fits it: a step too long for one line
-    gets its mark and rules on the line below, long expressions and reasons wrap at spaces."""
-    d = result.derivation
+def format_derivation(chain: Any, colour: bool = False, quiet: bool = False,
+                      strict: bool = False, width: Optional[int] = None) -> str:
+    """Heading, the chain one step a line with its mark and rules, then the conclusion, from
+    a ``DerivationReport`` (a checker's DerivationResult is made into one first, ``strict``
+    saying what passes). With ``width`` (the terminal's columns) every line fits it: a step
+    too long for one line gets its mark and rules on the line below, long expressions and
+    reasons wrap at spaces."""
+    from ..report_model import as_derivation_report
+
+    d = as_derivation_report(chain, strict)
     lines = _fit(f"{d.name}: {d.title}" if d.title else d.name, width, "  ")
-    if d.source:
-        lines += _fit(f"  source: {d.source}", width, "    ")
+    if d.reference:
+        lines += _fit(f"  source: {d.reference}", width, "    ")
     for definition in d.definitions:
-        params = f"({', '.join(text(p) for p in definition.params)})" if definition.params else ""
-        lines += _fit(f"  where {unicode_name(definition.name)}{params} = {text(definition.body)}",
-                      width, "      ")
+        lines += _fit(f"  where {definition}", width, "      ")
     for model in d.models:
-        lines += _fit(f"  model {model_text(model)}", width, "      ")
+        lines += _fit(f"  model {model}", width, "      ")
     if not quiet:
-        rows = [("", "  " + text(d.start), None, None)]
-        for step, res in zip(d.steps, result.steps):
-            rows.append((relation_symbol(step.relation), text(step.expr), step, res))
-        column = min(max(len(r[1]) for r in rows) + 4, 100)
-        lines.append("")
-        for rel, body, step, res in rows:
-            if step is None:
-                lines += _fit(f"    {body}", width, "        ")
-                continue
-            rules = rules_shown(step.rules, res.rules_used, res.missing)
-            plain = f"{MARKS[res.verdict]} {res.verdict}"
-            mark = _style(plain, res.verdict, colour)
-            where = f"line {step.line}" if step.line is not None else ""
-            info = ": ".join(p for p in (where, "by " + rules if rules else "") if p)
-            row = f"  {rel} {body.ljust(column)} {plain}  {info}".rstrip()
-            if width and len(row) > width:   # the mark and rules go below the expression
-                lines += _fit(f"  {rel} {body}", width, "      ")
-                lines += [line.replace(plain, mark, 1) for line in
-                          _fit(f"      {plain}  {info}".rstrip(), width, "        ")]
-            else:
-                lines.append(terminal_text(row).replace(plain, mark, 1))
-            for part in message_parts(res) + suggestion_texts(res, d.syntax):
-                lines += _fit(f"      {part}", width, "        ")
-        lines.append("")
-    ok = result.ok(strict)
-    verdict = "every step verified" if ok else "NOT every step verified"
-    lines += _fit(f"  conclusion: {conclusion(result)}   ({verdict}: {tally(result)})", width,
-                  "    ")
+        lines += _chain_lines(d, colour, width)
+    verdict = "every step verified" if d.ok else "NOT every step verified"
+    lines += _fit(f"  conclusion: {d.conclusion}   ({verdict}: {tally(d)})", width, "    ")
     return "\n".join(lines)
 
 
-def document_text(results, notes=(), prefix="", colour=False, quiet=False, strict=False,
-                  width=None):
-    """The terminal report of a checked document: each chain (``format_derivation``) after
-    ``prefix`` (the file's name), then a document's last lines (``notes``), inert."""
+def _chain_lines(d: "DerivationReport", colour: bool, width: Optional[int]) -> List[str]:
+    """The chain between blank lines: its start, then a step a line with its mark, where it is
+    written and its rules, and under a step its reasons and suggestions."""
+    column = min(max([len(d.start.text) + 2] + [len(s.expression) for s in d.steps]) + 4, 100)
+    lines = [""] + _fit(f"      {d.start.text}", width, "        ")
+    for step in d.steps:
+        rel, body, rules = unicode_symbol(step.relation), step.expression, step.rules
+        plain = f"{MARKS[step.verdict]} {step.verdict}"
+        mark = _style(plain, step.verdict, colour)
+        where = f"line {step.line}" if step.line is not None else ""
+        info = ": ".join(p for p in (where, "by " + rules if rules else "") if p)
+        row = f"  {rel} {body.ljust(column)} {plain}  {info}".rstrip()
+        if width and len(row) > width:   # the mark and rules go below the expression
+            lines += _fit(f"  {rel} {body}", width, "      ")
+            lines += [line.replace(plain, mark, 1) for line in
+                      _fit(f"      {plain}  {info}".rstrip(), width, "        ")]
+        else:
+            lines.append(terminal_text(row).replace(plain, mark, 1))
+        for part in step.message_parts + step.suggestion_lines:
+            lines += _fit(f"      {part}", width, "        ")
+    return lines + [""]
+
+
+def document_text(report: "DocumentReport", prefix: str = "", colour: bool = False,
+                  quiet: bool = False, width: Optional[int] = None) -> str:
+    """The terminal report of a checked document (its ``DocumentReport``): each chain
+    (``format_derivation``) after ``prefix`` (the file's name), then a document's last lines
+    (``notes``), inert."""
     head = terminal_text(prefix, one_line=True)
-    blocks = [head + format_derivation(r, colour=colour, quiet=quiet, strict=strict, width=width)
-              for r in results]
-    if notes:
-        blocks.append(terminal_text("\n".join(notes)))
+    blocks = [head + format_derivation(d, colour=colour, quiet=quiet, width=width)
+              for d in report.derivations]
+    if report.notes:
+        blocks.append(terminal_text("\n".join(report.notes)))
     return "\n\n".join(blocks)
