@@ -76,7 +76,7 @@ _RANGE_UPPER = re.compile(r"_\{[^{}:]*:([^{}]*)\}")
 _INDEX = re.compile(r"(?<![A-Za-z0-9_α-ωΑ-Ω])(" + _NAME_TEXT + r")_\{([^{}()~=|;,]*)\}")
 _NAME_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_α-ωΑ-Ω])" + _NAME_TEXT)
 
-_parser = None
+_parser: Optional[Lark] = None
 _parser_lock = threading.Lock()
 
 
@@ -122,16 +122,35 @@ def _plain_names(found: Iterable[str]) -> FrozenSet[str]:
     return frozenset(out - RESERVED)
 
 
-def _get_parser():
-    """The lark parser, built on first use (importing the package builds nothing)."""
+_GRAMMAR_FILE = Path(__file__).with_name("derivation.lark")
+# the grammar's LALR tables, prebuilt (``python -m elbo_sym.parser.tables``, see tables.py)
+_TABLES_FILE = Path(__file__).with_name("derivation.lark.tables")
+
+
+def _lark_options() -> Dict[str, Any]:
+    return {"parser": "lalr", "lexer": "contextual", "propagate_positions": True,
+            "start": list(_START_OF_KIND.values())}
+
+
+def _get_parser() -> Lark:
+    """The lark parser, made on first use (importing the package makes nothing): its tables
+    are loaded from the shipped file when they are the current grammar's and lark's, else
+    built (correct, just slower)."""
     global _parser
     if _parser is None:
         with _parser_lock:
             if _parser is None:
-                grammar = Path(__file__).with_name("derivation.lark").read_text(encoding="utf-8")
-                _parser = Lark(grammar, parser="lalr", lexer="contextual",
-                               propagate_positions=True, start=list(_START_OF_KIND.values()))
+                from .tables import parser_for
+                _parser = parser_for(_GRAMMAR_FILE.read_text(encoding="utf-8"), _lark_options(),
+                                     _TABLES_FILE)
     return _parser
+
+
+def write_parser_tables() -> Path:
+    """Regenerate the shipped tables of the grammar (after the grammar or lark changed)."""
+    from .tables import write_tables
+    write_tables(_GRAMMAR_FILE.read_text(encoding="utf-8"), _lark_options(), _TABLES_FILE)
+    return _TABLES_FILE
 
 
 # -- entry points -----------------------------------------------------------------------------
