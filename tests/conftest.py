@@ -46,6 +46,17 @@ def check_deriv(tmp_path: Path, text: str, *options: str):
     return r.exit_code, doc["files"][0]["derivations"][0]["steps"]
 
 
+def run_cli(*args: str):
+    """``elbo-check ARGS`` run in this process (no sympy import paid per call) as a pipe sees
+    it: no colour, no terminal width. A click ``Result``: ``exit_code``, ``stdout``, ``stderr``."""
+    from click.testing import CliRunner
+
+    from elbo_sym.cli import main
+
+    env = {"NO_COLOR": "1", "FORCE_COLOR": None, "COLUMNS": None}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
 def examples(default: int, full: int) -> int:
     """How many random examples a slow property test draws: ``full`` under .ci/run."""
     return full if FULL else default

@@ -7,7 +7,6 @@ Markdown, HTML, the API and --no-explain.
 """
 import json
 import subprocess
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,6 +16,8 @@ from elbo_sym.checker import VERIFIED, check_derivation, check_step
 from elbo_sym.checker.explain import MAX_SUGGESTIONS, same_expression, suggestions
 from elbo_sym.parser import parse_text
 from elbo_sym.printing import text
+
+from conftest import run_cli
 
 HEAD = "derivation d \"t\"\n"
 # budgets are counts of candidates checked, not seconds: the same suggestions on any machine
@@ -373,9 +374,7 @@ WRONG = """derivation swapped "Swapped conditional"
 """
 
 
-def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "elbo_sym", *args], capture_output=True,
-                          text=True, cwd=cwd, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+run = run_cli   # the command in this process
 
 
 @pytest.fixture
@@ -387,7 +386,7 @@ def wrong(tmp_path):
 
 def test_text_report(wrong):
     out = run("check", "--no-numeric", wrong)
-    assert out.returncode == 1
+    assert out.exit_code == 1
     lines = out.stdout.splitlines()
     i = next(k for k, ln in enumerate(lines) if "✗ refuted" in ln or "? unknown" in ln)
     after = [ln for ln in lines[i + 1:] if ln.startswith("      ")]
@@ -397,9 +396,9 @@ def test_text_report(wrong):
 
 def test_no_explain(wrong):
     out = run("check", "--no-numeric", "--no-explain", wrong)
-    assert out.returncode == 1 and "did you mean" not in out.stdout
+    assert out.exit_code == 1 and "did you mean" not in out.stdout
     out = run("derive", "--no-explain", wrong)
-    assert out.returncode == 1 and "did you mean" not in out.stdout
+    assert out.exit_code == 1 and "did you mean" not in out.stdout
     assert "footnote" not in run("latex", "--no-explain", wrong).stdout
 
 

@@ -10,8 +10,6 @@ chain, and the residual added back only as a labelled last resort.
   once, flagged ``last_resort`` and said so in every output.
 """
 import json
-import subprocess
-import sys
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,6 +23,8 @@ from elbo_sym.printing import text
 from elbo_sym.printing.report import suggestion_text
 from elbo_sym.printing.source import deriv_text, writable
 from elbo_sym.relations import UPPER
+
+from conftest import run_cli
 
 BUDGET = None   # no time bound: the same suggestions on any machine
 CANDIDATES = 2000   # a bound in candidates checked, the same on any machine
@@ -247,16 +247,14 @@ WRONG = """derivation swapped "Swapped conditional"
 """
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "elbo_sym", *args], capture_output=True,
-                          text=True, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+run = run_cli   # the command in this process
 
 
 def test_outputs_carry_the_source(tmp_path):
     f = tmp_path / "swapped.deriv"
     f.write_text(WRONG, encoding="utf-8")
     out = run("check", "--no-numeric", str(f))
-    assert out.returncode == 1
+    assert out.exit_code == 1
     assert "      did you mean: = log p(x, z) - log p(z | x)   (p(x | z) turned around; " \
            "verified by bayes-rule)" in out.stdout.splitlines()
     doc = json.loads(run("check", "--no-numeric", "--json", str(f)).stdout)
