@@ -9,6 +9,7 @@ from ..errors import DomainError
 from ..policy import DEFAULT_EXPLAIN_BUDGET, DEFAULT_TIMEOUT, CheckPolicy, Numeric, NumericLike
 from .numeric_pass import cross_check
 from .limits import StepTimeout, check_time, time_limit
+from .context import ChainContext
 from .step import UNKNOWN, StepResult, check_step
 
 
@@ -53,13 +54,14 @@ def check_derivation(derivation: Derivation, numeric: NumericLike = False, seed:
     if mixes_directions(s.relation for s in derivation.steps):
         raise ValueError(f"the chain of {derivation.name} mixes <-type and >-type relations")
     facts = [(a.lhs, a.relation, a.rhs) for a in derivation.assumptions]
+    context = ChainContext(facts, derivation.models)    # prepared once, for every step
     results, previous = [], derivation.start
     for step in derivation.steps:
         check_time()   # a caller's limit around the whole chain that ran out ends it here
         try:
             with time_limit(timeout):
-                result = check_step(previous, step.relation, step.expr, step.rules, facts,
-                                    derivation.models)
+                result = check_step(previous, step.relation, step.expr, step.rules,
+                                    context=context)
         except (StepTimeout, DomainError) as exc:
             check_time()   # a caller's limit that ran out too is not this step's to absorb
             result = StepResult(UNKNOWN, tuple(step.rules), reason=str(exc))

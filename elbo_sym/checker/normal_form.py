@@ -128,6 +128,17 @@ def canonical(expr: "Expr", guard: bool = True) -> "Expr":
     return guard_numbers(out) if guard else out
 
 
+class _Setting(tuple):
+    """A memo key's setting, hashed once: it holds every fact of the step (a hundred
+    assumptions), and every node looked up hashes it."""
+
+    def __hash__(self) -> int:
+        found = self.__dict__.get("hash")
+        if found is None:
+            found = self.__dict__["hash"] = tuple.__hash__(self)
+        return found
+
+
 class NormalForm(Normalizer):
     """Normalizes expressions under a fixed set of enabled rules, remembering what fired.
 
@@ -144,8 +155,8 @@ class NormalForm(Normalizer):
         self.memo = {}          # for rules: results that depend only on the node and the space
         # what a normal form depends on besides the node and the index ranges in scope: the
         # engines of every step and attempt with the same setting share their results
-        self._setting = (REWRITES, self._enabled, tuple(sorted(self.models.items())), tuple(facts),
-                         guard)
+        self._setting = _Setting((REWRITES, self._enabled, tuple(sorted(self.models.items())),
+                                  tuple(facts), guard))
         self._depth = 0
 
     def enabled(self, name: str) -> bool:

@@ -19,7 +19,7 @@ from ..rules import RULE_NAMES, TooComplex
 from ..rules.bounds import assumed, expected_kls, jensen_gaps, kl_candidates
 from . import counterexample
 from .certificates import find_certificate
-from .context import StepContext, prepare
+from .context import ChainContext, StepContext
 from ..printing.text import text
 from .normal_form import GROWTH, MAX_BITS, OPAQUE, NormalForm, largest_bits
 
@@ -336,31 +336,48 @@ def _failure(ctx, relation, cited, attempt):
 def _false_fact(ctx):
     """An assumed fact about numbers alone that is false (``assume log(pi) <= 1/7``): under it
     every step is vacuous, and no counterexample could satisfy it."""
-    for lhs, rel, rhs in ctx.facts.facts:
-        d = lhs - rhs
-        if d.free_symbols or d.has(*OPAQUE):
-            continue
-        try:
-            value = complex(d.evalf(30))
-        except (TypeError, ValueError, ZeroDivisionError):
-            continue
-        if abs(value.imag) <= 1e-12 and not holds(value.real, rel, 1e-12 if rel == EQ else 0.0):
+    for fact in ctx.facts.facts:
+        if _remembered(ctx, _is_false, fact):
+            lhs, rel, rhs = fact
             return f"{text(lhs.xreplace(ctx.restore))} {rel} {text(rhs.xreplace(ctx.restore))}"
     return None
+
+
+def _remembered(ctx, test, fact) -> bool:
+    """``test(*fact)``, remembered for the chain (it depends on the applied fact alone)."""
+    key = (test, fact)
+    found = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = test(*fact)
+    return found
+
+
+def _is_false(lhs, rel, rhs) -> bool:
+    d = lhs - rhs
+    if d.free_symbols or d.has(*OPAQUE):
+        return False
+    try:
+        value = complex(d.evalf(30))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return False
+    return abs(value.imag) <= 1e-12 and not holds(value.real, rel, 1e-12 if rel == EQ else 0.0)
 
 
 def _impossible_fact(ctx):
     """An assumption or domain condition that the others make impossible (``assume x > 0`` with
     ``assume x < 0``; ``assume x < 0`` with ``log(x)`` in the step): sympy, knowing the signs
     the other facts gave, decides it false. Under such facts every step is vacuous."""
-    for lhs, rel, rhs in ctx.facts.facts:
-        d = lhs - rhs
-        if not d.free_symbols or d.has(*OPAQUE):
-            continue
-        if _cannot_hold(d, rel):
+    for fact in ctx.facts.facts:
+        if _remembered(ctx, _is_impossible, fact):
+            lhs, rel, rhs = fact
             restored = (lhs.xreplace(ctx.restore), rhs.xreplace(ctx.restore))
             return f"{text(restored[0])} {rel} {text(restored[1])}"
     return None
+
+
+def _is_impossible(lhs, rel, rhs) -> bool:
+    d = lhs - rhs
+    return bool(d.free_symbols) and not d.has(*OPAQUE) and _cannot_hold(d, rel)
 
 
 def _cannot_hold(d, rel) -> bool:
@@ -389,15 +406,17 @@ def _as_written(ctx, found):
 
 def check_step(lhs: Expr, relation: str, rhs: Expr, cited: Iterable[str] = (),
                assumptions: Iterable[Tuple[Expr, str, Expr]] = (),
-               models: Sequence["ModelDeclaration"] = ()) -> StepResult:
+               models: Sequence["ModelDeclaration"] = (), *,
+               context: Optional[ChainContext] = None) -> StepResult:
     """The verdict on ``lhs relation rhs``; ``assumptions`` are (lhs, rel, rhs) triples,
-    ``models`` the declared ``ModelDeclaration``s in force."""
+    ``models`` the declared ``ModelDeclaration``s in force. ``context``: the chain's
+    assumptions and models prepared once (``ChainContext``), used instead of the two."""
     relation = canonical(relation)
     lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
-    assumptions = [(sympify(a, strict=True), canonical(r), sympify(b, strict=True))
-                   for a, r, b in assumptions]
     cited = tuple(cited)
-    ctx = prepare(lhs, rhs, assumptions, models)
+    if context is None:
+        context = ChainContext(assumptions, models)
+    ctx = context.prepare(lhs, rhs)
     false = _false_fact(ctx)
     if false is not None:
         return StepResult(UNKNOWN, cited, reason="the assumptions cannot all hold: "
