@@ -47,6 +47,7 @@ _HERMITE_NODES = {1: 64, 2: 48, 3: 24, 4: 12, 5: 8, 6: 6}   # per dimension, by 
 _AGREE = 1e-11                     # the two Gauss-Hermite rules agree within this (relative)
 _GRID = {1: (40.0, 0.02), 2: (25.0, 0.0625)}    # integrals: half-width and step, by dimension
 _DECAY = 1e-12                     # an integrand must be this small at the grid's edge
+_CHUNK = 1 << 16                   # array elements per chunk of an integral's grid
 _SAFETY = 10.0                     # a quadrature's error estimate counts this many times
 # integrands with kinks or jumps: Gauss-Legendre panels on [-L, L] standard deviations, split
 # at every kink, P panels checked against P / 2; kinks found on a grid of G points, refined by
@@ -118,14 +119,25 @@ def _whole(bound):
     return int(bound)
 
 
+_MEMO = 4096                       # expressions (at given sizes) whose expansion and scan are kept
+
+
 def expand_sums(expr: Expr, sizes: Mapping[Symbol, int]) -> Expr:
     """``expr`` with sizes substituted, every Sum and Product written out term by term (one
     whose upper bound is below its lower bound is empty: 0 and 1), every range of variables
     written as its elements (x_{1:3} is x_1, x_2, x_3), densities at i.i.d. draws marked
     (``AtDraw``), and every element of a family of variables written as ``IndexedVariable``
     (z[1] inside a sum is z_1 outside). A density with a variable on both sides of its bar at
-    these sizes raises ``Skip``: the step says nothing there."""
-    whole = {k: Integer(v) for k, v in sizes.items()}
+    these sizes raises ``Skip``: the step says nothing there.
+
+    Memoized per (expression, sizes): a chain's next step starts from this step's right side,
+    and the judge draws the same sizes again (a failure is not kept, only raised again)."""
+    return _expand_at(expr, frozenset(sizes.items()))
+
+
+@lru_cache(maxsize=_MEMO)
+def _expand_at(expr: Expr, sizes: FrozenSet[TypingTuple[Symbol, int]]) -> Expr:
+    whole = {k: Integer(v) for k, v in sizes}
     out = _expand(expr.xreplace(whole) if whole else expr)
     if isinstance(out, Basic) and out.has(Indexed):
         mapping = {a: IndexedVariable(a.base.label.name if hasattr(a.base.label, "name")
@@ -274,8 +286,18 @@ class Structure:
         self.conditions: Dict[TypingTuple[Expr, str], None] = {}
 
     def scan(self, expr: Expr, bound: Iterable[Expr] = frozenset()) -> "Structure":
-        _walk(expr, frozenset(bound), self)
+        """Add what ``expr`` needs (``bound``: variables integrated outside it); an
+        expression's own scan is memoized, and merged here in the order a walk would add it."""
+        self._merge(_scanned(expr, frozenset(bound)))
         return self
+
+    def _merge(self, other: "Structure") -> None:
+        self._free.update(other._free)
+        for family, variables in other.families.items():
+            self.families.setdefault(family, set()).update(variables)
+        self.positive |= other.positive
+        self.variables |= other.variables
+        self.conditions.update(other.conditions)
 
     def finish(self) -> "Structure":
         """Freeze: families' variables sorted, free atoms density variables first."""
@@ -302,6 +324,14 @@ class Structure:
 
 
 _OPAQUE = (DensityBase, Expectation, KL, Entropy, SpaceIntegral, Defined)
+
+
+@lru_cache(maxsize=_MEMO)
+def _scanned(expr: Expr, bound: FrozenSet[Expr]) -> Structure:
+    """The scan of ``expr`` alone (never modified: ``Structure.scan`` merges copies of it)."""
+    acc = Structure()
+    _walk(expr, bound, acc)
+    return acc
 
 
 def _everywhere(expr, relation):
@@ -651,9 +681,9 @@ def _weighted(density, integrand):
     return Mul(density, integrand)
 
 
-@lru_cache(maxsize=4)
 def _grid(dim):
-    """Trapezoid grid over the whole space: (nodes (M, dim), weight, edge mask, coarse mask).
+    """Trapezoid grid over the whole space: (line, weight); its nodes are the tensor product
+    of the line, numbered in C order, and made chunk by chunk (``_grid_chunk``).
 
     The coarse mask picks every other node per axis: the same rule at twice the step, whose
     agreement certifies the fine one (the trapezoid rule converges spectrally on smooth,
@@ -663,13 +693,17 @@ def _grid(dim):
         raise TooCostly(f"an integral over {dim} variables at once is too costly")
     half, step = _GRID[dim]
     count = 2 * round(half / step) + 1
-    line = np.linspace(-half, half, count)
-    grids = np.meshgrid(*([line] * dim), indexing="ij")
-    nodes = np.stack([g.ravel() for g in grids], axis=-1)
+    return np.linspace(-half, half, count), step ** dim
+
+
+def _grid_chunk(line, dim, lo, hi):
+    """Nodes lo .. hi - 1 of the grid over ``line``: (nodes (n, dim), edge mask, coarse mask)."""
+    index = np.unravel_index(np.arange(lo, hi), (len(line),) * dim)
+    nodes = np.stack([line[i] for i in index], axis=-1)
+    half, step = line[-1], line[1] - line[0]
     edge = np.any(np.abs(nodes) >= half - step / 2, axis=-1)
-    even = np.meshgrid(*([np.arange(count) % 2 == 0] * dim), indexing="ij")
-    coarse = reduce(np.logical_and, even).ravel()
-    return nodes, step ** dim, edge, coarse
+    coarse = reduce(np.logical_and, [i % 2 == 0 for i in index])
+    return nodes, edge, coarse
 
 
 def _lift(value):
@@ -1029,10 +1063,11 @@ class Evaluator:
             raise Skip(f"E[{_short(expr)}] over {variable} is not accurate enough here")
         return total, scale + _SAFETY * error / TOLERANCE
 
-    def _quadrature(self, integrand, variables, placed, weights, env, depth):
+    def _quadrature(self, integrand, variables, placed, weights, env, depth, count=None):
         """(sum of weights * integrand over a new trailing axis, the same of its scale, the
-        integrand's values)."""
-        outer, self._size = self._size, self._deeper(len(weights))
+        integrand's values). ``count``: the nodes of the whole rule when ``weights`` are one
+        chunk of it (nested rules are costed as under the whole rule)."""
+        outer, self._size = self._size, self._deeper(len(weights) if count is None else count)
         try:
             inner = {k: _lift(v) for k, v in env.items()}
             inner.update(zip(variables, placed))
@@ -1044,23 +1079,46 @@ class Evaluator:
             self._size = outer
 
     def _integrate(self, f, variables, env, depth):
-        """int f d(variables) over the whole space: trapezoid rule on a wide grid, checked."""
+        """int f d(variables) over the whole space: trapezoid rule on a wide grid, checked.
+
+        The grid is evaluated in chunks of nodes (at most ``_CHUNK`` array elements each,
+        counting the outer quadratures' axes) whose sums are accumulated, so memory stays
+        bounded; the rule, its checks and the cost accounting are those of the whole grid."""
         dim = len(variables)
-        nodes, weight, edge, coarse = _grid(dim)
-        placed = [_along(nodes[:, k], depth) for k in range(dim)]
-        total, scale, values = self._quadrature(lambda en, d: self._v(f, en, d), variables, placed,
-                                                np.full(len(nodes), weight), env, depth)
+        line, weight = _grid(dim)
+        total_nodes = len(line) ** dim
+        self._deeper(total_nodes)
+        step = max(1, _CHUNK // self._size)
+        total = scale = size = tail = rough = 0.0
+        for lo in range(0, total_nodes, step):
+            nodes, edge, coarse = _grid_chunk(line, dim, lo, min(lo + step, total_nodes))
+            placed = [_along(nodes[:, k], depth) for k in range(dim)]
+            part, part_scale, values = self._quadrature(
+                lambda en, d: self._v(f, en, d), variables, placed,
+                np.full(len(nodes), weight), env, depth, total_nodes)
+            if values.ndim == 0 or values.shape[-1] == 1:   # constant in the variables:
+                return self._integrate_constant(f, variables, total_nodes, weight, env, depth)
+            total, scale = total + part, scale + part_scale
+            size = size + np.sum(np.abs(values), axis=-1) * weight
+            if np.any(edge):
+                tail = np.maximum(tail, np.max(np.abs(values[..., edge]), axis=-1))
+            rough = rough + np.sum(values[..., coarse], axis=-1)
         names = ", ".join(map(str, variables))
-        if values.ndim == 0 or values.shape[-1] == 1:
-            if np.all(values == 0):
-                return total, scale
-            raise Skip(f"the integral over {names} does not converge")
-        size = np.sum(np.abs(values), axis=-1) * weight
-        tail = np.max(np.abs(values[..., edge]), axis=-1) * (2 * _GRID[dim][0]) ** dim
+        tail = tail * (2 * _GRID[dim][0]) ** dim
         if not np.all(tail <= _DECAY * size):
             raise Skip(f"the integral over {names} does not converge on the grid")
-        rough = np.sum(values[..., coarse], axis=-1) * weight * 2 ** dim
+        rough = rough * weight * 2 ** dim
         error = np.abs(total - rough)
         if not np.all(error <= _AGREE * size):
             raise Skip(f"the integrand over {names} is too narrow or not smooth enough for the grid")
         return total, scale + _SAFETY * error / TOLERANCE
+
+    def _integrate_constant(self, f, variables, count, weight, env, depth):
+        """The integral over ``count`` nodes of an integrand constant in ``variables``: 0 if
+        it is 0, else none (its values never take the grid's axis)."""
+        placed = [_along(np.zeros(count), depth) for _ in variables]
+        total, scale, values = self._quadrature(lambda en, d: self._v(f, en, d), variables, placed,
+                                                np.full(count, weight), env, depth)
+        if np.all(values == 0):
+            return total, scale
+        raise Skip(f"the integral over {', '.join(map(str, variables))} does not converge")

@@ -18,6 +18,7 @@ when the graph stops at x_5) are children of everything before them: the model s
 about them.
 """
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Mapping, Tuple
 
 import numpy as np
@@ -96,15 +97,22 @@ def _gaussian_node(child, parents, density):
     return Node(child, tuple(parents), GAUSSIAN, "", coefficients, offset, variance)
 
 
-def _network(model, sizes) -> Network:
+def _network(model: "Model", sizes: Mapping[Any, int]) -> Network:
+    """The model's network at ``sizes`` (memoized per model and the sizes of its counts)."""
     missing = [s for s in model.symbols if s not in sizes]
     if missing:
         raise Unsupported(f"the model of {model.family} has no size for {missing[0]}")
-    values = {s: Integer(sizes[s]) for s in model.symbols}
+    return _network_at(model, frozenset((s, int(sizes[s])) for s in model.symbols))
+
+
+@lru_cache(maxsize=1024)
+def _network_at(model: "Model", sizes: FrozenSet[Tuple[Any, int]]) -> Network:
+    drawn = dict(sizes)
+    values = {s: Integer(drawn[s]) for s in model.symbols}
     try:
-        nodes, parents = model.concrete(values)
-        nodes = [_variable(n) for n in nodes]
-        parents = {_variable(c): tuple(_variable(p) for p in ps) for c, ps in parents.items()}
+        concrete, graph = model.concrete(values)
+        nodes = [_variable(n) for n in concrete]
+        parents = {_variable(c): tuple(_variable(p) for p in ps) for c, ps in graph.items()}
         densities = {}
         for factor in model.factors:
             for density in _concrete_factors(factor, values):
