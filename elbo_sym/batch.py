@@ -3,8 +3,9 @@
 plain data, so that ``derive``, ``latex`` and ``check`` treat input errors and internal errors
 alike, and worker processes (``--jobs N``) can hand reports back in
 the order of the targets."""
+import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from .errors import InputError
 from .pipeline import BUILTIN
@@ -12,6 +13,9 @@ from .policy import CHECK, CheckPolicy
 from .report_model import DocumentReport, SkippedDisplay
 
 if TYPE_CHECKING:  # pragma: no cover - for the annotations only
+    from concurrent.futures import Future
+    from multiprocessing.context import BaseContext
+
     from .pipeline import CheckedDocument
 
 INPUT_ERROR, INCONSISTENT = 2, 3
@@ -132,27 +136,67 @@ def check_file(path: str, options: Options) -> TargetReport:
     return check_target(path, options)
 
 
-def _check_one(args: Tuple[str, Options]) -> "TargetReport":
-    return check_target(*args)
-
-
 def check_targets(targets: Iterable[str], options: Options, jobs: int = 1) -> Iterator[TargetReport]:
-    """TargetReports in the order of ``targets``, computed by ``jobs`` processes (results are
-    kept only in this process: with ``keep_results`` everything is checked here)."""
+    """TargetReports in the order of ``targets``, computed by ``jobs`` processes: this one and
+    ``jobs - 1`` workers (results are kept only in this process: with ``keep_results``
+    everything is checked here)."""
     targets = list(targets)
     if jobs <= 1 or len(targets) <= 1 or options.keep_results:
         for target in targets:
             yield check_target(target, options)
         return
+    # the first target is checked here: it loads the parser, numpy and sympy's caches once,
+    # before the workers are forked from this process (they start warm, as this one is)
+    yield check_target(targets[0], options)
+    yield from _shared(targets[1:], options, jobs - 1)
+
+
+def _shared(targets: List[str], options: Options, workers: int) -> Iterator[TargetReport]:
+    """The reports of ``targets`` in their order, checked by ``workers`` forked processes and
+    by this one, which checks whichever target no worker has taken yet while the next report
+    is not ready: this process's warm caches do a share of the work (with ``--jobs 2`` one
+    worker, not two, pays for warming its own caches)."""
+    import gc
     from concurrent.futures import ProcessPoolExecutor
 
-    # the first target is checked here: it loads the parser, numpy and sympy's caches once,
-    # before the workers are forked from this process
-    yield check_target(targets[0], options)
-    rest = [(t, options) for t in targets[1:]]
-    chunk = max(1, min(16, len(rest) // (4 * jobs)))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_check_one, rest, chunksize=chunk)
+    here: Dict[int, TargetReport] = {}
+    gc.freeze()   # the workers' collections leave the parent's objects (and their pages) alone
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
+            futures = [pool.submit(check_target, t, options) for t in targets]
+            ahead = 0  # the executor hands targets to the workers in order: claim from here on
+            for i, future in enumerate(futures):
+                while i not in here and not future.done():
+                    ahead = max(ahead, i)
+                    while ahead < len(futures) and (ahead in here or not futures[ahead].cancel()):
+                        ahead += 1
+                    if ahead == len(futures):
+                        break      # every target left is taken: wait for this one
+                    here[ahead] = check_target(targets[ahead], options)
+                yield here.pop(i) if i in here else _result(future, targets[i], options)
+    finally:
+        gc.unfreeze()
+
+
+def _result(future: "Future[TargetReport]", target: str, options: Options) -> TargetReport:
+    """A worker's report; when the worker died (killed, out of memory), checked here."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return check_target(target, options)
+
+
+def _fork_context() -> Optional["BaseContext"]:
+    """Workers forked from this process where forking is safe (Linux and other POSIX systems,
+    not macOS, whose system libraries may not survive a fork): they share its imports and
+    warm caches instead of importing everything again; elsewhere the platform's default."""
+    import multiprocessing
+
+    if sys.platform == "darwin" or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
 
 
 def check_files(paths: Iterable[str], options: Options,

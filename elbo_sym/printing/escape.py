@@ -21,7 +21,6 @@ Math is never built from input text: the printers typeset the checker's own obje
 row that was not read is shown as escaped text (``Unread``), in a math renderer only as a
 placeholder (KaTeX, MathJax and MathML read ``$`` and ``\`` even inside ``\text``).
 """
-import html
 import re
 from typing import Dict, Optional
 
@@ -116,6 +115,8 @@ def latex_verbatim(s: str) -> str:
 
 def html_text(s: str) -> str:
     """Text for an HTML page (element content or a quoted attribute)."""
+    import html   # only the HTML report needs it (html.entities is a large table)
+
     return html.escape(terminal_text(s), quote=True)
 
 
