@@ -27,12 +27,12 @@ if TYPE_CHECKING:  # pragma: no cover - for the annotations only
     from .derivation import Derivation
     from .readers.document import Reading
 
-DERIV, MD, TEX, BUILTIN = "deriv", "md", "tex", "built-in"
+DERIV, MD, TEX, IPYNB, BUILTIN = "deriv", "md", "tex", "ipynb", "built-in"
 FORMATS = (DERIV, MD, TEX)          # what a text can be written in (--from, api.check's source)
-DOCUMENTS = (MD, TEX)               # the formats read by elbo_sym.readers
+DOCUMENTS = (MD, TEX, IPYNB)        # the formats read by elbo_sym.readers
 # the one suffix table: a file's kind by its suffix (any other suffix: the .deriv language)
 SUFFIXES: Dict[str, str] = {".deriv": DERIV, ".md": MD, ".markdown": MD, ".tex": TEX,
-                            ".latex": TEX}
+                            ".latex": TEX, ".ipynb": IPYNB}
 STDIN_TARGET = "-"
 STDIN_NAME = "<stdin>"
 MAX_FILE_CHARS = 2_000_000          # as the parser and the readers: a long paper is a few 100 kB

@@ -96,7 +96,7 @@ def test_the_cli_and_the_mcp_server_give_one_step_shape(files):
 
 def test_one_suffix_table():
     assert pipeline.SUFFIXES == {".deriv": "deriv", ".md": "md", ".markdown": "md",
-                                 ".tex": "tex", ".latex": "tex"}
+                                 ".tex": "tex", ".latex": "tex", ".ipynb": "ipynb"}
     assert [pipeline.kind_of_path(f"a{s.upper()}") for s in pipeline.SUFFIXES] == \
         list(pipeline.SUFFIXES.values())
     assert pipeline.kind_of_path("notes.txt") == "deriv"
@@ -108,7 +108,7 @@ def test_a_directory_holds_the_files_of_the_table(tmp_path):
     for suffix in list(pipeline.SUFFIXES) + [".txt"]:
         _write(tmp_path, f"a{suffix}", "x\n")
     found = sorted(p.rsplit(".", 1)[1] for p in cli._inside(str(tmp_path)))
-    assert found == ["deriv", "latex", "markdown", "md", "tex"]
+    assert found == ["deriv", "ipynb", "latex", "markdown", "md", "tex"]
 
 
 def test_a_source_is_read_once(files, monkeypatch):

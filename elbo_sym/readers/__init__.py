@@ -1,4 +1,5 @@
-"""Readers of derivations where people write them: Markdown notes and LaTeX papers.
+"""Readers of derivations where people write them: Markdown notes, LaTeX papers and the
+Markdown cells of Jupyter notebooks.
 
 ``read_text``/``read_path`` give a ``Reading``: each display that is a chain as a
 ``Derivation`` of the same algebra the ``.deriv`` parser builds (the rows are translated to the
@@ -16,12 +17,12 @@ from ..policy import (DEFAULT_EXPLAIN_BUDGET, DEFAULT_TIMEOUT, CheckPolicy, Nume
                       NumericLike)
 from ..pipeline import NOTHING_CHECKED, Document, kind_of_path as _kind_of_path
 from .document import Reading, read_document
-from .scan import MD, TEX
+from .scan import IPYNB, MD, TEX
 
 if TYPE_CHECKING:
     from ..checker.chain import DerivationResult
 
-__all__ = ["MD", "TEX", "Reading", "read_text", "read_path", "check_reading",
+__all__ = ["MD", "TEX", "IPYNB", "Reading", "read_text", "read_path", "check_reading",
            "summary_lines", "kind_of_path", "NOTHING_CHECKED"]
 
 
@@ -31,16 +32,28 @@ def read_text(text: Union[str, bytes, bytearray], filename: str, kind: str) -> R
         text = decode(bytes(text), filename)
     text = text.replace("\r\n", "\n")
     try:
+        if kind == IPYNB:
+            return _read_notebook(text, filename)
         return read_document(text, filename, kind)
     except RecursionError:
         raise InputError("expression nested too deep", 1, 1, filename) from None
 
 
+def _read_notebook(text: str, filename: str) -> Reading:
+    """A notebook's Markdown cells read as one Markdown note, at the notebook's lines."""
+    from .notebook import markdown_of_notebook
+
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    markdown, positions = markdown_of_notebook(text, filename)
+    return read_document(markdown, filename, MD, positions, text.split("\n"))
+
+
 def kind_of_path(path: str, declared: Optional[str] = None) -> str:
-    """``md`` or ``tex``: the kind of a document by ``pipeline.SUFFIXES`` (the one suffix
-    table); a document of any other suffix is read as LaTeX."""
+    """``md``, ``tex`` or ``ipynb``: the kind of a document by ``pipeline.SUFFIXES`` (the one
+    suffix table); a document of any other suffix is read as LaTeX."""
     kind = _kind_of_path(path, declared)
-    return kind if kind in (MD, TEX) else TEX
+    return kind if kind in (MD, TEX, IPYNB) else TEX
 
 
 def read_path(path: str, kind: Optional[str] = None) -> Reading:

@@ -11,16 +11,17 @@ UTF-8, a declaration comment that is not a line of the file language) is an inpu
 """
 import re
 from dataclasses import dataclass, field
-from typing import (TYPE_CHECKING, Collection, Dict, Iterable, List, NamedTuple, Optional, Set,
-                    Tuple, TypedDict, Union)
+from typing import (TYPE_CHECKING, Collection, Dict, Iterable, List, NamedTuple, Optional,
+                    Protocol, Set, Tuple, TypedDict, Union)
 
 from ..errors import InputError
 from ..notation import GREEK_NAMES, KNOWN_WORDS, is_density_family
 from ..rules.catalogue import RULE_NAMES
 from .rows import (Node, Relation, brace_claims, chain_nodes, display_rows, split_rows,
                    strip_annotations)
-from .scan import Declaration, Display, Sentence, Unclosed, scan
-from .tokens import AMP, SPACE, LineIndex, Tok, tokenize
+from .macros import MacroError, Macros, document_macros
+from .scan import MD, TEX, Declaration, Display, Sentence, Unclosed, scan
+from .tokens import AMP, SPACE, LineIndex, Tok, tokenize, unescape_markdown
 from .translate import NAME, Bare, Context, NoReading, Piece, Translator, normalize, text_of
 
 if TYPE_CHECKING:
@@ -105,14 +106,23 @@ class _Line:
         return best if best is not None else (self.cols[0][1] if self.cols else None)
 
 
-def read_document(text: str, filename: str, kind: str) -> Reading:
+class Positions(Protocol):
+    """Offsets of the text read to (line, column) of the file: the text itself, or the file
+    the text was taken from (a notebook's Markdown cells)."""
+
+    def at(self, offset: int) -> Tuple[int, int]: ...
+
+
+def read_document(text: str, filename: str, kind: str, positions: Optional[Positions] = None,
+                  file_lines: Optional[List[str]] = None) -> Reading:
     """The chains, declarations and skipped displays of a Markdown (``md``) or LaTeX (``tex``)
-    document. Raises InputError only for the file as a whole."""
-    if text.startswith("\ufeff"):
+    document. ``positions`` and ``file_lines`` say where an offset of ``text`` is in the file,
+    when ``text`` was taken out of it. Raises InputError only for the file as a whole."""
+    if text.startswith("\ufeff") and positions is None:
         text = text[1:]
     if len(text) > MAX_DOCUMENT_CHARS:
         raise InputError(f"file too large (over {MAX_DOCUMENT_CHARS} characters)", 1, 1, filename)
-    return _Document(text, filename, kind).read()
+    return _Document(text, filename, kind, positions, file_lines).read()
 
 
 class _Chain(TypedDict):
@@ -141,10 +151,13 @@ class _DisplayItem:
 
 
 class _Document:
-    def __init__(self, text: str, filename: str, kind: str) -> None:
+    def __init__(self, text: str, filename: str, kind: str,
+                 positions: Optional[Positions] = None,
+                 file_lines: Optional[List[str]] = None) -> None:
         self.text, self.filename, self.kind = text, filename, kind
-        self.lines = LineIndex(text)
-        self.raw_lines = text.split("\n")
+        self.lines: Positions = positions if positions is not None else LineIndex(text)
+        self.raw_lines = file_lines if file_lines is not None else text.split("\n")
+        self.macros = Macros()
         self.preamble: List[_Line] = []        # file-wide lines of the file language
         self.families: Dict[str, Tuple[str, int]] = {}   # let q = q_phi(z | x)
         self.functions: Set[str] = set()       # lets with parameters
@@ -169,6 +182,9 @@ class _Document:
     # -- the whole document
     def read(self) -> Reading:
         items = scan(self.text, self.kind)
+        # a LaTeX preamble defines macros anywhere; a Markdown note, in its math (MathJax)
+        self.macros = document_macros(self.text, [] if self.kind == TEX else [
+            (d.body_start, d.body_end) for d in items if isinstance(d, Display)] or [(0, 0)])
         entries: List[Union[Declaration, Unclosed, _DisplayItem]] = []
         pending_before: List[Sentence] = []
         for item in items:
@@ -250,7 +266,12 @@ class _Document:
             self.reading.blocks.append(SkippedBlock(first_line, None, "display too long "
                                                     f"(over {MAX_DISPLAY_CHARS} characters)"))
             return None
-        tokens = tokenize(self.text, item.body_start, item.body_end)
+        tokens = self.display_tokens(item)
+        if isinstance(tokens, SkippedBlock):
+            self.reading.blocks.append(tokens)
+            return None
+        if not any(t.kind != SPACE for t in tokens):
+            return previous          # a display of macro definitions (MathJax's): no block
         rows, labels = display_rows(tokens, self.text, RULE_NAMES)
         if not rows:
             self.reading.blocks.append(SkippedBlock(first_line, None, "an empty display",
@@ -303,6 +324,20 @@ class _Document:
                 continue
             self.rebuild(chain)
         return chain
+
+    def display_tokens(self, item: Display) -> Union[List[Tok], SkippedBlock]:
+        """The display's tokens as they are read: Markdown escapes read back, the macro
+        definitions taken out and the macros in force expanded (a macro whose expansion
+        does not end skips the display, with its reason at the use)."""
+        tokens = tokenize(self.text, item.body_start, item.body_end)
+        if self.kind == MD:
+            tokens = unescape_markdown(tokens)
+        tokens = Macros().collect(tokens)
+        try:
+            return self.macros.expand(tokens)
+        except MacroError as exc:
+            line, col = self.at(exc.pos)
+            return SkippedBlock(line, col, exc.message)
 
     def place(self, chain: _Chain, block: Block) -> None:
         if chain["index"] is None:
@@ -413,16 +448,26 @@ class _Document:
                 pieces[0] = [Piece(head, first[0].pos, "name")]   # L(theta, phi; x)
                 local_names.add(head.split("(")[0])
                 by_definition.add(1)
+        last = len(nodes) - 1
         for i in range(1, len(nodes)):
             named, defined = pieces[i], pieces[i - 1]
-            if relations[i] == "=:" and named is not None and defined is not None:
+            if named is None or defined is None:
+                continue
+            name = None
+            if relations[i] == "=:":
                 name = self.new_name(named, defined, ctx, local_names)
-                if name is not None:
-                    lets.append(_Line("let ", [Piece(name, nodes[i].pos),
-                                               Piece("=", nodes[i].pos)] + defined,
-                                      owner=_Owner("node", i - 1)))
-                    local_names.add(name.split("(")[0])
-                    by_definition.add(i)
+            elif i == last and relations[i] == "=" and i not in by_definition and not marked:
+                # a name given at the chain's end (\equiv \mathcal{L}, = L_\text{VLB}): a
+                # name no row uses elsewhere and not defined before is defined, not compared
+                others = [p for k, ps in enumerate(pieces) if k != i and ps for p in ps]
+                explicit = _relation(nodes[i]).text in (r"\equiv", "≡")
+                name = self.new_name(named, others, ctx, local_names, explicit=explicit)
+            if name is not None:
+                lets.append(_Line("let ", [Piece(name, nodes[i].pos),
+                                           Piece("=", nodes[i].pos)] + defined,
+                                  owner=_Owner("node", i - 1)))
+                local_names.add(name.split("(")[0])
+                by_definition.add(i)
         functions, conflicts = self.unknown_functions(pieces, local_names)
         for i, reason in conflicts.items():
             reasons.setdefault(i, reason)

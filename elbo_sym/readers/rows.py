@@ -25,6 +25,9 @@ WORDS_HEADS = frozenset(r"\text \textrm \textit \textnormal \mbox \textup \texts
 ROW_BREAKS = frozenset((r"\\", r"\cr", r"\newline"))
 ANNOTATION_HEADS = frozenset(r"\text \mbox \textrm \textit \textnormal \checkmark \textup "
                              r"\textbf \emph \mathrm \tag \tag*".split())
+# sizes a remark is set in (never mathematics by themselves)
+STYLES = frozenset(r"\scriptstyle \scriptscriptstyle \textstyle \small \footnotesize \tiny "
+                   r"\scriptsize".split())
 WIDE_SPACES = frozenset(r"\quad \qquad \hspace \hspace* \hfill".split())
 # what sets an equation number apart from the row on the page: a wide gap, or \nonumber's kin
 LABEL_SPACES = WIDE_SPACES | frozenset(r"\nonumber \notag \enspace".split())
@@ -72,7 +75,7 @@ class Node:
         if self.relation is not None:
             return self.relation.pos
         meaningful = [t for t in self.tokens if t.kind not in (SPACE, AMP)]
-        return meaningful[0].pos if meaningful else (self.tokens[0].pos if self.tokens else 0)
+        return meaningful[0].at if meaningful else (self.tokens[0].at if self.tokens else 0)
 
 
 def _skip_spaces(tokens: List[Tok], i: int) -> int:
@@ -101,11 +104,12 @@ def _group_end(tokens: List[Tok], i: int) -> int:
 
 
 def _group_text(source: str, tokens: List[Tok], i: int, j: int) -> str:
+    """The text of the group ``tokens[i:j]`` without its braces (as its tokens spell it: a
+    macro's expansion, or Markdown unescaped, is what is read)."""
     inner = [t for t in tokens[i:j] if t.kind not in (OPEN, CLOSE) or False]
     if not inner:
         return ""
-    first, last = tokens[i], tokens[j - 1]
-    s = source[first.pos:last.pos + len(last.text)]
+    s = "".join(t.text for t in tokens[i:j])
     return s[1:-1] if s.startswith("{") and s.endswith("}") else s
 
 
@@ -289,7 +293,14 @@ def _tail_starts(row: List[Tok], i: int, source: str) -> bool:
     t = row[i]
     if t.kind == AMP:
         j = _skip_spaces(row, i + 1)
-        return j < len(row) and row[j].kind == AMP
+        if j < len(row) and row[j].kind == AMP:
+            return True
+        # a remark set small in a column of its own: & \scriptstyle{\text{; because} ..}
+        k = j
+        while k < len(row) and (row[k].text in STYLES or row[k].kind in (OPEN, SPACE)):
+            k += 1
+        return j < k < len(row) and any(x.text in STYLES for x in row[j:k]) and \
+            row[k].text in WORDS_HEADS and _tail_starts(row, k, source)
     if t.kind == CS and t.text in WIDE_SPACES:
         j = i + 1
         if t.text.startswith(r"\hspace"):
@@ -338,7 +349,7 @@ def relation_at(tokens: List[Tok], i: int) -> Optional[Tuple[Relation, int]]:
     if t.kind == OTHER and t.text == ":":
         j = _skip_spaces(tokens, i + 1)
         if j < len(tokens) and tokens[j].text == "=":
-            return Relation(":=", ":=", t.pos), j + 1
+            return Relation(":=", ":=", t.at), j + 1
         return None
     if t.kind == OTHER and t.text in RELATION_CHARS:
         kind = RELATION_CHARS[t.text]
@@ -346,23 +357,23 @@ def relation_at(tokens: List[Tok], i: int) -> Optional[Tuple[Relation, int]]:
         if t.text == "=":
             k = _skip_spaces(tokens, j)
             if k < len(tokens) and tokens[k].text == ":":
-                return Relation("=:", "=:", t.pos), k + 1
+                return Relation("=:", "=:", t.at), k + 1
         elif t.text in "<>":
             k = j
             if k < len(tokens) and tokens[k].text == "=":
-                return Relation(kind + "=", t.text + "=", t.pos), k + 1
-        return Relation(kind, t.text, t.pos), j
+                return Relation(kind + "=", t.text + "=", t.at), k + 1
+        return Relation(kind, t.text, t.at), j
     if t.text in CLAIM_BREAKS:
-        return Relation("claim", t.text, t.pos), i + 1
+        return Relation("claim", t.text, t.at), i + 1
     if t.kind == OTHER and t.text in ("≠", "≈", "∝"):
-        return Relation("unread", t.text, t.pos), i + 1
+        return Relation("unread", t.text, t.at), i + 1
     if t.kind == CS and t.text in RELATION_CS:
-        return Relation(RELATION_CS[t.text], t.text, t.pos), i + 1
+        return Relation(RELATION_CS[t.text], t.text, t.at), i + 1
     if t.kind == CS and t.text in UNREAD_RELATIONS:
         j = i + 1
         if t.text == r"\not":
             j = _group_end(tokens, j)
-        return Relation("unread", t.text, t.pos), j
+        return Relation("unread", t.text, t.at), j
     if t.kind == CS and t.text in (r"\stackrel", r"\overset"):
         j = _group_end(tokens, i + 1)
         above = "".join(x.text for x in tokens[i + 1:j] if x.kind not in (SPACE, OPEN, CLOSE))
@@ -376,8 +387,8 @@ def relation_at(tokens: List[Tok], i: int) -> Optional[Tuple[Relation, int]]:
         rel = found[0]
         plain = re.sub(r"\\(text|mathrm|mbox|rm)", "", above).strip("{}() ")
         if rel.kind == "=" and plain.lstrip("\\") in DEFINITION_MARKS:
-            return Relation(":=", "\\stackrel{def}{=}", t.pos), k
-        return Relation(rel.kind, rel.text, t.pos), k
+            return Relation(":=", "\\stackrel{def}{=}", t.at), k
+        return Relation(rel.kind, rel.text, t.at), k
     return None
 
 
@@ -420,7 +431,46 @@ def chain_nodes(rows: List[Row]) -> Tuple[List[Node], bool]:
                               list(row.labels), row.problem,
                               implied=implied and relation is None))
             implied = False
-    return nodes, continues
+    return _elide_ellipses(nodes), continues
+
+
+ELLIPSES = frozenset(r"\dots \cdots \ldots \vdots \dotsc \dotsb \dotso".split()) | {"…"}
+_DIRECTION = {"<": "<=", "<=": "<=", ">": ">=", ">=": ">="}
+
+
+def _elide_ellipses(nodes: List[Node]) -> List[Node]:
+    """``A &= \dots \\ &= B``: steps left out, the claim A = B. A node that is only an
+    ellipsis is taken out and its relation joined to the next one (= with = is =, = with >=
+    is >=, >= with <= has no reading)."""
+    out: List[Node] = []
+    for k, node in enumerate(nodes):
+        after = nodes[k + 1] if k + 1 < len(nodes) else None
+        if out and node.relation is not None and _only_ellipsis(node.tokens) and \
+                after is not None and after.relation is not None:
+            after.relation = _joined(node.relation, after.relation)
+            continue
+        out.append(node)
+    return out
+
+
+def _only_ellipsis(tokens: List[Tok]) -> bool:
+    meaningful = [t for t in tokens if t.kind not in (SPACE, AMP) and t.text not in (r"\,",
+                                                                                   r"\;", ".")]
+    return len(meaningful) == 1 and meaningful[0].text in ELLIPSES
+
+
+def _joined(first: Relation, second: Relation) -> Relation:
+    """The relation of a step whose middle is left out."""
+    kinds = {first.kind, second.kind} - {"="}
+    if not kinds:
+        return Relation("=", second.text, second.pos)
+    if len(kinds) == 1 and kinds <= set(_DIRECTION):
+        kind = kinds.pop()
+        return Relation(kind, second.text if second.kind == kind else first.text, second.pos)
+    if kinds <= set(_DIRECTION) and len({_DIRECTION[k] for k in kinds}) == 1:
+        kind = _DIRECTION[next(iter(kinds))]        # < with <= is <=: the weaker claim
+        return Relation(kind, second.text, second.pos)
+    return Relation("unread", f"{first.text} .. {second.text}", second.pos)
 
 
 def _leading_relation(tokens: List[Tok]) -> Optional[Relation]:

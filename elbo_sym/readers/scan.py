@@ -3,7 +3,7 @@ r"""Finding the display math of a Markdown or LaTeX document, and what the text 
 One pass over the file, left to right, in file offsets (so that every later message can name
 FILE:LINE:COL): displays (``$$ .. $$``, ``\[ .. \]``, ``equation``, ``align``, ``aligned``,
 ``eqnarray``, ``split``, ``gather``, ``multline``, starred or not, and ```` ```math ````
-fences in Markdown), declarations in comments (``<!-- elbo-check: .. -->`` in Markdown,
+fences and Liquid ``{% math %}`` tags in Markdown), declarations in comments (``<!-- elbo-check: .. -->`` in Markdown,
 ``% elbo-check: ..`` in LaTeX), and the sentences the LaTeX printer of elbo-check writes
 around a chain (``where $\displaystyle L = ..$``, ``Model: $..$``, ``Assuming $..$``), so that a
 document it wrote reads back with its definitions, models and assumptions.
@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
-MD, TEX = "md", "tex"
+MD, TEX, IPYNB = "md", "tex", "ipynb"      # as pipeline.SUFFIXES names them
+LIQUID = "liquid"     # the opener of a display in {% math %} .. {% endmath %}
 
 ENVIRONMENTS = ("equation", "align", "aligned", "eqnarray", "split", "gather", "gathered",
                 "multline", "flalign", "alignat", "alignedat", "displaymath", "math")
@@ -58,7 +59,10 @@ _MD_OPEN = re.compile(
     r"|(?P<escaped>\\\$)"
     r"|(?P<inline>\$(?:[^$\\\n]|\\.)+\$)"
     r"|(?P<bracket>\\\[)"
+    r"|(?P<liquid>\{%-?\s*math\s*-?%\})"
     r"|(?P<begin>\\begin\{(?P<env>(?:" + _ENV + r")\*?)\})", re.M)
+# Jekyll's Liquid tags around a display: {% math %} .. {% endmath %}
+_LIQUID_CLOSE = re.compile(r"\{%-?\s*endmath\s*-?%\}")
 
 _TEX_OPEN = re.compile(
     r"(?P<comment>(?<!\\)%[^\n]*)"
@@ -91,6 +95,9 @@ def _close(text: str, kind: str, opener: str, after: int) -> Optional[Tuple[int,
     if opener == "\\[":
         i = text.find("\\]", after)
         return (i, i + 2) if i >= 0 else None
+    if opener == LIQUID:
+        m = _LIQUID_CLOSE.search(text, after)
+        return (m.start(), m.end()) if m is not None else None
     closing = "\\end{%s}" % opener
     i = text.find(closing, after)
     return (i, i + len(closing)) if i >= 0 else None
@@ -169,10 +176,12 @@ def _scan_tex(text: str) -> List[Item]:
 
 def _display(items: List[Item], text: str, kind: str, m: "re.Match[str]") -> int:
     opener = m.group("env") if m.group("begin") is not None else (
-        "$$" if m.group("dollars") is not None else "\\[")
+        "$$" if m.group("dollars") is not None else
+        LIQUID if m.groupdict().get("liquid") is not None else "\\[")
     closed = _close(text, kind, opener, m.end())
     if closed is None:
-        shown = {"$$": "$$", "\\[": "\\["}.get(opener, "\\begin{%s}" % opener)
+        shown = {"$$": "$$", "\\[": "\\[", LIQUID: "{% math %}"}.get(opener,
+                                                                   "\\begin{%s}" % opener)
         items.append(Unclosed(m.start(), f"the display opened by {shown}"))
         return m.end()
     body_end, end = closed

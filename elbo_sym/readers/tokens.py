@@ -23,6 +23,12 @@ class Tok(NamedTuple):
     kind: str
     text: str
     pos: int      # offset in the file
+    site: int = -1    # a token a macro's expansion brought: the offset of the macro's use
+
+    @property
+    def at(self) -> int:
+        """Where the token stands in the text the author wrote: its macro's use, or itself."""
+        return self.site if self.site >= 0 else self.pos
 
 
 def kind_of(text: str) -> str:
@@ -77,3 +83,21 @@ class LineIndex:
 
         i = bisect_right(self.starts, offset) - 1
         return i + 1, offset - self.starts[i] + 1
+
+
+# Markdown as static-site generators (Jekyll/kramdown) need it: the Markdown escapes of the
+# characters TeX's math uses, read back (in LaTeX math \_ and \* typeset a literal '_' and a
+# discretionary times, which no derivation writes)
+_MARKDOWN_ESCAPES = {r"\_": SUB, r"\*": OTHER}
+
+
+def unescape_markdown(tokens: List[Tok]) -> List[Tok]:
+    r"""``\_`` read as ``_`` and ``\*`` as ``*`` (``align\*`` is ``align*``); ``\\\\`` is two
+    row breaks, the empty row between them dropped where rows are split."""
+    out: List[Tok] = []
+    for t in tokens:
+        kind = _MARKDOWN_ESCAPES.get(t.text) if t.kind == CS else None
+        if kind is not None:
+            t = Tok(kind, t.text[1], t.pos + 1, t.site)
+        out.append(t)
+    return out

@@ -205,9 +205,34 @@ class Context:
         self.source = source
         self.functions = set(functions)
         # family -> {normalized text: pieces}
-        self.densities: Dict[str, Dict[str, List[Piece]]] = {}
+        self.conventions: List[str] = []      # readings that add meaning, to be printed
+        self.previous_row: Optional[List[Piece]] = None     # the row read last
+        self.densities = Densities(self.conventions)
         # (X, label, position) of each \underbrace{X}_{label}
         self.braces: List[Tuple[List[Tok], List[Tok], int]] = []
+
+
+class Densities(Dict[str, Dict[str, List[Piece]]]):
+    r"""The densities a display writes out, by family. Looking up a bare letter (``q`` of
+    ``\mathbb{E}_q``) finds the densities of that letter with or without a subscript (``q(z)``,
+    ``q_\phi(z \mid x)``): a bare letter means the one density of that letter the display
+    writes in full. Each such resolution is noted in ``conventions``, to be printed."""
+
+    def __init__(self, conventions: List[str]) -> None:
+        super().__init__()
+        self.conventions = conventions
+
+    # a lookup by letter that always returns a dict (never None): dict.get's overloads differ
+    def get(self, family: str, default: Optional[Dict[str, List[Piece]]] = None  # type: ignore[override]  # noqa: E501
+            ) -> Dict[str, List[Piece]]:
+        found = dict(self[family]) if family in self else {}
+        if "_" not in family:      # q: also q_phi(z | x); q(z) and q_phi(z | x) leave two
+            found = {k: v for f, ds in self.items() if f.split("_")[0] == family
+                     for k, v in ds.items()}
+        if len(found) == 1:
+            self.conventions.append(f"reading a bare {family} as "
+                                    f"{text_of(next(iter(found.values())))}")
+        return found if found else ({} if default is None else default)
 
 
 class Translator:
@@ -221,6 +246,7 @@ class Translator:
         self.depth = depth
         self.index = index         # inside a subscript: ':' and '...' are allowed
         self.ints = 0              # integrals open at this level, waiting for their d
+        self.pending = 0           # integrals open around this expression (\int{f\,dz})
         if depth > MAX_DEPTH:
             raise NoReading("nested too deep", tokens[0].pos if tokens else 0)
 
@@ -306,13 +332,29 @@ class Translator:
         if self.i < len(self.toks):
             t = self.toks[self.i]
             raise NoReading(f"'{t.text}' closes no bracket", t.pos)
+        if self.depth == 0:
+            previous, self.ctx.previous_row = self.ctx.previous_row, out
+            variable = _one_variable(previous) if previous is not None else None
+            if variable is not None and _variable_free_gaussian(out):
+                # q(z \mid x) = \mathcal{N}(\mu, \sigma^2): the density on the left gives z
+                out = self.with_variable(out, variable)
+        return out
+
+    def with_variable(self, gaussian: List[Piece], variable: Piece) -> List[Piece]:
+        r"""``\mathcal{N}(\mu, \sigma^2)`` over ``variable``: ``N(z; mu, sigma^2)``, the
+        convention noted to be printed."""
+        shown = text_of(gaussian)
+        out = gaussian[:2] + [Piece(variable.text, gaussian[0].pos, "name"),
+                              Piece(";", gaussian[0].pos, "op")] + gaussian[2:]
+        self.ctx.conventions.append(f"reading {shown} as {text_of(out)}: the variable "
+                                    f"{variable.text} from the density it describes")
         return out
 
     def sequence(self, opener: Optional[str]) -> List[Piece]:
         """Pieces up to the closer of ``opener`` (None: to the end), which is left to the
         caller. Integrals opened at this level wait here for their differentials."""
         out: List[Piece] = []
-        self.ints = 0
+        self.ints, self.pending = self.pending, 0
         while self.i < len(self.toks):
             t = self.current()
             if t.kind == "bclose" or t.kind == CLOSE:
@@ -695,7 +737,13 @@ class Translator:
         if name in KNOWN_FUNCTIONS or name in self.ctx.functions or \
                 name.split("_")[0] in self.ctx.functions:
             return pieces        # the parser applies it (a let with parameters, H, ...)
-        return self.power([Piece(name, pos, "apply")] + self.bracket("("))
+        argument = self.bracket("(")
+        if any(p.tag == "name" and p.text == name for p in argument):
+            # \bar\alpha_t (1 - \bar\alpha_t): a function of itself does not fit; a product
+            self.ctx.conventions.append(f"reading {name}(..) as a product: {name} is a "
+                                        "variable inside the bracket")
+            return pieces + [Piece("*", pos, "op")] + self.power(argument)
+        return self.power([Piece(name, pos, "apply")] + argument)
 
     def applies(self, base: str, greek: bool, operator: bool) -> bool:
         """Whether the bracket at the cursor is applied to the name before it: a round bracket
@@ -746,10 +794,36 @@ class Translator:
         inner = self.bracket("(")
         if any(p.text == "||" for p in inner):
             raise NoReading("'||' inside a density", pos)
+        inner, family = self.parameters(inner, family, pos)
         pieces = [Piece(family, pos, "family")] + inner
         key = "".join(p.text for p in pieces)
         self.ctx.densities.setdefault(family, {}).setdefault(key, pieces)
         return self.power(pieces)
+
+    def parameters(self, inner: List[Piece], family: str,
+                   pos: int) -> Tuple[List[Piece], str]:
+        r"""``p(x, z; \theta)``: the names after a semicolon are the density's parameters, as the
+        subscript of ``p_\theta(x, z)`` is: (the bracket without them, the family with them)."""
+        semis = [i for i, p in enumerate(inner) if p.text == ";" and _level(inner, i) == 1]
+        if not semis:
+            return inner, family
+        if len(semis) > 1:
+            raise NoReading("a density with two ';' has no reading", pos)
+        if family != family.split("_")[0]:
+            raise NoReading(f"a density with a subscript and parameters after ';' has no "
+                            f"single reading (write {family.split('_')[0]}(..; ..))", pos)
+        cut = semis[0]
+        params = inner[cut + 1:-1]
+        names = [p.text for p in params[0::2]]
+        if not names or any(p.tag != "name" or not SIMPLE.match(p.text.replace("_", ""))
+                            for p in params[0::2]) or \
+                any(p.text != "," for p in params[1::2]) or len(params) % 2 == 0:
+            raise NoReading("the parameters after ';' in a density are names "
+                            "(p(x, z; \\theta))", pos)
+        named = family + "".join("_" + n for n in names)
+        self.ctx.conventions.append(f"reading {family}(..; {', '.join(names)}) as the "
+                                    f"density {named}(..)")
+        return inner[:cut] + inner[-1:], named
 
     def gaussian(self, pos: int, out: List[Piece]) -> None:
         """``\\mathcal{N}(z; \\mu, \\sigma^2)`` or ``\\mathcal{N}(z \\mid \\mu, \\sigma^2)``."""
@@ -780,7 +854,9 @@ class Translator:
                 if p.text == "|" and i + 1 < len(body) and body[i + 1].text == "|":
                     raise NoReading("write \\| between the arguments of KL", p.pos)
                 cut.append(i)
-        if len(cut) != 1 or body[cut[0]].text != "||":
+        if not cut:       # KL(q, p): the comma separates them, in the same order
+            cut = [i for i, p in enumerate(body) if p.text == "," and _level(body, i) == 0]
+        if len(cut) != 1 or body[cut[0]].text not in ("||", ","):
             raise NoReading("KL takes two densities with \\| between them", pos)
         c = cut[0]
         first = self.family_args([inner[0]] + body[:c] + [inner[0]])[1:-1]
@@ -802,14 +878,34 @@ class Translator:
             if sup is not None:
                 raise NoReading("a superscript on E has no reading", pos)
             sub = s
-        if not self.next_is_bracket():
-            raise NoReading("an expectation needs its brackets: \\mathbb{E}_{q}[..]", pos)
+        self.skip_spacing()
         measure = self.measure(sub, pos)
-        body = self.bracket("[")
+        if self.next_is_bracket():
+            body = self.power(self.bracket("["))
+        else:
+            body = [Piece("[", pos)] + self.unbracketed(pos) + [Piece("]", pos)]
         out.append(Piece("E_{", pos, "function"))
         out.extend(measure)
         out.append(Piece("}", pos))
-        out.extend(self.power(body))
+        out.extend(body)
+
+    def unbracketed(self, pos: int) -> List[Piece]:
+        r"""The argument of an expectation written without brackets
+        (``\mathbb{E}_{z \sim q} \log p(x \mid z)``): the rest of the term, as ``\log``
+        takes it."""
+        open_integrals = self.ints
+        body = self.term()
+        if self.ints != open_integrals:
+            raise NoReading("an expectation without brackets inside an integral has no single "
+                            "reading: bracket its argument", pos)
+        if not body:
+            raise NoReading("an expectation without its argument", pos)
+        return body
+
+    def skip_spacing(self) -> None:
+        """Past the spacing commands at the cursor (``\\mathbb{E}_q\\!\\left[``)."""
+        while self.peek_kind() == CS and self.current().text in SPACING:
+            self.take()
 
     def measure(self, sub: Optional[List[Tok]], pos: int) -> List[Piece]:
         if sub is None:
@@ -822,6 +918,8 @@ class Translator:
             left, right = pieces[:tilde[0]], pieces[tilde[0] + 1:]
             if len(right) == 1 and right[0].tag == "name" and is_density_family(right[0].text):
                 right = [Bare(right[0].text, right[0].pos)]
+            if len(left) == 1 and left[0].tag == "name" and _variable_free_gaussian(right):
+                right = self.with_variable(right, left[0])     # z \sim \mathcal{N}(0, 1)
             return self.draws(left, pos) + [pieces[tilde[0]]] + right
         if len(pieces) == 1 and pieces[0].tag == "name" and is_density_family(pieces[0].text):
             return [Bare(pieces[0].text, pieces[0].pos)]
@@ -920,10 +1018,7 @@ class Translator:
                 return
             raise NoReading(r"\underset has no reading here", t.pos)
         if c in ACCENTS:
-            word = self.word_of(self.argument(c))
-            if word is None:
-                raise NoReading(f"{c} over more than a letter has no reading", t.pos)
-            out.extend(self.name_atom(word + ACCENTS[c], t.pos))
+            self.accent(t, out)
             return
         if c == r"\begin":
             name = self.raw(self.argument(c)).strip()
@@ -931,6 +1026,21 @@ class Translator:
         if c in RELATION_CS or c in UNREAD_RELATIONS or c in CLAIM_BREAKS:
             raise NoReading(f"{c} inside brackets has no reading", t.pos)
         raise NoReading(f"{c} has no reading", t.pos)
+
+    def accent(self, t: Tok, out: List[Piece]) -> None:
+        r"""``\bar\alpha_t``, ``\hat{x}``; ``\bar{\alpha_t}`` is ``\bar{\alpha}_t`` (the
+        subscript written under the accent is the subscript of the accented name)."""
+        c = t.text
+        arg = self.argument(c)
+        cut = next((i for i, x in enumerate(arg) if x.kind == SUB), len(arg))
+        word = self.word_of(arg[:cut])
+        if word is None or any(x.kind == SUP for x in arg):
+            raise NoReading(f"{c} over more than a letter has no reading", t.pos)
+        if cut < len(arg):
+            if self.peek_kind() in (SUB, SUP) and self.current().kind == SUB:
+                raise NoReading("a double subscript", t.pos)
+            self.toks = self.toks[:self.i] + list(arg[cut:]) + self.toks[self.i:]
+        out.extend(self.name_atom(word + ACCENTS[c], t.pos))
 
     def sqrt(self, t: Tok, out: List[Piece]) -> None:
         """``\\sqrt{x}`` (an n-th root has no reading)."""
@@ -969,8 +1079,8 @@ class Translator:
         c = t.text
         inner = self.argument(c)
         word = self.word_of(inner)
-        if c == r"\mathop" and "".join(x.text for x in inner) in (r"\mathbb{E}", "E",
-                                                                   r"\mathrm{E}"):
+        if c in (r"\mathop", r"\operatorname", r"\operatorname*") and \
+                "".join(x.text for x in inner) in (r"\mathbb{E}", "E", r"\mathrm{E}"):
             word = "E"
         if word is None and c in TEXTS and c != r"\mathrm":
             text = self.raw(inner).strip()
@@ -995,7 +1105,10 @@ class Translator:
         c = t.text
         inner = self.argument(c)
         word = self.word_of(inner)
-        if c == r"\mathbb" and word in ("E", "H", "KL"):
+        if c == r"\mathbb" and word == "E":      # never a variable: an expectation
+            self.expectation(t.pos, out)
+            return
+        if c == r"\mathbb" and word in ("H", "KL"):
             self.word(word, t.pos, out)
             return
         if c == r"\mathcal" and word in ("N", "H", "L", "F", "J", "D") or (
@@ -1057,17 +1170,173 @@ class Translator:
         out.append(Piece(head, t.pos, "big"))
 
     def integral(self, t: Tok, out: List[Piece]) -> None:
+        r"""An integral over the whole space of its variable, in every spelling: ``\int f\,dz``,
+        ``\int dz\, f`` (the integrand then runs to the end of the term, as ``\log``'s
+        argument does), ``\int{f\,dz}``, ``\int_z f`` and ``\int_{\mathbf{z}} f`` (the
+        subscript is the variable), ``\int_{\mathcal{Z}} f\,dz`` (the subscript is the space).
+        Written ``int [ f ] dz`` for the parser."""
         sub, sup = self.scripts()
-        for bound in (sub, sup):
-            if bound is None:
-                continue
-            raw = self.raw(bound)
-            if not (r"\infty" in raw or (bound is sub and sup is None and (
-                    r"\mathbb" in raw or r"\mathcal" in raw))):
-                raise NoReading("an integral with bounds has no reading (int is over the "
-                                "whole space of its variable)", t.pos)
-        out.append(Piece("int", t.pos, "function"))
-        self.ints += 1
+        variable = self.integration_variable(sub, sup, t.pos)
+        saved = self.ints
+        try:
+            if self.peek_kind() == OPEN:
+                body, differential = self.integrand_group(variable, t.pos)
+            else:
+                differential = self.leading_differential()
+                if differential:
+                    self.ints = 1
+                    body = self.term()
+                    if self.ints != 1:
+                        raise NoReading("an integral with two differentials has no reading",
+                                        t.pos)
+                else:
+                    body, differential = self.integrand(variable, t.pos)
+        finally:
+            self.ints = saved
+        if not body:
+            raise NoReading("an integral without its integrand", t.pos)
+        written = differential[0].text[1:]
+        if variable is not None and written != variable:
+            raise NoReading(f"the integral's subscript {variable} is not its variable "
+                            f"{written}: an integral over a set has no reading", t.pos)
+        if any(p.tag == "op" and p.text in ("+", "-") and _level(body, i) == 0
+               for i, p in enumerate(body)):
+            body = [Piece("[", t.pos)] + body + [Piece("]", t.pos)]
+        out.extend([Piece("int", t.pos, "function")] + body + differential)
+
+    def integration_variable(self, sub: Optional[List[Tok]], sup: Optional[List[Tok]],
+                             pos: int) -> Optional[str]:
+        r"""The variable an integral's subscript names (``\int_z``, ``\int_{z \in
+        \mathcal{Z}}``), or None for the whole space (no scripts, ``\int_{\mathcal{Z}}``,
+        ``\int_{\mathbb{R}^d}``, ``\int_{-\infty}^{\infty}``). Bounds have no reading."""
+        bounds = NoReading("an integral with bounds has no reading (int is over the whole "
+                           "space of its variable)", pos)
+        if sup is not None:
+            low = self.raw(sub or []).replace(" ", "").strip("{}")
+            high = self.raw(sup).replace(" ", "").strip("{}")
+            if low == r"-\infty" and high in (r"\infty", r"+\infty"):
+                return None
+            raise bounds
+        if sub is None:
+            return None
+        cut = next((i for i, x in enumerate(sub) if x.kind == CS and x.text == r"\in"), None)
+        space = sub if cut is None else sub[cut + 1:]
+        if cut is not None or _is_space(self.raw(space)):
+            if not _is_space(self.raw(space)):
+                raise bounds
+            if cut is None:
+                return None
+            sub = sub[:cut]
+        pieces = self.sub(sub, index=True).expression()
+        if len(pieces) != 1 or pieces[0].tag != "name":
+            raise bounds
+        return pieces[0].text
+
+    def leading_differential(self) -> List[Piece]:
+        r"""``dz`` written right after ``\int`` (``\int dz\, f(z)``): its pieces, or none
+        (the cursor left in place)."""
+        save, toks, braces = self.i, self.toks, len(self.ctx.braces)
+        self.ints = 1
+        found: List[Piece] = []
+        try:
+            while not found and self.peek_kind() not in (None, "bclose", CLOSE):
+                self.item(found)
+        except NoReading:
+            found = []
+        if self.ints == 0 and found:
+            return found
+        self.i, self.toks, self.ints = save, toks, 0
+        del self.ctx.braces[braces:]
+        return []
+
+    def term(self) -> List[Piece]:
+        """The items from the cursor to the end of the term: the next ``+`` or ``-`` at this
+        level (a sign at its start belongs to it), a closing bracket, or the end."""
+        body: List[Piece] = []
+        while self.peek_kind() not in (None, "bclose", CLOSE):
+            t = self.current()
+            if body and t.kind == OTHER and t.text in ("+", "-", "−"):
+                break
+            self.item(body)
+        return body
+
+    def integrand(self, variable: Optional[str], pos: int) -> Tuple[List[Piece], List[Piece]]:
+        r"""The integrand up to its differential (``\int f(z) + g(z)\, dz``: all of it), and
+        the differential; without one, ``\int_z f`` takes the rest of the term."""
+        save, toks, braces = self.i, self.toks, len(self.ctx.braces)
+        body: List[Piece] = []
+        self.ints = 1
+        while self.ints > 0 and self.peek_kind() not in (None, "bclose", CLOSE):
+            mark = len(body)
+            self.item(body)
+            if self.ints == 0:
+                return body[:mark], body[mark:]
+        if variable is None:
+            raise NoReading(r"an integral is written \int f(z)\, dz: this one has no "
+                            "differential", pos)
+        self.i, self.toks, self.ints = save, toks, 0
+        del self.ctx.braces[braces:]
+        return self.term(), [Piece("d" + variable, pos, "differential")]
+
+    def integrand_group(self, variable: Optional[str],
+                        pos: int) -> Tuple[List[Piece], List[Piece]]:
+        r"""``\int{f\,dz}``: the group holds the integrand and ends with its differential;
+        ``\int_z{f}`` holds only the integrand."""
+        inner = self.sub(self.group())
+        inner.pending = 1
+        pieces = inner.expression()
+        if inner.ints == 0:
+            ends = [i for i, p in enumerate(pieces) if p.tag == "differential"]
+            if ends:
+                return pieces[:ends[-1]], pieces[ends[-1]:]
+        if variable is None:
+            raise NoReading(r"an integral is written \int f(z)\, dz: this one has no "
+                            "differential", pos)
+        return pieces, [Piece("d" + variable, pos, "differential")]
+
+
+def _level(pieces: List[Piece], i: int) -> int:
+    """How many brackets of ``pieces`` are open at piece ``i``."""
+    level = 0
+    for p in pieces[:i]:
+        if p.text in ("(", "[", "E_{"):
+            level += 1
+        elif p.text in (")", "]", "}"):
+            level -= 1
+    return level
+
+
+def _top_level(pieces: List[Piece], texts: Sequence[str]) -> List[int]:
+    """The places in a bracket's content (``pieces``) where one of ``texts`` stands outside
+    every inner bracket."""
+    return [i for i, p in enumerate(pieces) if p.text in texts and _level(pieces, i) == 0]
+
+
+def _variable_free_gaussian(pieces: List[Piece]) -> bool:
+    r"""Whether ``pieces`` are exactly ``\mathcal{N}(a, b)``: a Gaussian without its variable."""
+    if len(pieces) < 5 or pieces[0].text != "N" or pieces[0].tag != "function" or \
+            pieces[1].text != "(" or pieces[-1].text != ")" or _level(pieces, len(pieces) - 1) != 1:
+        return False
+    body = pieces[2:-1]
+    return len(_top_level(body, (",",))) == 1 and not _top_level(body, (";", "|", "||"))
+
+
+def _one_variable(pieces: List[Piece]) -> Optional[Piece]:
+    """The variable of a row that is exactly one density over one variable (``q(z | x)``)."""
+    if len(pieces) < 4 or pieces[0].tag != "family" or pieces[1].text != "(" or \
+            pieces[-1].text != ")" or _level(pieces, len(pieces) - 1) != 1:
+        return None
+    body = pieces[2:-1]
+    bars = _top_level(body, ("|",))
+    over = body[:bars[0]] if bars else body
+    if len(over) == 1 and over[0].tag == "name":
+        return over[0]
+    return None
+
+
+def _is_space(raw: str) -> bool:
+    r"""Whether an integral's subscript names a whole space: ``\mathcal{Z}``, ``\mathbb{R}^d``."""
+    return r"\mathbb" in raw or r"\mathcal" in raw
 
 
 def _capital(piece: Piece) -> bool:
