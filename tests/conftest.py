@@ -30,6 +30,13 @@ def q(*variables, given=()):
 FULL = os.environ.get("ELBO_CHECK_FULL_TESTS") == "1"
 
 
+@pytest.fixture(autouse=True)
+def _a_pipe_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees the command as a pipe does: pytest-xdist's workers set COLUMNS, which
+    the text report takes for a terminal's width (a test that wants a width sets it itself)."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 def check_deriv(tmp_path: Path, text: str, *options: str):
     """(exit code, the steps of the first derivation) of `elbo-check check --json` on ``text``
     written as a .deriv file."""
