@@ -6,14 +6,16 @@ RULES = {
     "definition": "folding or unfolding a let",
     "product-rule": "p(A, B) = p(A | B) p(B), within one family",
     "bayes-rule": "p(A | B) = p(B | A) p(A) / p(B)",
-    "marginalization": "int p(A, B) dB = p(A); int p(B | A) dB = 1",
+    "marginalization": "int p(A, B) dB = p(A); int p(B | A) dB = 1; B may be a run of a range "
+                       "of A: int p(x_{0:T}) dx_{1:T} = p(x_0)",
     "tower": "E_{q(A, B | C)}[f] = E_{q(A | C)}[ E_{q(B | A, C)}[f] ]; variables f does not "
              "depend on are integrated out; i.i.d. draws reduce to the one a term uses",
     "model": "a declared model: a joint is the product of its factors, and a conditional drops "
              "what the graph makes irrelevant",
     "linearity": "E[a f + b g] = a E[f] + b E[g], a and b constant in the integrated variables",
     "expectation-of-constant": "E_{q(z|..)}[c] = c when c does not depend on z",
-    "importance-weighting": "int f dz = E_{q(z)}[ f / q(z) ]",
+    "importance-weighting": "int f dz = E_{q(z)}[ f / q(z) ]; so int q(z | x) g dz = "
+                            "E_{q(z|x)}[ g ] for a density q(z | ..) of z",
     "kl-definition": "KL(q || p) = E_q[ log q - log p ]",
     "entropy-definition": "H(q) = -E_q[ log q ]",
     "kl-nonneg": "KL(q || p) >= 0 (Gibbs' inequality)",

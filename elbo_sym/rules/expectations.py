@@ -1,7 +1,7 @@
 """Expectations: the Gaussian closed form first, then importance weighting, linearity and
 expectations of constants. Each sees an integrand already in normal form (expanded)."""
 from itertools import combinations
-from typing import Optional
+from typing import Optional, Tuple
 
 from sympy import Add, Expr, Mul, Sum, Symbol
 
@@ -11,17 +11,23 @@ from ..errors import DomainError
 from .base import Normalizer, Rule
 
 
+def divides_by_measure(f: Expr, measure: Expr, variables: Tuple[Expr, ...]) -> bool:
+    """Whether every term of ``f`` divides by a factor of ``measure`` (a density in normal
+    form) that depends on ``variables``: where importance weighting turns E_d[f] into an
+    integral (and where the integral's expectation form must not lead back to it)."""
+    main = [b for b, e in measure.as_powers_dict().items()
+            if e.is_positive and depends_on(b, variables)]
+    if not main:
+        return False
+    return all(any(f_b == m and f_e.is_negative for m in main
+                   for f_b, f_e in t.as_powers_dict().items())
+               for t in Add.make_args(f))
+
+
 def importance_weighting(node: Expr, engine: Normalizer) -> Optional[Expr]:
     """E_d[f / d] = int f dV: applies when the integrand divides by the measure itself."""
     f, d = node.integrand, node.density
-    measure = engine.normalize(d)
-    main = [b for b, e in measure.as_powers_dict().items()
-            if e.is_positive and depends_on(b, node.bound_variables)]
-    if not main:
-        return None
-    divides = all(any(f_b == m and f_e.is_negative for m in main for f_b, f_e in t.as_powers_dict().items())
-                  for t in Add.make_args(f))
-    if not divides:
+    if not divides_by_measure(f, engine.normalize(d), node.bound_variables):
         return None
     return SpaceIntegral(d * f, node.bound_variables)
 
