@@ -143,6 +143,7 @@ class Chain:
     unread: Mapping[int, str]
     display: Optional[int] = None
     role: str = ""        # "hypothesis" (before \Rightarrow) or "consequence" (after it)
+    conventions: Tuple[str, ...] = ()     # readings that add meaning the rows do not write
 
     @classmethod
     def whole(cls, derivation: "Derivation") -> "Chain":
@@ -154,6 +155,7 @@ class Chain:
 class Declared:
     line: int
     text: str
+    conventions: Tuple[str, ...] = ()     # readings that add meaning the display does not write
 
 
 @dataclass(frozen=True)
@@ -196,10 +198,14 @@ class Document:
         .deriv file or a built-in)."""
         if not self.source.is_document:
             return []
+        from .printing.report import convention_line
+
         f, checked = self.name, self.displays_checked
         lines = [f"{f}: {checked} display{'s' * (checked != 1)} checked, "
                  f"{len(self.declared)} declared, {len(self.skipped)} skipped"]
-        lines += [f"  declared {f}:{d.line}: {d.text}" for d in self.declared]
+        for d in self.declared:
+            lines.append(f"  declared {f}:{d.line}: {d.text}")
+            lines += [f"    {convention_line(c)}" for c in d.conventions]
         for s in self.skipped:
             where = f"{f}:{s.line}" + (f":{s.column}" if s.column else "")
             lines.append(f"  skipped {where}: {s.reason}")
@@ -212,7 +218,8 @@ class Document:
         if not self.source.is_document:
             return None
         return {"checked": self.displays_checked,
-                "declared": [{"line": d.line, "text": d.text} for d in self.declared],
+                "declared": [{"line": d.line, "text": d.text,
+                              "conventions": list(d.conventions)} for d in self.declared],
                 "skipped": [{"line": s.line, "column": s.column, "reason": s.reason,
                              "has_relation": s.has_relation} for s in self.skipped]}
 
@@ -230,9 +237,9 @@ def document_of_reading(reading: "Reading", source: Optional[Source] = None) -> 
         if isinstance(b, ChainBlock):
             segments = tuple((cast("Derivation", d), tuple(indices)) for d, indices in b.segments)
             chains.append(Chain(cast("Derivation", b.derivation), segments, dict(b.unread),
-                                b.display, b.role))
+                                b.display, b.role, tuple(b.conventions)))
         elif isinstance(b, DeclaredBlock):
-            declared.append(Declared(b.line, b.text))
+            declared.append(Declared(b.line, b.text, tuple(b.conventions)))
         elif isinstance(b, SkippedBlock):
             skipped.append(Skipped(b.line, b.column, b.reason, b.has_relation))
     return Document(source, tuple(chains), tuple(declared), tuple(skipped))

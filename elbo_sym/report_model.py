@@ -6,7 +6,7 @@ by the worker processes of ``--jobs N``. ``to_json`` is the one JSON shape of a 
 an entry of ``files`` in ``elbo-check check --json`` and the result of the MCP server's tools,
 described by the JSON Schema ``elbo_sym/schema/report.schema.json``.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from .relations import VERDICTS, VERIFIED, latex_symbol
@@ -121,6 +121,7 @@ class DerivationReport:
     conclusion_relation: str = "="
     assumptions_latex: Tuple[str, ...] = ()
     conditions_latex: Tuple[str, ...] = ()
+    conventions: Tuple[str, ...] = ()         # readings that add meaning the rows do not write
 
     @property
     def conclusion_latex(self) -> str:
@@ -131,6 +132,7 @@ class DerivationReport:
         return {"name": self.name, "title": self.title, "ok": self.ok,
                 "conclusion": self.conclusion, "assumptions": list(self.assumptions),
                 "conditions": list(self.conditions), "models": list(self.models),
+                "conventions": list(self.conventions),
                 "steps": [s.to_json() for s in self.steps]}
 
 
@@ -355,9 +357,12 @@ def build_report(checked: "CheckedDocument", source_syntax: bool = True) -> Docu
     name, strict = document.name, checked.policy.strict
     base = results_report(name, checked.results, document.source.text, strict, checked.ok,
                           source_syntax)
+    # each chain's conventions (one result per chain, in order), printed with it
+    derivations = tuple(replace(d, conventions=c.conventions) if c.conventions else d
+                        for d, c in zip(base.derivations, document.chains))
     skipped = tuple(SkippedDisplay(name, s.line, s.column, s.reason)
                     for s in document.skipped_chains)
-    return DocumentReport(name, checked.ok, None, base.derivations, document.displays(),
+    return DocumentReport(name, checked.ok, None, derivations, document.displays(),
                           skipped, tuple(document.notes()), strict)
 
 

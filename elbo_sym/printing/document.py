@@ -120,10 +120,19 @@ def models(chain: Any) -> str:
     return "".join(f"\\noindent Model: ${m}$.\\par\n" for m in _chain(chain).models_latex)
 
 
+def conventions(chain: Any) -> str:
+    r"""The readings that add meaning the rows do not write, as text: ``\noindent
+    \textit{Convention:} reading a bare q as q\_phi(z | x)\par`` (escaped: nothing read
+    from the input reaches TeX as a command)."""
+    return "".join(f"\\noindent\\textit{{Convention:}} {escape(c)}\\par\n"
+                   for c in _chain(chain).conventions)
+
+
 def body(chain: Any) -> str:
-    """One derivation without its heading: where lines, models, the chain, what it assumed."""
+    """One derivation without its heading: where lines, models, the conventions of its
+    reading, the chain, what it assumed."""
     d = _chain(chain)
-    return definitions(d) + models(d) + align(d) + qualification(d)
+    return definitions(d) + models(d) + conventions(d) + align(d) + qualification(d)
 
 
 def section(chain: Any) -> str:

@@ -13,7 +13,7 @@ from ..relations import latex_symbol
 from .document import rules_column
 from .escape import html_text
 from .markdown import file_label, step_details
-from .report import MARKS, tally, with_facts
+from .report import MARKS, convention_line, tally, with_facts
 
 if TYPE_CHECKING:  # pragma: no cover - for the annotations only
     from ..report_model import DerivationReport, DocumentReport, Row, StepReport
@@ -92,6 +92,8 @@ def derivation_html(d: "DerivationReport", file: Optional[str] = None) -> str:
         out.append(f"<p>where {mathml(definition)}</p>")
     for model in d.models_latex:
         out.append(f"<p>model {mathml(model)}</p>")
+    for convention in d.conventions:
+        out.append(f'<p class="convention">{_e(convention_line(convention))}</p>')
     out.append('<table class="chain">')
     out.append(f'<tr><td class="rel"></td><td>{_row(d.start)}</td><td></td><td></td></tr>')
     for i, step in enumerate(d.steps, 1):

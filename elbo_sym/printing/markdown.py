@@ -16,7 +16,7 @@ from .document import MARKS as LATEX_MARKS
 from .document import rules_column
 from .escape import markdown_code, markdown_fence
 from .escape import markdown_text as escape
-from .report import MARKS, tally, with_facts
+from .report import MARKS, convention_line, tally, with_facts
 
 if TYPE_CHECKING:  # pragma: no cover - for the annotations only
     from ..report_model import DerivationReport, DocumentReport, StepReport
@@ -111,7 +111,9 @@ def derivation_markdown(d: "DerivationReport", file: Optional[str] = None) -> st
         out.append(f"where {_inline(definition)}  ")
     for model in d.models_latex:
         out.append(f"model {_inline(model)}  ")
-    if d.definitions_latex or d.models_latex:
+    for convention in d.conventions:
+        out.append(escape(convention_line(convention)) + "  ")
+    if d.definitions_latex or d.models_latex or d.conventions:
         out.append("")
     out += [display(d), ""]
     listed = False

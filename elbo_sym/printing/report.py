@@ -174,6 +174,12 @@ def style(s: str, colour: str, bold: bool = True) -> str:
     return f"\x1b[{ANSI_COLOURS[colour]}m" + ("\x1b[1m" if bold else "") + s + "\x1b[0m"
 
 
+def convention_line(convention: str) -> str:
+    """A reading that adds meaning, as every report prints it (escaped by each format):
+    ``convention: reading a bare q as q_phi(z | x)``; one line whatever was read."""
+    return "convention: " + " ".join(convention.split())
+
+
 def _style(s: str, verdict: str, colour: bool) -> str:
     return style(s, COLOURS[verdict]) if colour else s
 
@@ -208,6 +214,8 @@ def format_derivation(chain: Any, colour: bool = False, quiet: bool = False,
         lines += _fit(f"  where {definition}", width, "      ")
     for model in d.models:
         lines += _fit(f"  model {model}", width, "      ")
+    for convention in d.conventions:
+        lines += _fit(f"  {convention_line(convention)}", width, "      ")
     if not quiet:
         lines += _chain_lines(d, colour, width)
     verdict = "every step verified" if d.ok else "NOT every step verified"

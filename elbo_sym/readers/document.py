@@ -12,7 +12,7 @@ UTF-8, a declaration comment that is not a line of the file language) is an inpu
 import re
 from dataclasses import dataclass, field
 from typing import (TYPE_CHECKING, Collection, Dict, Iterable, List, NamedTuple, Optional,
-                    Protocol, Set, Tuple, TypedDict, Union)
+                    Protocol, Sequence, Set, Tuple, TypedDict, Union)
 
 from ..errors import InputError
 from ..notation import GREEK_NAMES, KNOWN_WORDS, is_density_family
@@ -40,12 +40,14 @@ class ChainBlock:
     display: Optional[int] = None         # the first line of its display (a display may hold
                                           # several equations, and side claims of braces)
     role: str = ""                        # "hypothesis" before \Rightarrow, "consequence" after
+    conventions: Tuple[str, ...] = ()     # readings that add meaning, printed with the chain
 
 
 @dataclass
 class DeclaredBlock:
     line: int
     text: str
+    conventions: Tuple[str, ...] = ()     # readings that add meaning, printed with it
 
 
 @dataclass
@@ -374,7 +376,8 @@ class _Document:
         self.preamble.append(line)
         models = parsed[0].models if parsed else ()
         shown = model_text(models[-1]) if models else text_of(left) + " = " + text_of(right)
-        self.reading.blocks.append(DeclaredBlock(chain["line"], "model " + shown))
+        self.reading.blocks.append(DeclaredBlock(chain["line"], "model " + shown,
+                                                 _unique(ctx.conventions)))
         return True
 
     # -- chains
@@ -392,8 +395,10 @@ class _Document:
         ctx = Context(self.text, self.functions)
         pieces: List[Optional[List[Piece]]] = []
         reasons: Dict[int, str] = {}
+        adopted: Dict[int, List[str]] = {}      # node -> the conventions its reading adopted
         for i, node in enumerate(nodes):
             read = None
+            mark = len(ctx.conventions)
             try:
                 if node.problem is not None:
                     raise NoReading(*node.problem)
@@ -408,16 +413,19 @@ class _Document:
                 read = None
                 reasons[i] = f"{self.where(node.pos)}: nested too deep"
             pieces.append(read)
+            adopted[i] = ctx.conventions[mark:]
         # bare families: the one density of that family written out in the display
         for i, ps in enumerate(pieces):
             if ps is None:
                 continue
             for p in ps:
                 if isinstance(p, Bare):
+                    mark = len(ctx.conventions)
                     unresolved = self.resolve(p, ctx)
                     if unresolved is not None:
                         line, col = self.at(p.pos)
                         return SkippedBlock(line, col, unresolved)
+                    adopted[i] += ctx.conventions[mark:]
         step_unread: Dict[int, str] = {}
         for i, node in enumerate(nodes[1:], 1):
             relation = _relation(node)
@@ -516,11 +524,13 @@ class _Document:
             if m:
                 return SkippedBlock(int(m.group(1)), int(m.group(2)), m.group(3))
             return SkippedBlock(chain["line"], None, reason)
+        conventions = [c for i in sorted(adopted) if i not in bad for c in adopted[i]]
         return self.assemble(chain, nodes, pieces, parsed, segments, bad, step_unread,
-                             relations, lets, functions)
+                             relations, lets, functions, conventions)
 
-    def attached(self, chain: _Chain) -> List[_Line]:
-        """The printer's sentences around this chain: where (let), Model, Assuming."""
+    def attached(self, chain: _Chain, conventions: Optional[List[str]] = None) -> List[_Line]:
+        """The printer's sentences around this chain: where (let), Model, Assuming; the
+        conventions their readings adopt are added to ``conventions``."""
         out: List[_Line] = []
         ctx = Context(self.text, self.functions)
         for sentence in list(chain["before"]) + list(chain["after"]):
@@ -532,6 +542,7 @@ class _Document:
                 nodes, _ = chain_nodes([strip_annotations(rows[0], self.text, RULE_NAMES)])
                 if len(nodes) != 2:
                     continue
+                mark = len(ctx.conventions)
                 try:
                     left = Translator(normalize(nodes[0].tokens), ctx).expression()
                     right = Translator(normalize(nodes[1].tokens), ctx).expression()
@@ -554,6 +565,8 @@ class _Document:
                 else:
                     continue
                 out.append(line)
+                if conventions is not None:
+                    conventions += ctx.conventions[mark:]
         return out
 
     def parse(self, lines: List[_Line]
@@ -664,7 +677,8 @@ class _Document:
     def assemble(self, chain: _Chain, nodes: List[Node], pieces: List[Optional[List[Piece]]],
                  parsed: List["Derivation"], segments: List[List[int]], bad: Dict[int, str],
                  step_unread: Dict[int, str], relations: List[str], lets: List[_Line],
-                 functions: Collection[str] = frozenset()) -> ChainBlock:
+                 functions: Collection[str] = frozenset(),
+                 conventions: Sequence[str] = ()) -> ChainBlock:
         from ..derivation import Derivation, Step
         from .unread import Unread
 
@@ -699,7 +713,8 @@ class _Document:
         used = set()
         for ps in pieces:
             used |= {w for p in (ps or ()) for w in re.findall(r"[A-Za-z][A-Za-z0-9_]*", p.text)}
-        used |= {ln.text.split()[1].split("(")[0] for ln in lets + self.attached(chain)
+        adopted = list(conventions)
+        used |= {ln.text.split()[1].split("(")[0] for ln in lets + self.attached(chain, adopted)
                  if ln.text.startswith("let ")}
         definitions = [d for d in definitions if d.name in used]
         derivation = Derivation(chain["name"], "", start, tuple(steps),
@@ -722,7 +737,13 @@ class _Document:
                 self.preamble.append(copy)
                 chain["added"].append(copy)
         return ChainBlock(derivation, steps_of, unread, chain["line"],
-                          chain.get("display", chain["line"]), chain.get("role", ""))
+                          chain.get("display", chain["line"]), chain.get("role", ""),
+                          _unique(adopted))
+
+
+def _unique(conventions: Iterable[str]) -> Tuple[str, ...]:
+    """The conventions adopted, each once, in the order they were adopted."""
+    return tuple(dict.fromkeys(conventions))
 
 
 def _relation(node: Node) -> Relation:

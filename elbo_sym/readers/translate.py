@@ -113,6 +113,13 @@ def text_of(pieces: Iterable[Piece]) -> str:
     return " ".join(p.text for p in pieces)
 
 
+def shown_text(pieces: Iterable[Piece]) -> str:
+    """``pieces`` as a convention prints them: ``q_phi(z | x)``, ``N(z; mu, sigma^2)`` (no
+    space inside brackets, before a bracket applied, around ``^``)."""
+    text = re.sub(r"(?<=[(\[{]) | (?=[)\]},;^])|(?<=\^) ", "", text_of(pieces))
+    return re.sub(r"(?<=[A-Za-z0-9_}]) (?=[(\[])", "", text)
+
+
 # -- bracket normalization ---------------------------------------------------------------------
 
 def normalize(tokens: List[Tok]) -> List[Tok]:
@@ -131,51 +138,51 @@ def normalize(tokens: List[Tok]) -> List[Tok]:
             while j < n and tokens[j].kind == SPACE:
                 j += 1
             if j >= n:
-                raise NoReading(f"{t.text} without its delimiter", t.pos)
+                raise NoReading(f"{t.text} without its delimiter", t.at)
             d = tokens[j].text
             marker = "L" if t.text in (r"\left", r"\right", r"\middle") else ""
             if t.text == r"\left" or (marker == "" and t.text.endswith("l")):
                 if d == ".":
-                    out.append(Tok("bopen", "L.", t.pos))
+                    out.append(Tok("bopen", "L.", t.pos, t.site))
                 elif d in ("|", r"\vert", r"\lvert"):
-                    out.append(Tok("bopen", marker + "|", t.pos))     # an absolute value
+                    out.append(Tok("bopen", marker + "|", t.pos, t.site))     # an absolute value
                 elif d in OPENERS:
-                    out.append(Tok("bopen", marker + OPENERS[d], t.pos))
+                    out.append(Tok("bopen", marker + OPENERS[d], t.pos, t.site))
                 else:
-                    raise NoReading(f"{t.text}{d} has no reading (only brackets open here)", t.pos)
+                    raise NoReading(f"{t.text}{d} has no reading (only brackets open here)", t.at)
             elif t.text == r"\right" or (marker == "" and t.text.endswith("r")):
                 if d == ".":
-                    out.append(Tok("bclose", "L.", t.pos))
+                    out.append(Tok("bclose", "L.", t.pos, t.site))
                 elif d in ("|", r"\vert", r"\rvert"):
-                    out.append(Tok("bclose", marker + "|", t.pos))
+                    out.append(Tok("bclose", marker + "|", t.pos, t.site))
                 elif d in CLOSERS:
-                    out.append(Tok("bclose", marker + CLOSERS[d], t.pos))
+                    out.append(Tok("bclose", marker + CLOSERS[d], t.pos, t.site))
                 else:
                     raise NoReading(f"{t.text}{d} has no reading (only brackets close here)",
-                                    t.pos)
+                                    t.at)
             else:  # \middle, \big, \bigm: the delimiter itself
                 if d in OPENERS:
-                    out.append(Tok("bopen", OPENERS[d], t.pos))
+                    out.append(Tok("bopen", OPENERS[d], t.pos, t.site))
                 elif d in CLOSERS:
-                    out.append(Tok("bclose", CLOSERS[d], t.pos))
+                    out.append(Tok("bclose", CLOSERS[d], t.pos, t.site))
                 elif d in BARS:
-                    out.append(Tok(OTHER, BARS[d], t.pos))
+                    out.append(Tok(OTHER, BARS[d], t.pos, t.site))
                 else:
-                    raise NoReading(f"{t.text}{d} has no reading", t.pos)
+                    raise NoReading(f"{t.text}{d} has no reading", t.at)
             i = j + 1
             continue
         if t.kind == OTHER and t.text in "([":
-            out.append(Tok("bopen", t.text, t.pos))
+            out.append(Tok("bopen", t.text, t.pos, t.site))
         elif t.kind == OTHER and t.text in ")]":
-            out.append(Tok("bclose", t.text, t.pos))
+            out.append(Tok("bclose", t.text, t.pos, t.site))
         elif t.kind == CS and t.text == r"\lvert":
-            out.append(Tok("bopen", "|", t.pos))
+            out.append(Tok("bopen", "|", t.pos, t.site))
         elif t.kind == CS and t.text == r"\rvert":
-            out.append(Tok("bclose", "|", t.pos))
+            out.append(Tok("bclose", "|", t.pos, t.site))
         elif t.kind == CS and t.text in OPENERS:
-            out.append(Tok("bopen", OPENERS[t.text], t.pos))
+            out.append(Tok("bopen", OPENERS[t.text], t.pos, t.site))
         elif t.kind == CS and t.text in CLOSERS:
-            out.append(Tok("bclose", CLOSERS[t.text], t.pos))
+            out.append(Tok("bclose", CLOSERS[t.text], t.pos, t.site))
         else:
             out.append(t)
         i += 1
@@ -231,7 +238,8 @@ class Densities(Dict[str, Dict[str, List[Piece]]]):
                      for k, v in ds.items()}
         if len(found) == 1:
             self.conventions.append(f"reading a bare {family} as "
-                                    f"{text_of(next(iter(found.values())))}")
+                                    f"{shown_text(next(iter(found.values())))}, the one density "
+                                    f"of {family} the display writes in full")
         return found if found else ({} if default is None else default)
 
 
@@ -248,7 +256,7 @@ class Translator:
         self.ints = 0              # integrals open at this level, waiting for their d
         self.pending = 0           # integrals open around this expression (\int{f\,dz})
         if depth > MAX_DEPTH:
-            raise NoReading("nested too deep", tokens[0].pos if tokens else 0)
+            raise NoReading("nested too deep", tokens[0].at if tokens else 0)
 
     # -- cursor
     def peek(self, k: int = 0) -> Optional[Tok]:
@@ -270,7 +278,7 @@ class Translator:
         return t
 
     def end_pos(self) -> int:
-        return self.toks[-1].pos if self.toks else 0
+        return self.toks[-1].at if self.toks else 0
 
     def sub(self, tokens: List[Tok], index: bool = False) -> "Translator":
         return Translator(tokens, self.ctx, self.depth + 1, index)
@@ -288,12 +296,13 @@ class Translator:
         if t.kind == OPEN:
             return self.group()
         if t.kind == CLOSE or t.kind == "bclose":
-            raise NoReading(f"{what} lacks its argument", t.pos)
+            raise NoReading(f"{what} lacks its argument", t.at)
         self.take()
         if t.kind == CS and (t.text in FONTS or t.text in TEXTS or t.text == r"\mathcal"
                              or t.text == r"\mathbb" or t.text == r"\operatorname"):
             if self.peek_kind() == OPEN:
-                return [t, Tok(OPEN, "{", t.pos)] + self.group() + [Tok(CLOSE, "}", t.pos)]
+                return [t, Tok(OPEN, "{", t.pos, t.site)] + self.group() + \
+                    [Tok(CLOSE, "}", t.pos, t.site)]
         return [t]
 
     def raw(self, tokens: Sequence[Tok]) -> str:
@@ -315,14 +324,14 @@ class Translator:
                     nxt.kind == DIGIT and nxt.pos == arg[0].pos + 1:
                 # TeX sets x^10 as x^1 followed by 0: a slip for x^{10}, no single reading
                 raise NoReading(f"'{t.text}{arg[0].text}{nxt.text}' is {t.text}{arg[0].text} "
-                                f"followed by {nxt.text} in TeX: write {t.text}{{..}}", t.pos)
+                                f"followed by {nxt.text} in TeX: write {t.text}{{..}}", t.at)
             if t.kind == SUB:
                 if sub is not None:
-                    raise NoReading("a double subscript", t.pos)
+                    raise NoReading("a double subscript", t.at)
                 sub = arg
             else:
                 if sup is not None:
-                    raise NoReading("a double superscript", t.pos)
+                    raise NoReading("a double superscript", t.at)
                 sup = arg
         return sub, sup
 
@@ -331,7 +340,7 @@ class Translator:
         out = self.sequence(None)
         if self.i < len(self.toks):
             t = self.toks[self.i]
-            raise NoReading(f"'{t.text}' closes no bracket", t.pos)
+            raise NoReading(f"'{t.text}' closes no bracket", t.at)
         if self.depth == 0:
             previous, self.ctx.previous_row = self.ctx.previous_row, out
             variable = _one_variable(previous) if previous is not None else None
@@ -340,14 +349,15 @@ class Translator:
                 out = self.with_variable(out, variable)
         return out
 
-    def with_variable(self, gaussian: List[Piece], variable: Piece) -> List[Piece]:
+    def with_variable(self, gaussian: List[Piece], variable: Piece,
+                      where: str = "the density it describes") -> List[Piece]:
         r"""``\mathcal{N}(\mu, \sigma^2)`` over ``variable``: ``N(z; mu, sigma^2)``, the
         convention noted to be printed."""
-        shown = text_of(gaussian)
+        shown = shown_text(gaussian)
         out = gaussian[:2] + [Piece(variable.text, gaussian[0].pos, "name"),
                               Piece(";", gaussian[0].pos, "op")] + gaussian[2:]
-        self.ctx.conventions.append(f"reading {shown} as {text_of(out)}: the variable "
-                                    f"{variable.text} from the density it describes")
+        self.ctx.conventions.append(f"reading {shown} as {shown_text(out)}: the variable "
+                                    f"{variable.text} from {where}")
         return out
 
     def sequence(self, opener: Optional[str]) -> List[Piece]:
@@ -359,7 +369,7 @@ class Translator:
             t = self.current()
             if t.kind == "bclose" or t.kind == CLOSE:
                 if opener is None:
-                    raise NoReading(f"'{t.text.lstrip('L')}' closes no bracket", t.pos)
+                    raise NoReading(f"'{t.text.lstrip('L')}' closes no bracket", t.at)
                 return out
             self.item(out)
         return out
@@ -376,7 +386,7 @@ class Translator:
         if k == OPEN:
             inner = self.group()
             pieces = self.sub(inner, self.index).expression()
-            out.extend(self.power([Piece("[", t.pos)] + pieces + [Piece("]", t.pos)]))
+            out.extend(self.power([Piece("[", t.at)] + pieces + [Piece("]", t.at)]))
             return
         if k == DIGIT:
             out.extend(self.number())
@@ -388,35 +398,35 @@ class Translator:
             self.command(out)
             return
         if k in (SUB, SUP):
-            raise NoReading(f"'{t.text}' with nothing before it", t.pos)
+            raise NoReading(f"'{t.text}' with nothing before it", t.at)
         self.take()
         c = t.text
         if c == "/":
-            self.divided(t.pos, out)
+            self.divided(t.at, out)
         elif c in "+-*,;":
-            out.append(Piece(c, t.pos, "op"))
+            out.append(Piece(c, t.at, "op"))
         elif c == "−":
-            out.append(Piece("-", t.pos, "op"))
+            out.append(Piece("-", t.at, "op"))
         elif c in "·×":
-            out.append(Piece("*", t.pos, "op"))
+            out.append(Piece("*", t.at, "op"))
         elif c in ("|", "||"):
             nxt = self.peek()
             if c == "|" and nxt is not None and nxt.text == "|":
                 self.take()
                 c = "||"
-            out.append(Piece(c, t.pos, "bar"))
+            out.append(Piece(c, t.at, "bar"))
         elif c == ":" and self.index:
-            out.append(Piece(":", t.pos, "op"))
+            out.append(Piece(":", t.at, "op"))
         elif c == "." and self.index:
-            out.append(Piece(".", t.pos, "op"))
+            out.append(Piece(".", t.at, "op"))
         elif c in RELATION_CHARS or c in ("≠", "≈"):
-            raise NoReading(f"'{c}' inside brackets has no reading", t.pos)
+            raise NoReading(f"'{c}' inside brackets has no reading", t.at)
         elif c == "'":
-            raise NoReading("a prime has no reading", t.pos)
+            raise NoReading("a prime has no reading", t.at)
         elif c.isalpha():    # a Greek letter typed as such: the parser spells it
-            out.extend(self.name_atom(c, t.pos, greek=True))
+            out.extend(self.name_atom(c, t.at, greek=True))
         else:
-            raise NoReading(f"'{c}' has no reading", t.pos)
+            raise NoReading(f"'{c}' has no reading", t.at)
 
     def divided(self, pos: int, out: List[Piece]) -> None:
         """``a / b``: the slash and its divisor. A factor written after the divisor with no
@@ -482,11 +492,11 @@ class Translator:
                     level -= 1
                 self.i += 1
             if self.i >= len(self.toks):
-                raise NoReading(f"'{opener.lstrip('L')}' is never closed", t.pos)
+                raise NoReading(f"'{opener.lstrip('L')}' is never closed", t.at)
             closer = self.take()
             if closer.kind == CLOSE or not _closes(opener, closer.text):
                 raise NoReading(f"'{closer.text.lstrip('L')}' does not close the "
-                                f"'{opener.lstrip('L')}'", closer.pos)
+                                f"'{opener.lstrip('L')}'", closer.at)
             pieces = self.sub(self.toks[inner_start:self.i - 1], self.index).expression()
         if bars:
             level = 0
@@ -499,12 +509,12 @@ class Translator:
                     p.text = bars[p.text]
         if opener.lstrip("L") == "|":
             if len(pieces) == 1 and _capital(pieces[0]):
-                raise NoReading(_matrix(f"|{pieces[0].text}|"), t.pos)
-            return [Piece("abs", t.pos, "function"), Piece("(", t.pos)] + pieces + \
-                [Piece(")", t.pos)]
+                raise NoReading(_matrix(f"|{pieces[0].text}|"), t.at)
+            return [Piece("abs", t.at, "function"), Piece("(", t.at)] + pieces + \
+                [Piece(")", t.at)]
         shown = text or _bracket_text(opener)
         close = ")" if shown == "(" else "]"
-        return [Piece(shown, t.pos)] + pieces + [Piece(close, t.pos)]
+        return [Piece(shown, t.at)] + pieces + [Piece(close, t.at)]
 
     def group_rest(self, open_tok: Tok) -> List[Tok]:
         """The tokens of a group whose ``{`` was just taken."""
@@ -520,7 +530,7 @@ class Translator:
                     self.i += 1
                     return inner
             self.i += 1
-        raise NoReading("'{' is never closed", open_tok.pos)
+        raise NoReading("'{' is never closed", open_tok.at)
 
     def next_is_bracket(self, plain_only: bool = False) -> bool:
         t = self.peek()
@@ -537,10 +547,10 @@ class Translator:
             return base
         sub, sup = self.scripts()
         if sub is not None or sup is None:
-            raise NoReading("a subscript on a bracket has no reading", t.pos)
+            raise NoReading("a subscript on a bracket has no reading", t.at)
         if any(_capital(p) for p in base):
-            self.no_inverse(sup, t.pos)      # (AB)^{-1}
-        return base + self.exponent(sup, t.pos)
+            self.no_inverse(sup, t.at)      # (AB)^{-1}
+        return base + self.exponent(sup, t.at)
 
     def exponent(self, tokens: List[Tok], pos: int) -> List[Piece]:
         written = self.raw(tokens).strip()
@@ -569,7 +579,7 @@ class Translator:
             digits += "."
             while self.peek_kind() == DIGIT:
                 digits += self.take().text
-        return self.power([Piece(digits, t.pos, "number")])
+        return self.power([Piece(digits, t.at, "number")])
 
     # -- letters and names
     def letters(self, out: List[Piece]) -> None:
@@ -584,33 +594,33 @@ class Translator:
         t = self.current()
         if word in WORDS:
             self.i = j
-            self.word(word, t.pos, out)
+            self.word(word, t.at, out)
             return
         if word in MATRIX_WORDS:
-            raise NoReading(_matrix(word), t.pos)
+            raise NoReading(_matrix(word), t.at)
         glued = next((w for w in WORDS if word.startswith(w)), None)
         if glued is not None:
             raise NoReading(f"'{word}' has no single reading ({glued} glued to more letters: "
-                            f"write \\{glued} {word[len(glued):]} or {' '.join(word)})", t.pos)
+                            f"write \\{glued} {word[len(glued):]} or {' '.join(word)})", t.at)
         self.take()
-        if t.text == "d" and self.ints > 0 and self.differential(t.pos, out):
+        if t.text == "d" and self.ints > 0 and self.differential(t.at, out):
             return
         if t.text == "E" and (self.peek_kind() == SUB or self.next_is_bracket()):
-            self.expectation(t.pos, out)
+            self.expectation(t.at, out)
             return
         if t.text == "e" and self.peek_kind() == SUP:
             # e^{x} is exp(x), as the printer writes exp
             sup = self.argument_of_script()
             pieces = self.sub(sup).expression()
             if not pieces:
-                raise NoReading("an empty superscript", t.pos)
-            out.extend([Piece("exp", t.pos, "function"), Piece("(", t.pos)] + pieces +
-                       [Piece(")", t.pos)])
+                raise NoReading("an empty superscript", t.at)
+            out.extend([Piece("exp", t.at, "function"), Piece("(", t.at)] + pieces +
+                       [Piece(")", t.at)])
             return
         if t.text == "D" and self.kl_subscript():
-            self.d_kl(t.pos, out)
+            self.d_kl(t.at, out)
             return
-        out.extend(self.name_atom(t.text, t.pos, greek=not t.text.isascii()))
+        out.extend(self.name_atom(t.text, t.at, greek=not t.text.isascii()))
 
     def differential(self, pos: int, out: List[Piece]) -> bool:
         """``dz``, ``\\mathrm{d}\\mathbf{z}``, ``dx_{1:T}`` under an open integral."""
@@ -633,7 +643,7 @@ class Translator:
             base, greek = word, word in GREEK_NAMES
         else:
             return False
-        pieces = self.name_atom(base, t.pos, greek, allow_power=False)
+        pieces = self.name_atom(base, t.at, greek, allow_power=False)
         self.ints -= 1
         out.append(Piece("d" + pieces[0].text, pos, "differential"))
         out.extend(pieces[1:])
@@ -681,17 +691,17 @@ class Translator:
             if self.raw(sup).replace(" ", "").strip("{}").startswith("-"):
                 # \log^{-1} x: the inverse function (exp) or 1/log x? No single reading
                 raise NoReading("\\log^{-1} has no single reading (the inverse function or "
-                                "1/\\log?)", t.pos)
-            power = self.exponent(sup, t.pos)
+                                "1/\\log?)", t.at)
+            power = self.exponent(sup, t.at)
             argument: List[Piece] = []
             if self.peek() is None:
-                raise NoReading("\\log^{..} without its argument", t.pos)
+                raise NoReading("\\log^{..} without its argument", t.at)
             self.item(argument)
             out.extend([Piece("[", pos), Piece("log", pos, "function")] + argument +
                        [Piece("]", pos)] + power)
             return
         if t is not None and t.kind == SUB:
-            raise NoReading("a logarithm with a base has no reading", t.pos)
+            raise NoReading("a logarithm with a base has no reading", t.at)
         if t is not None and t.kind == OPEN:
             # \log{\left(x\right)} y: the braces hold the argument (sympy writes this)
             out.extend(self.power([Piece("log", pos, "function")] + self.bracket("(")))
@@ -719,7 +729,7 @@ class Translator:
             elif allow_power:
                 if bold or base in CAPITAL_GREEK or (len(base) == 1 and base.isupper()):
                     self.no_inverse(sup, pos)
-                power = self.exponent(sup, sup[0].pos if sup else pos)
+                power = self.exponent(sup, sup[0].at if sup else pos)
             else:
                 raise NoReading("a superscript here has no reading", pos)
         if is_density_family(name) and not power and self.next_is_bracket(plain_only=True):
@@ -787,7 +797,7 @@ class Translator:
         if re.fullmatch(r"[A-Za-z0-9+\-:\[\]]+", compact.replace("[", "(").replace("]", ")")
                         .replace("(", "").replace(")", "")):
             return f"{base}_{{{compact}}}"
-        raise NoReading(f"the subscript '{self.raw(sub)}' has no reading", sub[0].pos)
+        raise NoReading(f"the subscript '{self.raw(sub)}' has no reading", sub[0].at)
 
     def density(self, family: str, pos: int) -> List[Piece]:
         """``p_\\theta(x \\mid z)``: the bracket's bars stay bars."""
@@ -919,7 +929,8 @@ class Translator:
             if len(right) == 1 and right[0].tag == "name" and is_density_family(right[0].text):
                 right = [Bare(right[0].text, right[0].pos)]
             if len(left) == 1 and left[0].tag == "name" and _variable_free_gaussian(right):
-                right = self.with_variable(right, left[0])     # z \sim \mathcal{N}(0, 1)
+                right = self.with_variable(right, left[0],     # z \sim \mathcal{N}(0, 1)
+                                           f"{left[0].text} ~")
             return self.draws(left, pos) + [pieces[tilde[0]]] + right
         if len(pieces) == 1 and pieces[0].tag == "name" and is_density_family(pieces[0].text):
             return [Bare(pieces[0].text, pieces[0].pos)]
@@ -947,21 +958,21 @@ class Translator:
         if c in SPACING:
             return
         if c in GREEK_LATEX:
-            out.extend(self.name_atom(GREEK_LATEX[c], t.pos, greek=True))
+            out.extend(self.name_atom(GREEK_LATEX[c], t.at, greek=True))
             return
         if c in (r"\log", r"\ln"):
-            self.log(t.pos, out)
+            self.log(t.at, out)
             return
         if c == r"\exp":
-            self.word("exp", t.pos, out)
+            self.word("exp", t.at, out)
             return
         if c in TIMES:
-            out.append(Piece("*", t.pos, "op"))
+            out.append(Piece("*", t.at, "op"))
             return
         if c in MATRIX_COMMANDS:
-            raise NoReading(_matrix(c), t.pos)
+            raise NoReading(_matrix(c), t.at)
         if c == r"\div":
-            self.divided(t.pos, out)
+            self.divided(t.at, out)
             return
         if c in BARS:
             text = BARS[c]
@@ -969,24 +980,24 @@ class Translator:
             if text == "|" and nxt is not None and nxt.kind == CS and BARS.get(nxt.text) == "|":
                 self.take()
                 text = "||"       # \mid\mid
-            out.append(Piece(text, t.pos, "bar"))
+            out.append(Piece(text, t.at, "bar"))
             return
         if c == r"\sim":
-            out.append(Piece("~", t.pos, "op"))
+            out.append(Piece("~", t.at, "op"))
             return
         if c in DOTS:
             if not self.index:
-                raise NoReading(f"{c} has no reading", t.pos)
-            out.append(Piece("...", t.pos, "op"))
+                raise NoReading(f"{c} has no reading", t.at)
+            out.append(Piece("...", t.at, "op"))
             return
         if c in (r"\frac", r"\dfrac", r"\tfrac", r"\cfrac"):
             a = self.sub(self.argument(c)).expression()
             b = self.sub(self.argument(c)).expression()
             if not a or not b:
-                raise NoReading(f"{c} with an empty part", t.pos)
-            out.extend(self.power([Piece("[", t.pos), Piece("[", t.pos)] + a +
-                                  [Piece("]", t.pos), Piece("/", t.pos, "op"), Piece("[", t.pos)]
-                                  + b + [Piece("]", t.pos), Piece("]", t.pos)]))
+                raise NoReading(f"{c} with an empty part", t.at)
+            out.extend(self.power([Piece("[", t.at), Piece("[", t.at)] + a +
+                                  [Piece("]", t.at), Piece("/", t.at, "op"), Piece("[", t.at)]
+                                  + b + [Piece("]", t.at), Piece("]", t.at)]))
             return
         if c == r"\sqrt":
             self.sqrt(t, out)
@@ -1014,18 +1025,18 @@ class Translator:
             above = self.argument(c)
             if self.word_of(above) == "E" or self.raw(above).replace(" ", "") in (
                     r"\mathbb{E}", r"\mathbbE", r"\operatorname{E}", r"\mathrm{E}"):
-                self.expectation(t.pos, out, sub=below)
+                self.expectation(t.at, out, sub=below)
                 return
-            raise NoReading(r"\underset has no reading here", t.pos)
+            raise NoReading(r"\underset has no reading here", t.at)
         if c in ACCENTS:
             self.accent(t, out)
             return
         if c == r"\begin":
             name = self.raw(self.argument(c)).strip()
-            raise NoReading(f"the {name} environment has no reading", t.pos)
+            raise NoReading(f"the {name} environment has no reading", t.at)
         if c in RELATION_CS or c in UNREAD_RELATIONS or c in CLAIM_BREAKS:
-            raise NoReading(f"{c} inside brackets has no reading", t.pos)
-        raise NoReading(f"{c} has no reading", t.pos)
+            raise NoReading(f"{c} inside brackets has no reading", t.at)
+        raise NoReading(f"{c} has no reading", t.at)
 
     def accent(self, t: Tok, out: List[Piece]) -> None:
         r"""``\bar\alpha_t``, ``\hat{x}``; ``\bar{\alpha_t}`` is ``\bar{\alpha}_t`` (the
@@ -1035,22 +1046,22 @@ class Translator:
         cut = next((i for i, x in enumerate(arg) if x.kind == SUB), len(arg))
         word = self.word_of(arg[:cut])
         if word is None or any(x.kind == SUP for x in arg):
-            raise NoReading(f"{c} over more than a letter has no reading", t.pos)
+            raise NoReading(f"{c} over more than a letter has no reading", t.at)
         if cut < len(arg):
             if self.peek_kind() in (SUB, SUP) and self.current().kind == SUB:
-                raise NoReading("a double subscript", t.pos)
+                raise NoReading("a double subscript", t.at)
             self.toks = self.toks[:self.i] + list(arg[cut:]) + self.toks[self.i:]
-        out.extend(self.name_atom(word + ACCENTS[c], t.pos))
+        out.extend(self.name_atom(word + ACCENTS[c], t.at))
 
     def sqrt(self, t: Tok, out: List[Piece]) -> None:
         """``\\sqrt{x}`` (an n-th root has no reading)."""
         c = t.text
         nxt = self.peek()
         if nxt is not None and nxt.kind == "bopen" and nxt.text == "[":
-            raise NoReading("an n-th root has no reading", t.pos)
+            raise NoReading("an n-th root has no reading", t.at)
         inner = self.sub(self.argument(c)).expression()
-        out.extend(self.power([Piece("sqrt", t.pos, "function"), Piece("(", t.pos)] + inner
-                              + [Piece(")", t.pos)]))
+        out.extend(self.power([Piece("sqrt", t.at, "function"), Piece("(", t.at)] + inner
+                              + [Piece(")", t.at)]))
 
     def annotated(self, t: Tok, out: List[Piece]) -> None:
         """``\\boxed{X}``, ``\\underbrace{X}_{label}``: X stays in the row as written."""
@@ -1063,12 +1074,12 @@ class Translator:
             if nxt is not None and nxt.kind in (SUB, SUP):
                 self.take()
                 label = self.argument("a brace's label")
-                self.ctx.braces.append((inner, label, t.pos))
+                self.ctx.braces.append((inner, label, t.at))
         nxt = self.peek()
         if nxt is not None and nxt.kind in (SUB, SUP):
             # \boxed{a + b}^2: the script is on the whole of X
             pieces = self.sub(inner, self.index).expression()
-            out.extend(self.power([Piece("[", t.pos)] + pieces + [Piece("]", t.pos)]))
+            out.extend(self.power([Piece("[", t.at)] + pieces + [Piece("]", t.at)]))
             return
         # X as if written without the annotation: \log p \underbrace{- a + a}_{=0} is a sum
         self.toks = self.toks[:self.i] + list(inner) + self.toks[self.i:]
@@ -1087,17 +1098,17 @@ class Translator:
             if NAME.match(text):
                 word = text
             else:
-                raise NoReading(f"the text '{text}' inside a formula has no reading", t.pos)
+                raise NoReading(f"the text '{text}' inside a formula has no reading", t.at)
         if word is None:
-            self.inline(inner, t.pos, out)
+            self.inline(inner, t.at, out)
             return
         if c in FONTS and c not in TEXTS and (len(word) == 1 or word in GREEK_NAMES):
-            out.extend(self.name_atom(word, t.pos, greek=word in GREEK_NAMES,
+            out.extend(self.name_atom(word, t.at, greek=word in GREEK_NAMES,
                                       bold=c in BOLD))
             return
-        if word == "d" and self.ints > 0 and self.differential(t.pos, out):
+        if word == "d" and self.ints > 0 and self.differential(t.at, out):
             return
-        self.word(word, t.pos, out,
+        self.word(word, t.at, out,
                   operator=c in (r"\operatorname", r"\operatorname*", r"\mathop"))
 
     def alphabet(self, t: Tok, out: List[Piece]) -> None:
@@ -1106,19 +1117,19 @@ class Translator:
         inner = self.argument(c)
         word = self.word_of(inner)
         if c == r"\mathbb" and word == "E":      # never a variable: an expectation
-            self.expectation(t.pos, out)
+            self.expectation(t.at, out)
             return
         if c == r"\mathbb" and word in ("H", "KL"):
-            self.word(word, t.pos, out)
+            self.word(word, t.at, out)
             return
         if c == r"\mathcal" and word in ("N", "H", "L", "F", "J", "D") or (
                 c == r"\mathcal" and word is not None and len(word) == 1):
             if word == "D" and self.kl_subscript():
-                self.d_kl(t.pos, out)
+                self.d_kl(t.at, out)
                 return
-            self.word(word, t.pos, out)
+            self.word(word, t.at, out)
             return
-        raise NoReading(f"{c}{{{self.raw(inner)}}} has no reading", t.pos)
+        raise NoReading(f"{c}{{{self.raw(inner)}}} has no reading", t.at)
 
     def argument_of_script(self) -> List[Tok]:
         self.take()
@@ -1155,19 +1166,19 @@ class Translator:
         name = "sum" if t.text == r"\sum" else "prod"
         sub, sup = self.scripts()
         if sub is None or sup is None:
-            raise NoReading(f"{t.text} needs its bounds: {t.text}_{{j=1}}^{{J}}", t.pos)
+            raise NoReading(f"{t.text} needs its bounds: {t.text}_{{j=1}}^{{J}}", t.at)
         eq = [i for i, x in enumerate(sub) if x.text == "="]
         if len(eq) != 1:
-            raise NoReading(f"{t.text} needs its bounds: {t.text}_{{j=1}}^{{J}}", t.pos)
+            raise NoReading(f"{t.text} needs its bounds: {t.text}_{{j=1}}^{{J}}", t.at)
         index = self.word_of(sub[:eq[0]])
         if index is None or not NAME.match(index):
-            raise NoReading(f"the index of {t.text} is a name", t.pos)
+            raise NoReading(f"the index of {t.text} is a name", t.at)
         lower = self.sub(sub[eq[0] + 1:]).expression()
         upper = self.sub(sup).expression()
         if not lower or not upper:
-            raise NoReading(f"{t.text} needs its bounds: {t.text}_{{j=1}}^{{J}}", t.pos)
+            raise NoReading(f"{t.text} needs its bounds: {t.text}_{{j=1}}^{{J}}", t.at)
         head = f"{name}_{{{index} = {text_of(lower)}}}^{{{text_of(upper)}}}"
-        out.append(Piece(head, t.pos, "big"))
+        out.append(Piece(head, t.at, "big"))
 
     def integral(self, t: Tok, out: List[Piece]) -> None:
         r"""An integral over the whole space of its variable, in every spelling: ``\int f\,dz``,
@@ -1176,11 +1187,11 @@ class Translator:
         subscript is the variable), ``\int_{\mathcal{Z}} f\,dz`` (the subscript is the space).
         Written ``int [ f ] dz`` for the parser."""
         sub, sup = self.scripts()
-        variable = self.integration_variable(sub, sup, t.pos)
+        variable = self.integration_variable(sub, sup, t.at)
         saved = self.ints
         try:
             if self.peek_kind() == OPEN:
-                body, differential = self.integrand_group(variable, t.pos)
+                body, differential = self.integrand_group(variable, t.at)
             else:
                 differential = self.leading_differential()
                 if differential:
@@ -1188,21 +1199,21 @@ class Translator:
                     body = self.term()
                     if self.ints != 1:
                         raise NoReading("an integral with two differentials has no reading",
-                                        t.pos)
+                                        t.at)
                 else:
-                    body, differential = self.integrand(variable, t.pos)
+                    body, differential = self.integrand(variable, t.at)
         finally:
             self.ints = saved
         if not body:
-            raise NoReading("an integral without its integrand", t.pos)
+            raise NoReading("an integral without its integrand", t.at)
         written = differential[0].text[1:]
         if variable is not None and written != variable:
             raise NoReading(f"the integral's subscript {variable} is not its variable "
-                            f"{written}: an integral over a set has no reading", t.pos)
+                            f"{written}: an integral over a set has no reading", t.at)
         if any(p.tag == "op" and p.text in ("+", "-") and _level(body, i) == 0
                for i, p in enumerate(body)):
-            body = [Piece("[", t.pos)] + body + [Piece("]", t.pos)]
-        out.extend([Piece("int", t.pos, "function")] + body + differential)
+            body = [Piece("[", t.at)] + body + [Piece("]", t.at)]
+        out.extend([Piece("int", t.at, "function")] + body + differential)
 
     def integration_variable(self, sub: Optional[List[Tok]], sup: Optional[List[Tok]],
                              pos: int) -> Optional[str]:
