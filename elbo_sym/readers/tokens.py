@@ -91,13 +91,74 @@ class LineIndex:
 _MARKDOWN_ESCAPES = {r"\_": SUB, r"\*": OTHER}
 
 
+# the commands after which a delimiter must follow: there `\\{` cannot be a row break
+_SIZES = frozenset(r"\left \right \middle \big \Big \bigg \Bigg \bigl \bigr \Bigl \Bigr \biggl "
+                   r"\biggr \Biggl \Biggr \bigm \Bigm \biggm \Biggm".split())
+_BRACES = ("{", "}")
+
+
 def unescape_markdown(tokens: List[Tok]) -> List[Tok]:
     r"""``\_`` read as ``_`` and ``\*`` as ``*`` (``align\*`` is ``align*``); ``\\\\`` is two
-    row breaks, the empty row between them dropped where rows are split."""
+    row breaks, the empty row between them dropped where rows are split.
+
+    Kramdown's ``\\{`` and ``\\}`` (the Markdown escape of ``\{``, ``\}``) are read as the
+    brace only where no row break can be meant: after ``\left``, ``\right``, ``\big`` and
+    their kin, or in a display that writes its row breaks escaped (``\\\\``) and has no bare
+    ``\\`` but these. Anywhere else ``\\`` stays a row break."""
+    escaped = _escapes_backslashes(tokens)
     out: List[Tok] = []
-    for t in tokens:
+    i, n = 0, len(tokens)
+    while i < n:
+        t = tokens[i]
+        if _escaped_brace(tokens, i, escaped):
+            brace = tokens[i + 1]
+            out.append(Tok(CS, "\\" + brace.text, t.pos + 1, t.site))
+            i += 2
+            continue
         kind = _MARKDOWN_ESCAPES.get(t.text) if t.kind == CS else None
         if kind is not None:
             t = Tok(kind, t.text[1], t.pos + 1, t.site)
         out.append(t)
+        i += 1
     return out
+
+
+def _adjacent(tokens: List[Tok], i: int) -> bool:
+    """Whether ``tokens[i + 1]`` is written right after ``tokens[i]`` (no macro between)."""
+    return i + 1 < len(tokens) and tokens[i].site < 0 and tokens[i + 1].site < 0 and \
+        tokens[i + 1].pos == tokens[i].pos + len(tokens[i].text)
+
+
+def _is_break(t: Tok) -> bool:
+    return t.kind == CS and t.text == "\\\\"
+
+
+def _escapes_backslashes(tokens: List[Tok]) -> bool:
+    r"""Whether the display writes Markdown-escaped backslashes throughout: some ``\\\\``,
+    and every other ``\\`` is one of ``\\{``, ``\\}``."""
+    pairs = False
+    i, n = 0, len(tokens)
+    while i < n:
+        if _is_break(tokens[i]):
+            if i + 1 < n and _is_break(tokens[i + 1]) and _adjacent(tokens, i):
+                pairs = True
+                i += 2
+                continue
+            if not (_adjacent(tokens, i) and tokens[i + 1].text in _BRACES):
+                return False
+        i += 1
+    return pairs
+
+
+def _escaped_brace(tokens: List[Tok], i: int, escaped: bool) -> bool:
+    r"""Whether ``tokens[i]`` is the ``\\`` of a ``\\{`` or ``\\}`` that means the brace."""
+    if not (_is_break(tokens[i]) and _adjacent(tokens, i) and tokens[i + 1].text in _BRACES):
+        return False
+    if i > 0 and _is_break(tokens[i - 1]) and _adjacent(tokens, i - 1):
+        return False                # the second half of \\\\
+    if escaped:
+        return True
+    j = i - 1
+    while j >= 0 and tokens[j].kind == SPACE:
+        j -= 1
+    return j >= 0 and tokens[j].kind == CS and tokens[j].text in _SIZES
