@@ -186,7 +186,8 @@ class _Document:
         items = scan(self.text, self.kind)
         # a LaTeX preamble defines macros anywhere; a Markdown note, in its math (MathJax)
         self.macros = document_macros(self.text, [] if self.kind == TEX else [
-            (d.body_start, d.body_end) for d in items if isinstance(d, Display)] or [(0, 0)])
+            (d.body_start, d.body_end) for d in items if isinstance(d, Display)] or [(0, 0)],
+            markdown=self.kind != TEX)
         entries: List[Union[Declaration, Unclosed, _DisplayItem]] = []
         pending_before: List[Sentence] = []
         for item in items:
