@@ -37,6 +37,31 @@ def _a_pipe_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COLUMNS", raising=False)
 
 
+def write(tmp_path: Path, name: str, text: str) -> str:
+    """``text`` written to ``tmp_path / name`` (its folders made): the path, as a string."""
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def error_of(text: str, filename: str = "t.deriv"):
+    """The ``InputError`` that parsing ``text`` (as ``filename``) raises; the test fails if none."""
+    from elbo_sym.errors import InputError
+    from elbo_sym.parser import parse_text
+
+    with pytest.raises(InputError) as info:
+        parse_text(text, filename)
+    return info.value
+
+
+def assert_exact_error(text: str, where: str, message: str):
+    """The error is exactly ``t.deriv:LINE:COL: error: MESSAGE`` (``where`` is LINE:COL)."""
+    err = error_of(text)
+    assert str(err).split("\n")[0] == f"t.deriv:{where}: error: {message}"
+    return err
+
+
 def check_deriv(tmp_path: Path, text: str, *options: str):
     """(exit code, the steps of the first derivation) of `elbo-check check --json` on ``text``
     written as a .deriv file."""
@@ -46,9 +71,7 @@ def check_deriv(tmp_path: Path, text: str, *options: str):
 
     from elbo_sym.cli import main
 
-    path = tmp_path / "step.deriv"
-    path.write_text(text, encoding="utf-8")
-    r = CliRunner().invoke(main, ["check", "--json", *options, str(path)])
+    r = CliRunner().invoke(main, ["check", "--json", *options, write(tmp_path, "step.deriv", text)])
     doc = json.loads(r.stdout)
     return r.exit_code, doc["files"][0]["derivations"][0]["steps"]
 

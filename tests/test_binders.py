@@ -173,7 +173,7 @@ def test_jensen_is_for_real_functions():
     n = Gaussian(z, 0, 1)
     step = check_step(Expectation(exp(sqrt(-1) * z), n), ">=", exp(Expectation(sqrt(-1) * z, n)),
                       ["jensen"])
-    assert step.verdict != VERIFIED   # refuted is the right verdict: see the xfail below
+    assert step.verdict == UNKNOWN   # refuted is the right verdict: see the xfail below
     assert check_step(Expectation(exp(z), n), ">=", exp(Expectation(z, n)), ["jensen"]).verdict == VERIFIED
 
 
@@ -226,9 +226,9 @@ def test_a_term_with_no_value_is_never_certified():
 
 def test_counterexamples_respect_facts_through_other_variables():
     step = check_step(x, ">=", 0, [], [(x, ">=", exp(y))])
-    assert step.verdict != REFUTED
+    assert step.verdict == UNKNOWN   # verified would be right (x >= exp(y) > 0): a known limit
     chain = check_step(x, ">=", 1, [], [(x, ">=", y), (y, ">=", 2)])
-    assert chain.verdict != REFUTED
+    assert chain.verdict == VERIFIED
     wrong = check_step(x, ">=", 3, [], [(x, ">=", y), (y, ">=", 2)])
     assert wrong.verdict == REFUTED
     values = dict(wrong.counterexample)

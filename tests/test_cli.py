@@ -10,6 +10,8 @@ from elbo_sym import __version__
 from elbo_sym.derivations import BUILTINS, DEFAULT
 from elbo_sym.rules.catalogue import RULE_NAMES
 
+from conftest import write
+
 
 def run(*args):
     return CliRunner().invoke(cli.main, list(args))
@@ -84,12 +86,6 @@ def test_latex_is_deterministic_and_writes_a_file(tmp_path):
 
 GOOD = "log p(x)\n= log p(x, z) - log p(z | x)    by product-rule\n"
 BROKEN = "log p(x)\n= log p(x, z\n"
-
-
-def write(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def test_check_accepts_a_builtin_name():

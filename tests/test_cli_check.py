@@ -5,15 +5,11 @@ from click.testing import CliRunner
 
 import cli
 
+from conftest import write
+
 GOOD = "log p(x)\n= log p(x, z) - log p(z | x)    by product-rule\n"
 WRONG = "log p(x)\n= log p(x, z) - log p(x | z)    by bayes-rule\n"
 UNCITED = "log p(x)\n= log p(x, z) - log p(z | x)    by linearity\n"
-
-
-def write(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 def run(*args):

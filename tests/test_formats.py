@@ -16,6 +16,8 @@ from click.testing import CliRunner
 
 from elbo_sym.cli import colour_wanted, main
 
+from conftest import write
+
 ROOT = Path(__file__).resolve().parent.parent
 KATEX_DIR = ROOT / "tests" / "katex"
 
@@ -31,13 +33,6 @@ SHORT_CITATION = ('derivation short "A citation short of a rule"\n'
 
 def run(*args, env=None):
     return CliRunner().invoke(main, list(args), env=env)
-
-
-def write(tmp_path, name, text):
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 # ---------------------------------------------------------------- text

@@ -114,7 +114,7 @@ def test_valid_files_parse(text):
     assert derivations
 
 
-@settings(FUZZ, max_examples=examples(20, 80), phases=NO_SHRINK)
+@settings(FUZZ, max_examples=examples(12, 80), phases=NO_SHRINK)
 @given(text=valid_files())
 def test_valid_files_check_without_crash_or_inconsistency(text):
     assert_checks_cleanly(parse_text(text, "fuzz.deriv"), text)

@@ -41,7 +41,7 @@ def test_telescoping_needs_the_right_end_terms_and_the_range():
     good = "sum_{t=2}^{T} log q(x_{t-1} | x_0) / q(x_t | x_0)\n= log q(x_1 | x_0) - log q(x_T | x_0)\n"
     wrong = good.replace("q(x_1 | x_0)", "q(x_2 | x_0)")
     assert verdicts(CHAIN + good) == [[VERIFIED]]
-    assert verdicts(CHAIN + wrong) != [[VERIFIED]]
+    assert verdicts(CHAIN + wrong) == [[UNKNOWN]]
     assert verdicts(CHAIN + wrong, numeric=True) == [[REFUTED]]
 
 
@@ -70,7 +70,8 @@ def test_an_assumed_equation_rewrites_in_both_directions():
             "E_{q(z_1)}[ E_{q(z_2)}[ log p(x, z_1, z_2) ] ] - E_{q(z_1)}[ log q(z_1) ]\n"
             "= -c\n")
     assert verdicts(text) == [[VERIFIED]]
-    assert verdicts(text.replace("= -c", "= c")) != [[VERIFIED]]
+    # refuted would be right (the step says c = 0): unknown is a known limit
+    assert verdicts(text.replace("= -c", "= c")) == [[UNKNOWN]]
 
 
 def test_a_missing_declaration_is_named():

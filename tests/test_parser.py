@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sympy import Abs, E, Integer, Pow, Rational, Sum, Symbol, exp, log, pi, sqrt
 
-from conftest import CONFORMANCE, no_hang
+from conftest import CONFORMANCE, assert_exact_error, error_of, no_hang
 from elbo_sym.algebra import (KL, Defined, Density, Entropy, Expectation, Gaussian,
                               IndexedVariable, SpaceIntegral)
 from elbo_sym.derivation import Assumption, Definition, Derivation
@@ -45,12 +45,6 @@ def p_(*vs, given=()):
 
 def q_(*vs, given=()):
     return Density("q", vs, given)
-
-
-def error_of(text, filename="t.deriv"):
-    with pytest.raises(InputError) as info:
-        parse_text(text, filename)
-    return info.value
 
 
 def assert_error(text, line, column, *words):
@@ -605,13 +599,6 @@ def test_greek_letters_are_read_as_their_names():
 
 
 # -- issue 8: silent misparses are located input errors ------------------------------------
-
-def assert_exact_error(text, where, message):
-    """The error is exactly ``t.deriv:LINE:COL: error: MESSAGE``."""
-    err = error_of(text)
-    assert str(err).split("\n")[0] == f"t.deriv:{where}: error: {message}"
-    return err
-
 
 E_HINT = "E needs its density: E_{q(z|x)}[...]"
 SUM_HINT = "a sum needs bounds: sum_{j=1}^{J} f"

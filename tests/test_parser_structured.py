@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sympy import Integer, Mul, Pow, Product, Sum, Symbol, log
 
-from conftest import CONFORMANCE
+from conftest import CONFORMANCE, assert_exact_error, error_of
 from elbo_sym.algebra import (KL, Density, Draws, Expectation, Gaussian, IndexedVariable,
                               SpaceIntegral, VariableRange)
 from elbo_sym.derivation import Assumption, ModelDeclaration
@@ -37,19 +37,6 @@ def p(*vs, given=(), family="p"):
 
 def q(*vs, given=()):
     return Density("q", vs, given)
-
-
-def error_of(text):
-    with pytest.raises(InputError) as info:
-        parse_text(text, "t.deriv")
-    return info.value
-
-
-def assert_exact_error(text, where, message):
-    """The error is exactly ``t.deriv:LINE:COL: error: MESSAGE``."""
-    err = error_of(text)
-    assert str(err).split("\n")[0] == f"t.deriv:{where}: error: {message}"
-    return err
 
 
 def ev(e):

@@ -72,7 +72,7 @@ def test_json_conclusion_and_fields(beta_vae):
     assert entry["conditions"] == ["v > 0"]
     # every field of the contract's shape is still there
     assert list(entry) == ["name", "title", "ok", "conclusion", "assumptions", "conditions",
-                           "models", "steps"]
+                           "models", "conventions", "steps"]
     assert entry["name"] == "beta-vae" and entry["ok"] is True
     assert set(entry["steps"][0]) >= {"index", "line", "relation", "verdict", "rules_cited",
                                       "rules_used", "message"}

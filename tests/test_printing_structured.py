@@ -26,6 +26,8 @@ from elbo_sym.printing.report import format_derivation
 from elbo_sym.printing.text import internal_name, model_text, unicode_name
 from elbo_sym.report_model import derivation_report
 
+from conftest import examples
+
 
 def _json_derivation(result):
     """A derivation's JSON, as the report model writes it."""
@@ -288,7 +290,7 @@ def test_json_lists_the_models():
     assert entry["models"] == ["p(x_{0:T}) = p(x_T) ∏_{t=1}^{T} p(x_{t-1} | x_t)",
                                "p(x, z_1, z_2) = p(x | z_1) p(z_1 | z_2) p(z_2)"]
     assert list(entry) == ["name", "title", "ok", "conclusion", "assumptions", "conditions",
-                           "models", "steps"]
+                           "models", "conventions", "steps"]
     json.dumps(entry)
 
 
@@ -405,7 +407,7 @@ internal_names = st.one_of(
               st.integers(1, 3)).map(lambda p: p[0] + "'" * p[1]))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(100, 400), deadline=None)
 @given(user_names, internal_names)
 def test_internal_names_never_print_as_a_user_name(user, internal):
     assert text(Symbol(user)) != text(Symbol(internal))

@@ -39,7 +39,9 @@ def test_kramdown_escapes_are_read_back():
 
 def test_kramdown_false_step_is_not_verified():
     found, _ = verdicts(KRAMDOWN.replace(r"\log \int p\_\theta(x, z)", r"\int \log p\_\theta(x, z)"))
-    assert found["eq:k"][0] in ("refuted", "unknown")
+    # ∫ log p(x, z) dz over the whole space has no value for most densities (a Gaussian's
+    # diverges), so neither the changed step nor the next one is refuted
+    assert found == {"eq:k": ["unknown", "unknown"]}
 
 
 # -- macros ------------------------------------------------------------------------------------
@@ -68,7 +70,7 @@ def test_macros_with_arguments_and_defaults_are_expanded():
 def test_a_macro_whose_arguments_are_swapped_is_not_verified():
     swapped = MACROS_TEX.replace(r"\left(#1 \,\|\, #2\right)", r"\left(#2 \,\|\, #1\right)")
     found, _ = verdicts(swapped, "tex")
-    assert found["eq:m"][1] in ("refuted", "unknown")
+    assert found == {"eq:m": ["verified", "refuted"]}
 
 
 def test_renewcommand_and_def_in_a_mathjax_display():
@@ -100,7 +102,7 @@ def test_a_macro_is_used_only_after_its_definition():
     $$
     """
     found, _ = verdicts(text)
-    assert "verified" not in list(found.values())[0][1:]
+    assert found == {"line-3": ["verified", "unknown"]}
 
 
 def test_a_recursive_macro_skips_its_display_with_a_located_reason():
@@ -190,7 +192,7 @@ def test_a_scriptstyle_remark_is_no_mathematics():
 
 def test_a_false_step_beside_a_scriptstyle_remark_is_not_verified():
     found, _ = verdicts(SCRIPTSTYLE.replace(r"+ \log p(x) &", r"- \log p(x) &"))
-    assert found["eq:s"][1] in ("refuted", "unknown")
+    assert found == {"eq:s": ["verified", "refuted"]}
 
 
 # -- a name given at the chain's end -----------------------------------------------------------
@@ -216,7 +218,7 @@ def test_a_name_at_the_chains_end_is_a_definition():
 def test_a_false_use_of_a_name_given_at_the_end_is_not_verified():
     found, _ = verdicts(NAMED.replace(r"\log p(x) - \mathcal{L}(x)", r"\log p(x) + \mathcal{L}(x)"),
                         "tex")
-    assert found["eq:gap"] in (["refuted"], ["unknown"])
+    assert found == {"eq:bound": ["verified", "verified"], "eq:gap": ["refuted"]}
 
 
 def test_a_name_used_elsewhere_in_the_display_is_compared_not_defined():
@@ -260,4 +262,4 @@ def test_a_row_of_dots_leaves_steps_out_and_a_relation_may_end_a_row():
 
 def test_a_false_claim_across_dots_is_not_verified():
     found, _ = verdicts(DOTS.replace(r"&\geq \mathbb", r"&\leq \mathbb"))
-    assert found["line-4"][2] in ("refuted", "unknown")
+    assert found == {"line-4": ["verified", "verified", "refuted"]}

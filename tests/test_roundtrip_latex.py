@@ -132,7 +132,7 @@ def test_a_refuted_step_reads_back_refuted():
     assert shape(again[0]) == shape(result) and shape(result)[1] == ["refuted"]
 
 
-ROUND_TRIP = settings(deadline=None, derandomize=True, database=None, max_examples=examples(20, 40),
+ROUND_TRIP = settings(deadline=None, derandomize=True, database=None, max_examples=examples(12, 40),
                       phases=(Phase.explicit, Phase.reuse, Phase.generate),
                       suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                              HealthCheck.filter_too_much])

@@ -15,6 +15,8 @@ from click.testing import CliRunner
 
 from elbo_sym.cli import main
 
+from conftest import write
+
 ESC, BEL = "\x1b", "\x07"
 
 # Rows that have no reading, each dangerous in some output.
@@ -43,12 +45,6 @@ LATEX = ("\\documentclass{article}\n\\begin{document}\n\\[\n" + _aligned(HOSTILE
 
 def run(*args):
     return CliRunner().invoke(main, list(args))
-
-
-def write(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 @pytest.fixture(scope="module")

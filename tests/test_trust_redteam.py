@@ -71,7 +71,7 @@ def test_a_residual_of_exp_minus_100_refutes_an_equality():
 
 def test_an_exact_zero_sympy_cannot_prove_is_never_refuted():
     r = check_step(log(2) + log(3), "=", log(6))
-    assert r.verdict != "refuted"
+    assert r.verdict == "unknown"   # verified would be right: sympy cannot prove it is 0
 
 
 # counterexamples are exact -------------------------------------------------------------------
@@ -99,12 +99,13 @@ def test_chained_equations_are_followed():
     r = check_step(a**2, "=", 4, assumptions=[(a, "=", b), (b, "=", 2)])
     assert r.verdict == "verified"
     r = check_step(a + b, "=", 5, assumptions=[(a, "=", b), (b, "=", 2)])
-    assert r.verdict != "verified"
+    # refuted would be right (a + b = 4 wherever the facts hold): unknown is a known limit
+    assert r.verdict == "unknown"
 
 
 def test_cyclic_equations_end():
     r = check_step(a, "=", b + 1, assumptions=[(a, "=", b), (b, "=", a)])
-    assert r.verdict in ("unknown", "refuted")
+    assert r.verdict == "refuted"
 
 
 # counts where a condition has no value ---------------------------------------------------------
@@ -114,4 +115,5 @@ def test_iwae_like_sum_with_log_of_one_over_k_is_no_internal_error(tmp_path):
             "  <= log p(x)\n")
     code, steps = check_deriv(tmp_path, text)
     assert code == 1
-    assert steps[0]["verdict"] in ("refuted", "unknown")
+    # read as log(1/K) times the sum, -K p(x) log K: above log p(x) where p(x) is small
+    assert steps[0]["verdict"] == "refuted"
