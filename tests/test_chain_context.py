@@ -90,6 +90,11 @@ derivation many "Many steps over the same assumptions"
 
 
 def _counting_builds(monkeypatch):
+    """The calls of assumptions.build from now on, from cold: contexts are shared across checks
+    of one process, so an earlier test's chain must not have prepared these assumptions."""
+    from elbo_sym.checker import clear_caches
+
+    clear_caches()
     calls = []
     real = assumptions_mod.build
 

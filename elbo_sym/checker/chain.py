@@ -9,7 +9,7 @@ from ..errors import DomainError
 from ..policy import DEFAULT_EXPLAIN_BUDGET, DEFAULT_TIMEOUT, CheckPolicy, Numeric, NumericLike
 from .numeric_pass import cross_check
 from .limits import StepTimeout, check_time, time_limit
-from .context import ChainContext
+from .context import chain_context
 from .step import UNKNOWN, StepResult, check_step
 
 
@@ -54,7 +54,7 @@ def check_derivation(derivation: Derivation, numeric: NumericLike = False, seed:
     if mixes_directions(s.relation for s in derivation.steps):
         raise ValueError(f"the chain of {derivation.name} mixes <-type and >-type relations")
     facts = [(a.lhs, a.relation, a.rhs) for a in derivation.assumptions]
-    context = ChainContext(facts, derivation.models)    # prepared once, for every step
+    context = chain_context(facts, derivation.models)    # prepared once, for every step
     results, previous = [], derivation.start
     for step in derivation.steps:
         check_time()   # a caller's limit around the whole chain that ran out ends it here

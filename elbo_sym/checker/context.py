@@ -212,6 +212,7 @@ class ChainContext:
         self._settled: Dict[Tuple[FrozenSet[Expr], ...], _Settled] = {}
         self.builds = 0     # how many times the assumptions were realified and built
         self._memo: Dict[Any, Any] = {}     # StepContext.memo, for every step
+        self._prepared: Dict[Tuple[Expr, Expr], StepContext] = {}   # prepare, per step
 
     def _realify(self, counts: Set[Symbol]) -> Tuple[FrozenSet[Expr], _Realified]:
         key = frozenset(counts & self._names)
@@ -247,7 +248,14 @@ class ChainContext:
         return found
 
     def prepare(self, lhs: Expr, rhs: Expr) -> StepContext:
-        """The step ``lhs REL rhs`` under the chain's assumptions and models, ready to check."""
+        """The step ``lhs REL rhs`` under the chain's assumptions and models, ready to check
+        (a function of the two sides alone: remembered, the same step is prepared once)."""
+        found = self._prepared.get((lhs, rhs))
+        if found is None:
+            found = remember(self._prepared, (lhs, rhs), self._prepare(lhs, rhs), _PREPARED_KEPT)
+        return found
+
+    def _prepare(self, lhs: Expr, rhs: Expr) -> StepContext:
         own_counts = _counts([lhs, rhs])
         counts = self._counts | own_counts
         counts_key, realified = self._realify(counts)
@@ -288,3 +296,39 @@ class ChainContext:
         shown = tuple((a.xreplace(back), r, b.xreplace(back)) for a, r, b in conditions)
         return StepContext(facts.apply(lhs), facts.apply(rhs), facts, shown, models, no_value,
                            self._memo)
+
+
+_PREPARED_KEPT = 1024       # steps prepared, per chain context
+_CONTEXTS_KEPT = 64         # chain contexts, per process
+_CONTEXTS: Dict[Tuple[Any, ...], ChainContext] = {}
+
+
+def remember(table: Dict[Any, Any], key: Any, value: Any, most: int) -> Any:
+    """``table[key] = value``, the oldest entry forgotten first beyond ``most``; ``value``."""
+    if len(table) >= most:
+        try:
+            table.pop(next(iter(table)), None)
+        except (StopIteration, RuntimeError):    # emptied or changed meanwhile by another thread
+            pass
+    table[key] = value
+    return value
+
+
+def chain_context(assumptions: Iterable[Fact] = (),
+                  models: Iterable["ModelDeclaration"] = ()) -> ChainContext:
+    """The ``ChainContext`` of these assumptions and models, shared by every chain and step
+    checked under exactly them in this process (what it prepares is a function of them and
+    of each step alone): a warm process checking a text again, or explain re-checking
+    candidates, prepares each step once."""
+    context = ChainContext(assumptions, models)
+    key = (context.assumptions, context.models)
+    try:
+        found = _CONTEXTS.get(key)
+    except TypeError:           # a part that cannot be a key: this context alone
+        return context
+    return found if found is not None else remember(_CONTEXTS, key, context, _CONTEXTS_KEPT)
+
+
+def clear_contexts() -> None:
+    """Forget the shared chain contexts (for benchmarks that time from cold, and tests)."""
+    _CONTEXTS.clear()

@@ -19,7 +19,7 @@ from ..rules import RULE_NAMES, TooComplex
 from ..rules.bounds import assumed, expected_kls, jensen_gaps, kl_candidates
 from . import counterexample
 from .certificates import find_certificate
-from .context import ChainContext, StepContext
+from .context import ChainContext, StepContext, chain_context, remember
 from ..printing.text import text
 from .normal_form import GROWTH, MAX_BITS, OPAQUE, NormalForm, largest_bits
 
@@ -100,10 +100,23 @@ def _rewrite_by_equations(ctx, residual, nf):
     # chained equations (a = b, b = 2) are followed one rewrite per round, a bounded number
     for _ in range(len(mapping)):
         rewritten = nf.of(residual.xreplace(mapping))
-        if rewritten == residual or rewritten == 0 or cancel(rewritten) == 0:
+        if rewritten == residual or rewritten == 0 or cancels(rewritten):
             return rewritten
         residual = rewritten
     return residual
+
+
+_CANCELS: Dict[Expr, bool] = {}
+_CANCELS_KEPT = 4096
+
+
+def cancels(residual: Expr) -> bool:
+    """Whether ``residual`` is 0 as a rational function (sympy's ``cancel``, remembered: the
+    answer depends on the expression alone, and a warm process meets the same residuals)."""
+    found = _CANCELS.get(residual)
+    if found is None:
+        found = remember(_CANCELS, residual, cancel(residual) == 0, _CANCELS_KEPT)
+    return found
 
 
 def _rewritable(e):
@@ -116,7 +129,7 @@ def _rewritable(e):
 
 def _equality(ctx, left, right, nf):
     residual = nf.canonical(left - right)
-    if residual == 0 or cancel(residual) == 0:
+    if residual == 0 or cancels(residual):
         return _Attempt(True, set(nf.fired))
     equations = _equations(ctx, nf)
     if equations:
@@ -124,7 +137,7 @@ def _equality(ctx, left, right, nf):
         if found is not None and found.rest == 0:
             return _Attempt(True, set(nf.fired))
         rewritten = _rewrite_by_equations(ctx, residual, nf)
-        if rewritten is not None and (rewritten == 0 or cancel(rewritten) == 0):
+        if rewritten is not None and (rewritten == 0 or cancels(rewritten)):
             return _Attempt(True, set(nf.fired))
     return _Attempt(None, set(nf.fired), residual, "the two sides differ (residual: left − right)")
 
@@ -415,7 +428,7 @@ def check_step(lhs: Expr, relation: str, rhs: Expr, cited: Iterable[str] = (),
     lhs, rhs = sympify(lhs, strict=True), sympify(rhs, strict=True)
     cited = tuple(cited)
     if context is None:
-        context = ChainContext(assumptions, models)
+        context = chain_context(assumptions, models)
     ctx = context.prepare(lhs, rhs)
     false = _false_fact(ctx)
     if false is not None:
