@@ -439,7 +439,7 @@ _DIRECTION = {"<": "<=", "<=": "<=", ">": ">=", ">=": ">="}
 
 
 def _elide_ellipses(nodes: List[Node]) -> List[Node]:
-    """``A &= \dots \\ &= B``: steps left out, the claim A = B. A node that is only an
+    r"""``A &= \dots \\ &= B``: steps left out, the claim A = B. A node that is only an
     ellipsis is taken out and its relation joined to the next one (= with = is =, = with >=
     is >=, >= with <= has no reading)."""
     out: List[Node] = []
