@@ -26,6 +26,7 @@ would grow past about 4000 digits once evaluated (``10^(10^10)``, see ``transfor
 import os
 import re
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import (AbstractSet, Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set,
                     Tuple, Union)
@@ -402,24 +403,12 @@ class _Reader:
                 raise self.error_in(ll, f"a step needs an expression after '{rel}'", 1, col)
         if ll.kind in ("step", "expr"):
             self.check_forgotten_by(ll, lets)
-        try:
-            tree = _get_parser().parse(ll.text, start=_START_OF_KIND[ll.kind])
-        except UnexpectedInput as exc:
-            raise self.syntax_error(ll, exc) from None
-        if _depth(tree) > MAX_TREE_DEPTH:
-            raise self.error_in(ll, "expression nested too deep", 1, 1)
-        spell_greek_tokens(tree)
-        try:
-            # sympy's global switch on, whatever the caller's: the builder passes
-            # evaluate=False itself and relies on evaluation when it sizes numbers
-            with evaluate(True):
-                facts = tuple((a.lhs, a.relation, a.rhs) for a in assumed)
-                return ExprBuilder(lets, ll.text, self.counts, facts,
-                                   self.index_names, frozenset(functions)).transform(tree)
-        except LocatedError as exc:
-            raise self.error_in(ll, exc.message, exc.line, exc.column) from None
-        except RecursionError:
-            raise self.error_in(ll, "expression nested too deep", 1, 1) from None
+        facts = tuple((a.lhs, a.relation, a.rhs) for a in assumed)
+        scope = _Scope(lets, self.counts, facts, self.index_names, frozenset(functions))
+        outcome = _read_line(ll.kind, ll.text, scope)
+        if isinstance(outcome, _Problem):
+            raise self.error_in(ll, outcome.message, outcome.line, outcome.column)
+        return outcome
 
     def check_brackets(self, ll: _Logical) -> None:
         if ll.kind == "header":
@@ -459,34 +448,6 @@ class _Reader:
         what = f"{shown} is a rule name" if len(names) == 1 else f"{shown} are rule names"
         line, column = _position(ll.text, start)
         raise self.error_in(ll, f"did you forget 'by'? ({what})", line, column)
-
-    def syntax_error(self, ll: _Logical, exc: UnexpectedInput) -> InputError:
-        if isinstance(exc, UnexpectedCharacters):
-            pos = exc.pos_in_stream
-            ch = ll.text[pos] if pos is not None and 0 <= pos < len(ll.text) else "?"
-            hint = ""
-            if ch == "_":
-                hint = ": names start with a letter, and '_' only joins a subscript (z_1)"
-            elif ch in "\"'":
-                hint = ": quotes belong only around a derivation's title"
-            elif ch == ".":
-                hint = ": '.' belongs only inside a number (0.5)"
-            return self.error_in(ll, f"unexpected character {ch!r}{hint}", exc.line, exc.column)
-        if isinstance(exc, UnexpectedToken):
-            expected = _describe_expected(exc.expected)
-            if exc.token.type == "$END":
-                line, col = _end_of(ll.text)
-                return self.error_in(ll, f"the line ends too early; expected {expected}",
-                                     line, col)
-            tok = exc.token
-            if tok.type in ("RULE_NAME", "DERIV_NAME") and tok.type not in exc.expected:
-                return self.error_in(ll, f"{_describe_token(tok)} is not a name: names start "
-                                         "with a letter, and '_' only joins a subscript (z_1)",
-                                     tok.line, tok.column)
-            return self.error_in(ll, f"unexpected {_describe_token(tok)}; expected {expected}",
-                                 tok.line, tok.column)
-        return self.error_in(ll, "syntax error", getattr(exc, "line", 1),
-                             getattr(exc, "column", 1))
 
     def declare_functions(self, ll: _Logical, names: List[Token], lets: Dict[str, Definition],
                           functions: Set[str]) -> None:
@@ -546,6 +507,118 @@ class _Reader:
                              "begins with a relation (=, <=, >=, <, >)", p.start_line, 1)
         return Derivation(p.name, p.title, p.start, tuple(p.steps), tuple(p.assumptions),
                           tuple(p.definitions), "", p.start_line, tuple(p.models))
+
+
+
+# -- one logical line, read once ---------------------------------------------------------------
+
+class _Problem:
+    """What is wrong with a logical line, at a (line, column) of that line (not of the file:
+    a remembered problem is placed again wherever the line stands)."""
+
+    __slots__ = ("message", "line", "column")
+
+    def __init__(self, message: str, line: Optional[int], column: Optional[int]) -> None:
+        self.message, self.line, self.column = message, line, column
+
+
+class _Scope:
+    """Everything the reading of a logical line depends on besides its kind and text: the
+    lets, counts, assumed facts, index names and functions in force (``ExprBuilder``'s
+    inputs). ``key`` holds all of it, each let by its name, parameters and body (its line is
+    not read)."""
+
+    __slots__ = ("lets", "counts", "facts", "index_names", "functions", "key")
+
+    def __init__(self, lets: Dict[str, Definition], counts: FrozenSet[str],
+                 facts: Tuple[Tuple[Expr, str, Expr], ...], index_names: FrozenSet[str],
+                 functions: FrozenSet[str]) -> None:
+        self.lets, self.counts, self.facts = lets, counts, facts
+        self.index_names, self.functions = index_names, functions
+        lets_key = tuple((name, d.params, d.body) for name, d in lets.items())
+        self.key = (lets_key, counts, facts, index_names, functions)
+
+
+MAX_REMEMBERED_LINES = 4096
+# (kind, text, scope key) -> the transformed line or its _Problem; the oldest use dropped first
+_read_lines: "OrderedDict[Tuple[Any, ...], Union[Tuple[Any, ...], _Problem]]" = OrderedDict()
+_read_lines_lock = threading.Lock()
+
+
+def clear_read_lines() -> None:
+    """Forget every remembered logical line (for benchmarks that time from cold)."""
+    with _read_lines_lock:
+        _read_lines.clear()
+
+
+def _read_line(kind: str, text: str, scope: _Scope) -> Union[Tuple[Any, ...], _Problem]:
+    """The transformed logical line (a tuple whose first item is its kind), or its problem;
+    remembered, so that a document checked again (an editor, the API) re-reads only the lines
+    that changed. Sound to share: the key holds every input, the results are immutable (sympy
+    expressions, tokens placed relative to the line) and a problem is placed by the caller."""
+    key = (kind, text, scope.key)
+    with _read_lines_lock:
+        found = _read_lines.get(key)
+        if found is not None:
+            _read_lines.move_to_end(key)
+            return found
+    outcome, lasting = _transform_line(kind, text, scope)
+    if lasting:
+        with _read_lines_lock:
+            _read_lines[key] = outcome
+            while len(_read_lines) > MAX_REMEMBERED_LINES:
+                _read_lines.popitem(last=False)
+    return outcome
+
+
+def _transform_line(kind: str, text: str,
+                    scope: _Scope) -> Tuple[Union[Tuple[Any, ...], _Problem], bool]:
+    """The line parsed and transformed, or its problem; and whether the outcome may be
+    remembered (not when the interpreter's stack ran out, which depends on the caller)."""
+    try:
+        tree = _get_parser().parse(text, start=_START_OF_KIND[kind])
+    except UnexpectedInput as exc:
+        return _syntax_problem(text, exc), True
+    if _depth(tree) > MAX_TREE_DEPTH:
+        return _Problem("expression nested too deep", 1, 1), True
+    spell_greek_tokens(tree)
+    try:
+        # sympy's global switch on, whatever the caller's: the builder passes
+        # evaluate=False itself and relies on evaluation when it sizes numbers
+        with evaluate(True):
+            builder = ExprBuilder(scope.lets, text, scope.counts, scope.facts,
+                                  scope.index_names, scope.functions)
+            return builder.transform(tree), True
+    except LocatedError as exc:
+        return _Problem(exc.message, exc.line, exc.column), True
+    except RecursionError:
+        return _Problem("expression nested too deep", 1, 1), False
+
+
+def _syntax_problem(text: str, exc: UnexpectedInput) -> _Problem:
+    if isinstance(exc, UnexpectedCharacters):
+        pos = exc.pos_in_stream
+        ch = text[pos] if pos is not None and 0 <= pos < len(text) else "?"
+        hint = ""
+        if ch == "_":
+            hint = ": names start with a letter, and '_' only joins a subscript (z_1)"
+        elif ch in "\"'":
+            hint = ": quotes belong only around a derivation's title"
+        elif ch == ".":
+            hint = ": '.' belongs only inside a number (0.5)"
+        return _Problem(f"unexpected character {ch!r}{hint}", exc.line, exc.column)
+    if isinstance(exc, UnexpectedToken):
+        expected = _describe_expected(exc.expected)
+        if exc.token.type == "$END":
+            line, col = _end_of(text)
+            return _Problem(f"the line ends too early; expected {expected}", line, col)
+        tok = exc.token
+        if tok.type in ("RULE_NAME", "DERIV_NAME") and tok.type not in exc.expected:
+            return _Problem(f"{_describe_token(tok)} is not a name: names start with a letter, "
+                            "and '_' only joins a subscript (z_1)", tok.line, tok.column)
+        return _Problem(f"unexpected {_describe_token(tok)}; expected {expected}",
+                        tok.line, tok.column)
+    return _Problem("syntax error", getattr(exc, "line", 1), getattr(exc, "column", 1))
 
 
 def _depth(tree):
